@@ -1,0 +1,735 @@
+package io.postline.mail;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One email message: sender, recipients, content (a subject with a text and/or HTML body, or a
+ * template to render), attachments and the delivery hints Postline acts on (priority, schedule,
+ * idempotency key, tags, metadata, caller).
+ *
+ * <p>Immutable and valid by construction: {@link Builder#build()} checks everything and throws an
+ * {@link InvalidEmailException} that lists every problem at once. {@link #toString()} never shows
+ * bodies, the subject or full addresses.
+ *
+ * <pre>{@code
+ * Email email = Email.builder()
+ *     .from("shop@example.org").to("ann@example.org")
+ *     .subject("Your order").text("It ships today.")
+ *     .build();
+ * }</pre>
+ */
+public final class Email {
+  /** How far ahead {@code sendAt} may be; later is taken as a mistake. */
+  public static final Duration MAX_SCHEDULE_AHEAD = Duration.ofDays(366);
+  /** How far in the past {@code sendAt} may be; earlier is taken as a mistake. */
+  public static final Duration MAX_SCHEDULE_BEHIND = Duration.ofDays(30);
+
+  private static final int MAX_HEADER_VALUE = 998;
+  private static final int MAX_SHORT_TEXT = 256;
+  private static final Pattern HEADER_NAME = Pattern.compile("[!-9;-~]{1,76}");
+  private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
+  private static final Pattern TEMPLATE_NAME = Pattern.compile("[A-Za-z0-9_-]{1,100}(/[A-Za-z0-9_-]{1,100}){0,10}");
+  /** Headers Postline writes itself; setting them by hand would clash or smuggle recipients. */
+  private static final Set<String> RESERVED_HEADERS = Set.of(
+      "from", "to", "cc", "bcc", "reply-to", "subject", "date", "message-id", "mime-version",
+      "content-type", "content-transfer-encoding", "content-disposition", "content-id",
+      "sender", "return-path", "received");
+
+  /**
+   * A template to render instead of a literal subject and body.
+   *
+   * @param name the template's name, such as {@code welcome} or {@code billing/invoice}
+   * @param model the values the template refers to
+   */
+  public record Template(String name, Map<String, Object> model) {
+    /** Copies the model. */
+    public Template {
+      Objects.requireNonNull(name, "name");
+      model = Collections.unmodifiableMap(new LinkedHashMap<>(model));
+    }
+
+    /** Names the template and the model's keys, never its values. */
+    @Override
+    public String toString() {
+      return "Template[" + name + ", keys=" + model.keySet() + "]";
+    }
+  }
+
+  private final Address from;
+  private final List<Address> to;
+  private final List<Address> cc;
+  private final List<Address> bcc;
+  private final List<Address> replyTo;
+  private final @Nullable String subject;
+  private final @Nullable String text;
+  private final @Nullable String html;
+  private final List<Attachment> attachments;
+  private final Map<String, String> headers;
+  private final Set<String> tags;
+  private final Map<String, String> metadata;
+  private final Priority priority;
+  private final @Nullable Instant sendAt;
+  private final @Nullable String idempotencyKey;
+  private final @Nullable Template template;
+  private final @Nullable Locale locale;
+  private final @Nullable String caller;
+
+  private Email(Builder b) {
+    this.from = Objects.requireNonNull(b.from);
+    this.to = List.copyOf(b.to);
+    this.cc = List.copyOf(b.cc);
+    this.bcc = List.copyOf(b.bcc);
+    this.replyTo = List.copyOf(b.replyTo);
+    this.subject = b.subject;
+    this.text = b.text;
+    this.html = b.html;
+    this.attachments = List.copyOf(b.attachments);
+    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(b.headers));
+    this.tags = Collections.unmodifiableSet(new LinkedHashSet<>(b.tags));
+    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(b.metadata));
+    this.priority = b.priority;
+    this.sendAt = b.sendAt;
+    this.idempotencyKey = b.idempotencyKey;
+    this.template = b.template;
+    this.locale = b.locale;
+    this.caller = b.caller;
+  }
+
+  /** A new, empty builder. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding a copy of this email, to derive another from it. */
+  public Builder toBuilder() {
+    Builder b = new Builder();
+    b.from = from;
+    b.to.addAll(to);
+    b.cc.addAll(cc);
+    b.bcc.addAll(bcc);
+    b.replyTo.addAll(replyTo);
+    b.subject = subject;
+    b.text = text;
+    b.html = html;
+    b.attachments.addAll(attachments);
+    b.headers.putAll(headers);
+    b.tags.addAll(tags);
+    b.metadata.putAll(metadata);
+    b.priority = priority;
+    b.sendAt = sendAt;
+    b.idempotencyKey = idempotencyKey;
+    b.template = template;
+    b.locale = locale;
+    b.caller = caller;
+    return b;
+  }
+
+  /** The sender. */
+  public Address from() {
+    return from;
+  }
+
+  /** The {@code To} recipients. */
+  public List<Address> to() {
+    return to;
+  }
+
+  /** The {@code Cc} recipients. */
+  public List<Address> cc() {
+    return cc;
+  }
+
+  /** The blind-copy recipients, never written into a header. */
+  public List<Address> bcc() {
+    return bcc;
+  }
+
+  /** Where replies should go. */
+  public List<Address> replyTo() {
+    return replyTo;
+  }
+
+  /** Every recipient: to, then cc, then bcc. */
+  public List<Address> recipients() {
+    return Stream.of(to, cc, bcc).flatMap(List::stream).toList();
+  }
+
+  /** The subject; empty when the email is a template not rendered yet. */
+  public Optional<String> subject() {
+    return Optional.ofNullable(subject);
+  }
+
+  /** The plain-text body, if any. */
+  public Optional<String> text() {
+    return Optional.ofNullable(text);
+  }
+
+  /** The HTML body, if any. */
+  public Optional<String> html() {
+    return Optional.ofNullable(html);
+  }
+
+  /** Attachments and inline parts, in the order they were added. */
+  public List<Attachment> attachments() {
+    return attachments;
+  }
+
+  /** Custom headers, in the order they were added. */
+  public Map<String, String> headers() {
+    return headers;
+  }
+
+  /** Tags (for provider categories and routing rules), in the order they were added. */
+  public Set<String> tags() {
+    return tags;
+  }
+
+  /** Metadata passed to the provider (custom args, variables) and carried into events. */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /** The queue priority; {@link Priority#NORMAL} unless set. */
+  public Priority priority() {
+    return priority;
+  }
+
+  /** When to send; empty means now. */
+  public Optional<Instant> sendAt() {
+    return Optional.ofNullable(sendAt);
+  }
+
+  /** The key that makes a repeated submission a duplicate, if any. */
+  public Optional<String> idempotencyKey() {
+    return Optional.ofNullable(idempotencyKey);
+  }
+
+  /** The template to render, if the content comes from one. */
+  public Optional<Template> template() {
+    return Optional.ofNullable(template);
+  }
+
+  /** The locale to render the template in, if set. */
+  public Optional<Locale> locale() {
+    return Optional.ofNullable(locale);
+  }
+
+  /** Who asked for this email (a service name), carried into events, audit and metrics. */
+  public Optional<String> caller() {
+    return Optional.ofNullable(caller);
+  }
+
+  /**
+   * The approximate size of the message once encoded as MIME, in bytes: bodies, attachments in
+   * base64 and headers. Providers compare it with their size limit.
+   */
+  public long approximateSize() {
+    long size = 1024; // envelope headers Postline writes
+    size += utf8Length(subject) + utf8Length(text) + utf8Length(html);
+    for (Attachment a : attachments) {
+      size += (a.size() + 2L) / 3 * 4 * 78 / 76 + 256;
+    }
+    for (Map.Entry<String, String> h : headers.entrySet()) {
+      size += h.getKey().length() + utf8Length(h.getValue()) + 4;
+    }
+    size += recipients().size() * 64L;
+    return size;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Email e
+        && from.equals(e.from) && to.equals(e.to) && cc.equals(e.cc) && bcc.equals(e.bcc)
+        && replyTo.equals(e.replyTo) && Objects.equals(subject, e.subject)
+        && Objects.equals(text, e.text) && Objects.equals(html, e.html)
+        && attachments.equals(e.attachments) && headers.equals(e.headers)
+        && tags.equals(e.tags) && metadata.equals(e.metadata) && priority == e.priority
+        && Objects.equals(sendAt, e.sendAt) && Objects.equals(idempotencyKey, e.idempotencyKey)
+        && Objects.equals(template, e.template) && Objects.equals(locale, e.locale)
+        && Objects.equals(caller, e.caller);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(from, to, cc, bcc, subject, text, html, attachments, headers, tags,
+        metadata, priority, sendAt, idempotencyKey, template, locale, caller);
+  }
+
+  /** Describes the email without bodies, subject or full addresses (they may be personal data). */
+  @Override
+  public String toString() {
+    StringBuilder s = new StringBuilder("Email[from=").append(from.masked())
+        .append(", to=").append(to.stream().map(Address::masked).toList());
+    if (!cc.isEmpty()) {
+      s.append(", cc=").append(cc.size());
+    }
+    if (!bcc.isEmpty()) {
+      s.append(", bcc=").append(bcc.size());
+    }
+    if (template != null) {
+      s.append(", template=").append(template.name());
+    }
+    if (text != null || html != null) {
+      s.append(", parts=").append(text != null && html != null ? "text+html" : text != null ? "text" : "html");
+    }
+    if (!attachments.isEmpty()) {
+      s.append(", attachments=").append(attachments.size());
+    }
+    if (!tags.isEmpty()) {
+      s.append(", tags=").append(tags);
+    }
+    s.append(", priority=").append(priority);
+    if (sendAt != null) {
+      s.append(", sendAt=").append(sendAt);
+    }
+    if (caller != null) {
+      s.append(", caller=").append(caller);
+    }
+    return s.append(']').toString();
+  }
+
+  private static long utf8Length(@Nullable String s) {
+    if (s == null) {
+      return 0;
+    }
+    long n = 0;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+    }
+    return n;
+  }
+
+  /**
+   * Builds an {@link Email}. Setters never throw for bad values: they remember the problem, and
+   * {@link #build()} reports every problem at once. Methods taking lists add to what is there.
+   */
+  public static final class Builder {
+    private final List<String> problems = new ArrayList<>();
+    private @Nullable Address from;
+    private final List<Address> to = new ArrayList<>();
+    private final List<Address> cc = new ArrayList<>();
+    private final List<Address> bcc = new ArrayList<>();
+    private final List<Address> replyTo = new ArrayList<>();
+    private @Nullable String subject;
+    private @Nullable String text;
+    private @Nullable String html;
+    private final List<Attachment> attachments = new ArrayList<>();
+    private final Map<String, String> headers = new LinkedHashMap<>();
+    private final Set<String> tags = new LinkedHashSet<>();
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private Priority priority = Priority.NORMAL;
+    private @Nullable Instant sendAt;
+    private @Nullable String idempotencyKey;
+    private @Nullable Template template;
+    private @Nullable Locale locale;
+    private @Nullable String caller;
+    private @Nullable String fromProblem;
+    private int badAddresses;
+
+    private Builder() {}
+
+    /** The sender, parsed like {@link Address#parse(String)}; replaces any sender set before. */
+    public Builder from(@Nullable String address) {
+      from = null;
+      fromProblem = null;
+      if (address == null) {
+        fromProblem = "from: address is null";
+        return this;
+      }
+      try {
+        from = Address.parse(address);
+      } catch (InvalidEmailException e) {
+        fromProblem = "from: " + e.problems().get(0);
+      }
+      return this;
+    }
+
+    /** The sender; replaces any sender set before. */
+    public Builder from(@Nullable Address address) {
+      from = address;
+      fromProblem = address == null ? "from: address is null" : null;
+      return this;
+    }
+
+    /** Adds {@code To} recipients, each parsed like {@link Address#parse(String)}. */
+    public Builder to(@Nullable String... addresses) {
+      return add("to", to, addresses);
+    }
+
+    /** Adds {@code To} recipients. */
+    public Builder to(@Nullable Address... addresses) {
+      return add("to", to, addresses == null ? null : List.of(addresses));
+    }
+
+    /** Adds {@code To} recipients. */
+    public Builder to(@Nullable Collection<Address> addresses) {
+      return add("to", to, addresses);
+    }
+
+    /** Adds {@code Cc} recipients, each parsed like {@link Address#parse(String)}. */
+    public Builder cc(@Nullable String... addresses) {
+      return add("cc", cc, addresses);
+    }
+
+    /** Adds {@code Cc} recipients. */
+    public Builder cc(@Nullable Address... addresses) {
+      return add("cc", cc, addresses == null ? null : List.of(addresses));
+    }
+
+    /** Adds {@code Cc} recipients. */
+    public Builder cc(@Nullable Collection<Address> addresses) {
+      return add("cc", cc, addresses);
+    }
+
+    /** Adds blind-copy recipients, each parsed like {@link Address#parse(String)}. */
+    public Builder bcc(@Nullable String... addresses) {
+      return add("bcc", bcc, addresses);
+    }
+
+    /** Adds blind-copy recipients. */
+    public Builder bcc(@Nullable Address... addresses) {
+      return add("bcc", bcc, addresses == null ? null : List.of(addresses));
+    }
+
+    /** Adds blind-copy recipients. */
+    public Builder bcc(@Nullable Collection<Address> addresses) {
+      return add("bcc", bcc, addresses);
+    }
+
+    /** Adds reply-to addresses, each parsed like {@link Address#parse(String)}. */
+    public Builder replyTo(@Nullable String... addresses) {
+      return add("replyTo", replyTo, addresses);
+    }
+
+    /** Adds reply-to addresses. */
+    public Builder replyTo(@Nullable Address... addresses) {
+      return add("replyTo", replyTo, addresses == null ? null : List.of(addresses));
+    }
+
+    /** Removes every to, cc and bcc recipient (to derive one email per recipient). */
+    public Builder clearRecipients() {
+      to.clear();
+      cc.clear();
+      bcc.clear();
+      return this;
+    }
+
+    /** The subject: one line, at most 998 characters. */
+    public Builder subject(@Nullable String subject) {
+      this.subject = subject;
+      if (subject == null) {
+        problems.add("subject is null");
+      }
+      return this;
+    }
+
+    /** The plain-text body. */
+    public Builder text(@Nullable String text) {
+      this.text = text;
+      if (text == null) {
+        problems.add("text is null");
+      }
+      return this;
+    }
+
+    /** The HTML body. */
+    public Builder html(@Nullable String html) {
+      this.html = html;
+      if (html == null) {
+        problems.add("html is null");
+      }
+      return this;
+    }
+
+    /** Adds an attachment or inline part. */
+    public Builder attach(@Nullable Attachment attachment) {
+      if (attachment == null) {
+        problems.add("attachment is null");
+      } else {
+        attachments.add(attachment);
+      }
+      return this;
+    }
+
+    /**
+     * Adds a custom header. Headers Postline writes itself (From, To, Subject, Content-Type, ...)
+     * cannot be set this way, and a name may appear once.
+     */
+    public Builder header(@Nullable String name, @Nullable String value) {
+      if (name == null || value == null) {
+        problems.add("header: name and value must not be null");
+        return this;
+      }
+      if (!HEADER_NAME.matcher(name).matches()) {
+        problems.add("header name is not 1 to 76 printable ASCII characters without ':' or space");
+        return this;
+      }
+      String key = name.toLowerCase(Locale.ROOT);
+      if (RESERVED_HEADERS.contains(key)) {
+        problems.add("header " + name + " is set by Postline; use the builder's method for it");
+        return this;
+      }
+      for (String existing : headers.keySet()) {
+        if (existing.equalsIgnoreCase(name)) {
+          problems.add("header " + name + " is set twice");
+          return this;
+        }
+      }
+      if (Texts.hasLineBreak(value)) {
+        problems.add("header " + name + " value contains a line break");
+      } else if (Texts.hasControl(value) || Texts.hasBrokenSurrogate(value)) {
+        problems.add("header " + name + " value contains a control character");
+      } else if (value.length() > MAX_HEADER_VALUE) {
+        problems.add("header " + name + " value is longer than " + MAX_HEADER_VALUE + " characters");
+      }
+      headers.put(name, value);
+      return this;
+    }
+
+    /** Adds a tag: 1 to 256 printable characters. */
+    public Builder tag(@Nullable String tag) {
+      String problem = shortTextProblem("tag", tag);
+      if (problem != null) {
+        problems.add(problem);
+      } else {
+        tags.add(tag);
+      }
+      return this;
+    }
+
+    /** Adds a metadata entry: a key of letters, digits, {@code _ . -}, and a one-line value. */
+    public Builder metadata(@Nullable String key, @Nullable String value) {
+      if (key == null || !METADATA_KEY.matcher(key).matches()) {
+        problems.add("metadata key must be 1 to 128 letters, digits, '_', '.' or '-'");
+        return this;
+      }
+      if (value == null || Texts.hasControl(value) || Texts.hasLineBreak(value)
+          || Texts.hasBrokenSurrogate(value) || value.length() > 1024) {
+        problems.add("metadata " + key + ": value must be one line of at most 1024 characters");
+        return this;
+      }
+      if (metadata.containsKey(key)) {
+        problems.add("metadata " + key + " is set twice");
+      }
+      metadata.put(key, value);
+      return this;
+    }
+
+    /** The queue priority; {@link Priority#NORMAL} by default. */
+    public Builder priority(@Nullable Priority priority) {
+      if (priority == null) {
+        problems.add("priority is null");
+      } else {
+        this.priority = priority;
+      }
+      return this;
+    }
+
+    /** When to send: at most {@link #MAX_SCHEDULE_AHEAD} from now; null means now. */
+    public Builder sendAt(@Nullable Instant sendAt) {
+      this.sendAt = sendAt;
+      return this;
+    }
+
+    /** A key that makes a repeated submission within the idempotency window a duplicate. */
+    public Builder idempotencyKey(@Nullable String key) {
+      String problem = shortTextProblem("idempotencyKey", key);
+      if (problem != null) {
+        problems.add(problem);
+      } else {
+        this.idempotencyKey = key;
+      }
+      return this;
+    }
+
+    /**
+     * Renders the named template with this model instead of a literal subject and body. Model
+     * values may not be null.
+     */
+    public Builder template(@Nullable String name, @Nullable Map<String, ?> model) {
+      if (name == null || !TEMPLATE_NAME.matcher(name).matches()) {
+        problems.add("template name must be letters, digits, '_' or '-', in '/'-separated segments");
+        return this;
+      }
+      if (model == null) {
+        problems.add("template " + name + ": model is null");
+        return this;
+      }
+      Map<String, Object> copy = new LinkedHashMap<>();
+      for (Map.Entry<String, ?> e : model.entrySet()) {
+        if (e.getKey() == null || e.getValue() == null) {
+          problems.add("template " + name + ": model has a null key or value");
+          return this;
+        }
+        copy.put(e.getKey(), e.getValue());
+      }
+      this.template = new Template(name, copy);
+      return this;
+    }
+
+    /** Removes the template (after rendering it into a subject and body). */
+    public Builder clearTemplate() {
+      this.template = null;
+      return this;
+    }
+
+    /** The locale to render the template in. */
+    public Builder locale(@Nullable Locale locale) {
+      this.locale = locale;
+      return this;
+    }
+
+    /** Who asked for this email, such as {@code billing-service}. */
+    public Builder caller(@Nullable String caller) {
+      String problem = shortTextProblem("caller", caller);
+      if (problem != null) {
+        problems.add(problem);
+      } else {
+        this.caller = caller;
+      }
+      return this;
+    }
+
+    /**
+     * Validates and builds the email.
+     *
+     * @throws InvalidEmailException listing every problem found
+     */
+    public Email build() {
+      List<String> all = new ArrayList<>();
+      if (fromProblem != null) {
+        all.add(fromProblem);
+      } else if (from == null) {
+        all.add("from is missing");
+      }
+      all.addAll(problems);
+      if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty() && badAddresses == 0) {
+        all.add("no recipient: add at least one to, cc or bcc address");
+      }
+      checkContent(all);
+      checkInlineIds(all);
+      checkSendAt(all);
+      if (!all.isEmpty()) {
+        throw new InvalidEmailException(all);
+      }
+      return new Email(this);
+    }
+
+    private void checkContent(List<String> all) {
+      boolean body = text != null && !text.isEmpty() || html != null && !html.isEmpty();
+      if (template != null) {
+        if (subject != null || text != null || html != null) {
+          all.add("set either a template or subject/text/html, not both");
+        }
+        return;
+      }
+      if (!body) {
+        all.add("no content: set text, html or a template");
+      }
+      if (subject == null) {
+        all.add("subject is missing");
+      } else if (Texts.hasLineBreak(subject)) {
+        all.add("subject contains a line break");
+      } else if (Texts.hasControl(subject) || Texts.hasBrokenSurrogate(subject)) {
+        all.add("subject contains a control character");
+      } else if (subject.length() > MAX_HEADER_VALUE) {
+        all.add("subject is longer than " + MAX_HEADER_VALUE + " characters");
+      }
+    }
+
+    private void checkInlineIds(List<String> all) {
+      Set<String> ids = new HashSet<>();
+      for (Attachment a : attachments) {
+        a.contentId().filter(id -> !ids.add(id))
+            .ifPresent(id -> all.add("inline content id " + id + " is used twice"));
+      }
+    }
+
+    private void checkSendAt(List<String> all) {
+      if (sendAt == null) {
+        return;
+      }
+      Instant now = Instant.now();
+      if (sendAt.isAfter(now.plus(MAX_SCHEDULE_AHEAD))) {
+        all.add("sendAt is more than " + MAX_SCHEDULE_AHEAD.toDays() + " days ahead");
+      } else if (sendAt.isBefore(now.minus(MAX_SCHEDULE_BEHIND))) {
+        all.add("sendAt is more than " + MAX_SCHEDULE_BEHIND.toDays() + " days in the past");
+      }
+    }
+
+    private Builder add(String field, List<Address> target, @Nullable String @Nullable [] addresses) {
+      if (addresses == null) {
+        problems.add(field + ": addresses are null");
+        badAddresses++;
+        return this;
+      }
+      for (String address : addresses) {
+        Address parsed = parse(field + "[" + target.size() + "]", address);
+        if (parsed != null) {
+          target.add(parsed);
+        } else {
+          badAddresses++;
+        }
+      }
+      return this;
+    }
+
+    private Builder add(String field, List<Address> target, @Nullable Collection<Address> addresses) {
+      if (addresses == null) {
+        problems.add(field + ": addresses are null");
+        badAddresses++;
+        return this;
+      }
+      for (Address address : addresses) {
+        if (address == null) {
+          problems.add(field + "[" + target.size() + "]: address is null");
+          badAddresses++;
+        } else {
+          target.add(address);
+        }
+      }
+      return this;
+    }
+
+    private @Nullable Address parse(String field, @Nullable String address) {
+      if (address == null) {
+        problems.add(field + ": address is null");
+        return null;
+      }
+      try {
+        return Address.parse(address);
+      } catch (InvalidEmailException e) {
+        problems.add(field + ": " + e.problems().get(0));
+        return null;
+      }
+    }
+
+    private static @Nullable String shortTextProblem(String field, @Nullable String value) {
+      if (value == null || value.isBlank()) {
+        return field + " is null or blank";
+      }
+      if (value.length() > MAX_SHORT_TEXT || Texts.hasControl(value) || Texts.hasLineBreak(value)
+          || Texts.hasBrokenSurrogate(value)) {
+        return field + " must be one line of at most " + MAX_SHORT_TEXT + " characters";
+      }
+      return null;
+    }
+  }
+}

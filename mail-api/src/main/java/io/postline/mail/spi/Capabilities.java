@@ -1,0 +1,237 @@
+package io.postline.mail.spi;
+
+import io.postline.mail.Email;
+import io.postline.mail.InvalidEmailException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a provider can send. The caller checks each email with {@link #problems(Email)} before
+ * handing it over, so that a feature a provider lacks is a clear error, never a silent drop.
+ *
+ * <p>Scheduling is not checked here: a provider without native scheduling gets the message when
+ * it is due, because the queue holds it until then.
+ */
+public final class Capabilities {
+  private static final Capabilities UNLIMITED = builder().build();
+
+  private final int maxRecipients;
+  private final long maxMessageBytes;
+  private final boolean attachments;
+  private final boolean tags;
+  private final int maxTags;
+  private final boolean metadata;
+  private final boolean scheduling;
+  private final Duration maxScheduleAhead;
+  private final boolean batch;
+  private final int maxBatchSize;
+
+  private Capabilities(Builder b) {
+    this.maxRecipients = b.maxRecipients;
+    this.maxMessageBytes = b.maxMessageBytes;
+    this.attachments = b.attachments;
+    this.tags = b.tags;
+    this.maxTags = b.maxTags;
+    this.metadata = b.metadata;
+    this.scheduling = b.scheduling;
+    this.maxScheduleAhead = b.maxScheduleAhead;
+    this.batch = b.batch;
+    this.maxBatchSize = b.maxBatchSize;
+  }
+
+  /** Everything supported, no limits. */
+  public static Capabilities unlimited() {
+    return UNLIMITED;
+  }
+
+  /** Starts from {@link #unlimited()}. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The most recipients (to + cc + bcc) one message may have. */
+  public int maxRecipients() {
+    return maxRecipients;
+  }
+
+  /** The largest message, in bytes, as {@link Email#approximateSize()} counts it. */
+  public long maxMessageBytes() {
+    return maxMessageBytes;
+  }
+
+  /** Whether attachments and inline parts can be sent. */
+  public boolean attachments() {
+    return attachments;
+  }
+
+  /** Whether tags are passed to the provider (as categories, tags or headers). */
+  public boolean tags() {
+    return tags;
+  }
+
+  /** The most tags one message may carry. */
+  public int maxTags() {
+    return maxTags;
+  }
+
+  /** Whether metadata is passed to the provider. */
+  public boolean metadata() {
+    return metadata;
+  }
+
+  /** Whether the provider can hold a message until {@code sendAt} itself. */
+  public boolean scheduling() {
+    return scheduling;
+  }
+
+  /** How far ahead native scheduling reaches. */
+  public Duration maxScheduleAhead() {
+    return maxScheduleAhead;
+  }
+
+  /** Whether the provider sends many messages in one request. */
+  public boolean batch() {
+    return batch;
+  }
+
+  /** The most messages in one batch request. */
+  public int maxBatchSize() {
+    return maxBatchSize;
+  }
+
+  /** Every way {@code email} exceeds these capabilities, one line each; empty when it fits. */
+  public List<String> problems(Email email) {
+    List<String> problems = new ArrayList<>();
+    int recipients = email.recipients().size();
+    if (recipients > maxRecipients) {
+      problems.add("at most " + maxRecipients + " recipients per message, this one has "
+          + recipients + " (use sendBatch for group notifications)");
+    }
+    long size = email.approximateSize();
+    if (size > maxMessageBytes) {
+      problems.add("messages up to " + maxMessageBytes + " bytes, this one is about " + size);
+    }
+    if (!attachments && !email.attachments().isEmpty()) {
+      problems.add("attachments are not supported");
+    }
+    if (!email.tags().isEmpty()) {
+      if (!tags) {
+        problems.add("tags are not supported");
+      } else if (email.tags().size() > maxTags) {
+        problems.add("at most " + maxTags + " tags, this message has " + email.tags().size());
+      }
+    }
+    if (!metadata && !email.metadata().isEmpty()) {
+      problems.add("metadata is not supported");
+    }
+    return problems;
+  }
+
+  /**
+   * Throws when {@code email} does not fit.
+   *
+   * @throws InvalidEmailException naming the provider and each unsupported feature
+   */
+  public void check(Email email, String provider) {
+    List<String> problems = problems(email);
+    if (!problems.isEmpty()) {
+      throw new InvalidEmailException(
+          problems.stream().map(p -> "provider " + provider + ": " + p).toList());
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Capabilities[maxRecipients=" + maxRecipients + ", maxMessageBytes=" + maxMessageBytes
+        + ", attachments=" + attachments + ", tags=" + tags + "(max " + maxTags + ")"
+        + ", metadata=" + metadata + ", scheduling=" + scheduling + "(max " + maxScheduleAhead + ")"
+        + ", batch=" + batch + "(max " + maxBatchSize + ")]";
+  }
+
+  /** Builds {@link Capabilities}; every setting starts unlimited or supported. */
+  public static final class Builder {
+    private int maxRecipients = Integer.MAX_VALUE;
+    private long maxMessageBytes = Long.MAX_VALUE;
+    private boolean attachments = true;
+    private boolean tags = true;
+    private int maxTags = Integer.MAX_VALUE;
+    private boolean metadata = true;
+    private boolean scheduling;
+    private Duration maxScheduleAhead = Duration.ZERO;
+    private boolean batch;
+    private int maxBatchSize = 1;
+
+    private Builder() {}
+
+    /** The most recipients per message; at least 1. */
+    public Builder maxRecipients(int max) {
+      this.maxRecipients = positive("maxRecipients", max);
+      return this;
+    }
+
+    /** The largest message in bytes; at least 1. */
+    public Builder maxMessageBytes(long max) {
+      if (max < 1) {
+        throw new IllegalArgumentException("maxMessageBytes must be at least 1, was " + max);
+      }
+      this.maxMessageBytes = max;
+      return this;
+    }
+
+    /** Whether attachments can be sent. */
+    public Builder attachments(boolean supported) {
+      this.attachments = supported;
+      return this;
+    }
+
+    /** Tags supported, at most {@code max} per message. */
+    public Builder tags(int max) {
+      this.tags = true;
+      this.maxTags = positive("maxTags", max);
+      return this;
+    }
+
+    /** Tags not supported. */
+    public Builder noTags() {
+      this.tags = false;
+      this.maxTags = 0;
+      return this;
+    }
+
+    /** Whether metadata can be sent. */
+    public Builder metadata(boolean supported) {
+      this.metadata = supported;
+      return this;
+    }
+
+    /** Native scheduling up to {@code maxAhead}. */
+    public Builder scheduling(Duration maxAhead) {
+      if (maxAhead.isNegative() || maxAhead.isZero()) {
+        throw new IllegalArgumentException("maxScheduleAhead must be positive, was " + maxAhead);
+      }
+      this.scheduling = true;
+      this.maxScheduleAhead = maxAhead;
+      return this;
+    }
+
+    /** Native batches of at most {@code maxSize} messages. */
+    public Builder batch(int maxSize) {
+      this.batch = true;
+      this.maxBatchSize = positive("maxBatchSize", maxSize);
+      return this;
+    }
+
+    /** Builds the capabilities. */
+    public Capabilities build() {
+      return new Capabilities(this);
+    }
+
+    private static int positive(String what, int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException(what + " must be at least 1, was " + value);
+      }
+      return value;
+    }
+  }
+}
