@@ -251,7 +251,8 @@ public final class Address {
     String inner = literal.substring(1, literal.length() - 1);
     boolean valid;
     if (inner.regionMatches(true, 0, "IPv6:", 0, 5)) {
-      valid = inner.substring(5).matches("[0-9A-Fa-f:.]{2,45}") && inner.indexOf(":::") < 0;
+      String ip = inner.substring(5);
+      valid = ip.matches("[0-9A-Fa-f:.]{2,45}") && ip.indexOf(":::") < 0;
     } else {
       valid = inner.matches(
           "((25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
@@ -273,7 +274,10 @@ public final class Address {
     StringBuilder out = new StringBuilder(quoted.length());
     for (int i = 0; i < quoted.length(); i++) {
       char c = quoted.charAt(i);
-      if (c == '\\' && i + 1 < quoted.length()) {
+      if (c == '\\') {
+        if (i + 1 == quoted.length()) {
+          throw new InvalidEmailException("display name ends in a backslash that escapes its closing quote");
+        }
         c = quoted.charAt(++i);
       } else if (c == '"') {
         throw new InvalidEmailException("display name has an unescaped quote");

@@ -50,7 +50,8 @@ public final class Attachment {
   /**
    * A regular attachment.
    *
-   * @param fileName the name the recipient sees; no path separators or control characters
+   * @param fileName the name the recipient sees; no path separators, control characters or
+   *     bidirectional overrides (U+202A to U+202E, U+2066 to U+2069)
    * @param content the bytes, copied
    * @param contentType a MIME type such as {@code application/pdf}
    * @throws InvalidEmailException listing what is wrong with the arguments
@@ -148,11 +149,15 @@ public final class Attachment {
     if (name.indexOf('/') >= 0 || name.indexOf('\\') >= 0) {
       return "attachment file name contains a path separator";
     }
-    if (Texts.hasControl(name) || Texts.hasLineBreak(name)) {
+    if (Texts.hasControl(name) || Texts.hasLineBreak(name) || name.indexOf('\t') >= 0) {
       return "attachment file name contains a control character";
     }
     if (Texts.hasBrokenSurrogate(name)) {
       return "attachment file name contains an unpaired surrogate";
+    }
+    if (Texts.hasBidiOverride(name)) {
+      // "invoice\u202Efdp.exe" shows as "invoiceexe.pdf": a classic way to disguise a file type.
+      return "attachment file name contains a bidirectional override character";
     }
     if (name.equals(".") || name.equals("..")) {
       return "attachment file name is '.' or '..'";

@@ -3,8 +3,10 @@ package io.postline.mail;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -318,10 +320,18 @@ public final class Email {
 
   /**
    * Builds an {@link Email}. Setters never throw for bad values: they remember the problem, and
-   * {@link #build()} reports every problem at once. Methods taking lists add to what is there.
+   * {@link #build()} reports every problem at once. Methods taking lists add to what is there;
+   * the other setters replace the value, and with it the problem of the value they replace.
    */
   public static final class Builder {
+    /** Problems of what was added: reply-to addresses, attachments, headers, tags, metadata. */
     private final List<String> problems = new ArrayList<>();
+    /** Problems of to, cc and bcc addresses; {@link #clearRecipients()} drops them. */
+    private final List<String> recipientProblems = new ArrayList<>();
+    /** Problems of single-valued settings, by setting: the last value set decides. */
+    private final Map<String, String> settingProblems = new LinkedHashMap<>();
+    /** Per address field, how many addresses were refused, to number the next one right. */
+    private final Map<String, Integer> refused = new HashMap<>();
     private @Nullable Address from;
     private final List<Address> to = new ArrayList<>();
     private final List<Address> cc = new ArrayList<>();
@@ -341,7 +351,6 @@ public final class Email {
     private @Nullable Locale locale;
     private @Nullable String caller;
     private @Nullable String fromProblem;
-    private int badAddresses;
 
     private Builder() {}
 
@@ -375,7 +384,7 @@ public final class Email {
 
     /** Adds {@code To} recipients. */
     public Builder to(@Nullable Address... addresses) {
-      return add("to", to, addresses == null ? null : List.of(addresses));
+      return add("to", to, addresses == null ? null : Arrays.asList(addresses));
     }
 
     /** Adds {@code To} recipients. */
@@ -390,7 +399,7 @@ public final class Email {
 
     /** Adds {@code Cc} recipients. */
     public Builder cc(@Nullable Address... addresses) {
-      return add("cc", cc, addresses == null ? null : List.of(addresses));
+      return add("cc", cc, addresses == null ? null : Arrays.asList(addresses));
     }
 
     /** Adds {@code Cc} recipients. */
@@ -405,7 +414,7 @@ public final class Email {
 
     /** Adds blind-copy recipients. */
     public Builder bcc(@Nullable Address... addresses) {
-      return add("bcc", bcc, addresses == null ? null : List.of(addresses));
+      return add("bcc", bcc, addresses == null ? null : Arrays.asList(addresses));
     }
 
     /** Adds blind-copy recipients. */
@@ -420,41 +429,40 @@ public final class Email {
 
     /** Adds reply-to addresses. */
     public Builder replyTo(@Nullable Address... addresses) {
-      return add("replyTo", replyTo, addresses == null ? null : List.of(addresses));
+      return add("replyTo", replyTo, addresses == null ? null : Arrays.asList(addresses));
     }
 
-    /** Removes every to, cc and bcc recipient (to derive one email per recipient). */
+    /**
+     * Removes every to, cc and bcc recipient (to derive one email per recipient), with the
+     * problems of the addresses removed.
+     */
     public Builder clearRecipients() {
       to.clear();
       cc.clear();
       bcc.clear();
+      recipientProblems.clear();
+      refused.keySet().removeAll(Set.of("to", "cc", "bcc"));
       return this;
     }
 
     /** The subject: one line, at most 998 characters. */
     public Builder subject(@Nullable String subject) {
       this.subject = subject;
-      if (subject == null) {
-        problems.add("subject is null");
-      }
+      setting("subject", subject == null ? "subject is null" : null);
       return this;
     }
 
     /** The plain-text body. */
     public Builder text(@Nullable String text) {
       this.text = text;
-      if (text == null) {
-        problems.add("text is null");
-      }
+      setting("text", text == null ? "text is null" : null);
       return this;
     }
 
     /** The HTML body. */
     public Builder html(@Nullable String html) {
       this.html = html;
-      if (html == null) {
-        problems.add("html is null");
-      }
+      setting("html", html == null ? "html is null" : null);
       return this;
     }
 
@@ -534,9 +542,8 @@ public final class Email {
 
     /** The queue priority; {@link Priority#NORMAL} by default. */
     public Builder priority(@Nullable Priority priority) {
-      if (priority == null) {
-        problems.add("priority is null");
-      } else {
+      setting("priority", priority == null ? "priority is null" : null);
+      if (priority != null) {
         this.priority = priority;
       }
       return this;
@@ -551,9 +558,8 @@ public final class Email {
     /** A key that makes a repeated submission within the idempotency window a duplicate. */
     public Builder idempotencyKey(@Nullable String key) {
       String problem = shortTextProblem("idempotencyKey", key);
-      if (problem != null) {
-        problems.add(problem);
-      } else {
+      setting("idempotencyKey", problem);
+      if (problem == null) {
         this.idempotencyKey = key;
       }
       return this;
@@ -565,28 +571,30 @@ public final class Email {
      */
     public Builder template(@Nullable String name, @Nullable Map<String, ?> model) {
       if (name == null || !TEMPLATE_NAME.matcher(name).matches()) {
-        problems.add("template name must be letters, digits, '_' or '-', in '/'-separated segments");
+        setting("template", "template name must be letters, digits, '_' or '-', in '/'-separated segments");
         return this;
       }
       if (model == null) {
-        problems.add("template " + name + ": model is null");
+        setting("template", "template " + name + ": model is null");
         return this;
       }
       Map<String, Object> copy = new LinkedHashMap<>();
       for (Map.Entry<String, ?> e : model.entrySet()) {
         if (e.getKey() == null || e.getValue() == null) {
-          problems.add("template " + name + ": model has a null key or value");
+          setting("template", "template " + name + ": model has a null key or value");
           return this;
         }
         copy.put(e.getKey(), e.getValue());
       }
+      setting("template", null);
       this.template = new Template(name, copy);
       return this;
     }
 
-    /** Removes the template (after rendering it into a subject and body). */
+    /** Removes the template (after rendering it into a subject and body), and its problem. */
     public Builder clearTemplate() {
       this.template = null;
+      setting("template", null);
       return this;
     }
 
@@ -599,9 +607,8 @@ public final class Email {
     /** Who asked for this email, such as {@code billing-service}. */
     public Builder caller(@Nullable String caller) {
       String problem = shortTextProblem("caller", caller);
-      if (problem != null) {
-        problems.add(problem);
-      } else {
+      setting("caller", problem);
+      if (problem == null) {
         this.caller = caller;
       }
       return this;
@@ -619,10 +626,12 @@ public final class Email {
       } else if (from == null) {
         all.add("from is missing");
       }
-      all.addAll(problems);
-      if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty() && badAddresses == 0) {
+      all.addAll(recipientProblems);
+      if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty() && recipientProblems.isEmpty()) {
         all.add("no recipient: add at least one to, cc or bcc address");
       }
+      all.addAll(problems);
+      all.addAll(settingProblems.values());
       checkContent(all);
       checkInlineIds(all);
       checkSendAt(all);
@@ -644,7 +653,9 @@ public final class Email {
         all.add("no content: set text, html or a template");
       }
       if (subject == null) {
-        all.add("subject is missing");
+        if (!settingProblems.containsKey("subject")) {
+          all.add("subject is missing");
+        }
       } else if (Texts.hasLineBreak(subject)) {
         all.add("subject contains a line break");
       } else if (Texts.hasControl(subject) || Texts.hasBrokenSurrogate(subject)) {
@@ -674,33 +685,42 @@ public final class Email {
       }
     }
 
+    private void setting(String field, @Nullable String problem) {
+      if (problem == null) {
+        settingProblems.remove(field);
+      } else {
+        settingProblems.put(field, problem);
+      }
+    }
+
     private Builder add(String field, List<Address> target, @Nullable String @Nullable [] addresses) {
       if (addresses == null) {
-        problems.add(field + ": addresses are null");
-        badAddresses++;
+        problemsOf(field).add(field + ": addresses are null");
         return this;
       }
       for (String address : addresses) {
-        Address parsed = parse(field + "[" + target.size() + "]", address);
-        if (parsed != null) {
-          target.add(parsed);
-        } else {
-          badAddresses++;
+        String position = position(field, target);
+        if (address == null) {
+          refuse(field, position + ": address is null");
+          continue;
+        }
+        try {
+          target.add(Address.parse(address));
+        } catch (InvalidEmailException e) {
+          refuse(field, position + ": " + e.problems().get(0));
         }
       }
       return this;
     }
 
-    private Builder add(String field, List<Address> target, @Nullable Collection<Address> addresses) {
+    private Builder add(String field, List<Address> target, @Nullable Collection<@Nullable Address> addresses) {
       if (addresses == null) {
-        problems.add(field + ": addresses are null");
-        badAddresses++;
+        problemsOf(field).add(field + ": addresses are null");
         return this;
       }
       for (Address address : addresses) {
         if (address == null) {
-          problems.add(field + "[" + target.size() + "]: address is null");
-          badAddresses++;
+          refuse(field, position(field, target) + ": address is null");
         } else {
           target.add(address);
         }
@@ -708,17 +728,19 @@ public final class Email {
       return this;
     }
 
-    private @Nullable Address parse(String field, @Nullable String address) {
-      if (address == null) {
-        problems.add(field + ": address is null");
-        return null;
-      }
-      try {
-        return Address.parse(address);
-      } catch (InvalidEmailException e) {
-        problems.add(field + ": " + e.problems().get(0));
-        return null;
-      }
+    /** {@code to[2]}: the field and the index the next address given to it has. */
+    private String position(String field, List<Address> target) {
+      return field + "[" + (target.size() + refused.getOrDefault(field, 0)) + "]";
+    }
+
+    /** Records the problem of the address at {@code position(field)}, which takes up that index. */
+    private void refuse(String field, String problem) {
+      refused.merge(field, 1, Integer::sum);
+      problemsOf(field).add(problem);
+    }
+
+    private List<String> problemsOf(String field) {
+      return field.equals("replyTo") ? problems : recipientProblems;
     }
 
     private static @Nullable String shortTextProblem(String field, @Nullable String value) {

@@ -41,4 +41,15 @@ final class Texts {
     }
     return false;
   }
+
+  /** A bidirectional embedding, override or isolate (U+202A to U+202E, U+2066 to U+2069). */
+  static boolean hasBidiOverride(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c >= '\u202A' && c <= '\u202E' || c >= '\u2066' && c <= '\u2069') {
+        return true;
+      }
+    }
+    return false;
+  }
 }

@@ -1,6 +1,7 @@
 package io.postline.mail.spi;
 
 import io.postline.mail.Email;
+import io.postline.mail.FailureKind;
 import io.postline.mail.SendResult;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,7 +35,10 @@ public interface MailProvider extends AutoCloseable {
   /**
    * Sends several messages, in as few requests as the provider allows (see
    * {@link Capabilities#batch()}), chunking by {@link Capabilities#maxBatchSize()}. One message's
-   * failure does not stop the others. The default sends them one by one.
+   * failure does not stop the others. The default sends them one by one; a
+   * {@link RuntimeException} from {@link #send(Email)} becomes a
+   * {@link FailureKind#PERMANENT PERMANENT} failure of that message, so that the outcomes of the
+   * messages already sent are not lost.
    *
    * @return one outcome per email, in the same order
    */
@@ -45,6 +49,9 @@ public interface MailProvider extends AutoCloseable {
         outcomes.add(SendOutcome.sent(email, send(email)));
       } catch (ProviderException e) {
         outcomes.add(SendOutcome.failed(email, e));
+      } catch (RuntimeException e) {
+        outcomes.add(SendOutcome.failed(email, ProviderException.builder(FailureKind.PERMANENT, name(),
+            "unclassified " + e.getClass().getName() + " from the provider").cause(e).build()));
       }
     }
     return outcomes;

@@ -1,6 +1,8 @@
 package io.postline.mail.spi;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -355,19 +357,18 @@ public final class ProviderSettings {
   private static @Nullable Duration parseDuration(String value) {
     Matcher m = DURATION.matcher(value.toLowerCase(Locale.ROOT));
     if (m.matches()) {
-      long n;
       try {
-        n = Long.parseLong(m.group(1));
-      } catch (NumberFormatException e) {
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          case "h" -> Duration.ofHours(n);
+          default -> Duration.ofDays(n);
+        };
+      } catch (NumberFormatException | ArithmeticException e) { // too many digits, or overflow
         return null;
       }
-      return switch (m.group(2)) {
-        case "ms" -> Duration.ofMillis(n);
-        case "s" -> Duration.ofSeconds(n);
-        case "m" -> Duration.ofMinutes(n);
-        case "h" -> Duration.ofHours(n);
-        default -> Duration.ofDays(n);
-      };
     }
     try {
       Duration d = Duration.parse(value);
@@ -389,28 +390,38 @@ public final class ProviderSettings {
     throw new IllegalArgumentException(scheme + " DSN port must be a number from 1 to 65535");
   }
 
-  /** Percent-decodes as UTF-8; unlike URLDecoder, '+' stays '+'. */
+  /**
+   * Percent-decodes as UTF-8; unlike URLDecoder, '+' stays '+'. Escapes that do not decode to
+   * UTF-8 are an error, not a silent U+FFFD.
+   */
   private static String decode(String text, String scheme, String what) {
     if (text.indexOf('%') < 0) {
       return text;
     }
     ByteArrayOutputStream out = new ByteArrayOutputStream(text.length());
-    for (int i = 0; i < text.length(); i++) {
-      char c = text.charAt(i);
-      if (c == '%') {
+    int i = 0;
+    while (i < text.length()) {
+      if (text.charAt(i) == '%') {
         int hi = i + 2 < text.length() ? Character.digit(text.charAt(i + 1), 16) : -1;
         int lo = i + 2 < text.length() ? Character.digit(text.charAt(i + 2), 16) : -1;
         if (hi < 0 || lo < 0) {
           throw new IllegalArgumentException(scheme + " DSN has a bad percent-escape in its " + what);
         }
         out.write(hi * 16 + lo);
-        i += 2;
+        i += 3;
       } else {
-        byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
-        out.write(bytes, 0, bytes.length);
+        int end = text.indexOf('%', i);
+        end = end < 0 ? text.length() : end;
+        out.writeBytes(text.substring(i, end).getBytes(StandardCharsets.UTF_8));
+        i = end;
       }
     }
-    return out.toString(StandardCharsets.UTF_8);
+    try {
+      return StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(out.toByteArray())).toString();
+    } catch (CharacterCodingException e) {
+      throw new IllegalArgumentException(
+          scheme + " DSN has percent-escapes in its " + what + " that are not UTF-8");
+    }
   }
 
   /** Builds {@link ProviderSettings} in code. */

@@ -1,0 +1,126 @@
+package io.postline.mail.core;
+
+import io.postline.mail.FailureKind;
+import io.postline.mail.core.internal.InMemoryMailQueue;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Where {@link Mailer#enqueue enqueued} messages wait for a worker: HIGH before NORMAL before LOW,
+ * first in first out within one priority, nothing taken before it is due. At-least-once: a worker
+ * {@link #take takes} a message with a {@link Lease}, renews it while sending, and completes it
+ * with {@link #ack}, {@link #reschedule} or {@link #deadLetter}; a message whose lease lapses (its
+ * worker died) returns to the queue.
+ *
+ * <p>Implementations are thread-safe. Nothing is ever dropped silently: a message that cannot be
+ * stored makes {@link #enqueue} throw.
+ */
+public interface MailQueue extends AutoCloseable {
+
+  /** An in-memory queue of at most 100,000 messages, on the system clock. */
+  static MailQueue inMemory() {
+    return inMemory(100_000, Clock.systemUTC());
+  }
+
+  /**
+   * An in-memory queue.
+   *
+   * @param capacity the most messages it holds (ready, scheduled and leased; dead letters are
+   *     bounded separately, see the implementation)
+   * @param clock decides when messages are due
+   */
+  static MailQueue inMemory(int capacity, Clock clock) {
+    return new InMemoryMailQueue(capacity, clock);
+  }
+
+  /**
+   * Stores a message, to be taken from its {@link QueuedMail#dueAt()} on.
+   *
+   * @throws QueueFullException if the queue is at its capacity
+   * @throws io.postline.mail.MailException if it cannot be stored for another reason
+   */
+  void enqueue(QueuedMail mail);
+
+  /**
+   * Takes the next due message: the highest priority first, the oldest first within one. Waits
+   * up to {@code wait} for one to become due, without busy polling.
+   *
+   * @param wait how long to wait for a message; zero to return at once
+   * @param leaseFor how long the lease lasts unless {@link #renew renewed}
+   * @return the lease, or empty if nothing was due within {@code wait}
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  Optional<Lease> take(Duration wait, Duration leaseFor) throws InterruptedException;
+
+  /**
+   * Extends a lease.
+   *
+   * @return the renewed lease, or empty if the lease is no longer current (it lapsed and the
+   *     message may be with another worker)
+   */
+  Optional<Lease> renew(Lease lease, Duration leaseFor);
+
+  /**
+   * Completes a message: it was sent, or its failure was recorded elsewhere for good.
+   *
+   * @return false if the lease is no longer current; nothing changed then
+   */
+  boolean ack(Lease lease);
+
+  /**
+   * Returns a leased message to the queue, due at {@code dueAt}, with its attempt count set to
+   * {@code attempts} (a rate-limit wait is not an attempt, a retry is).
+   *
+   * @return false if the lease is no longer current; nothing changed then
+   */
+  boolean reschedule(Lease lease, Instant dueAt, int attempts);
+
+  /**
+   * Moves a leased message to the dead letters.
+   *
+   * @param attempts the attempts made, recorded with it
+   * @return false if the lease is no longer current; nothing changed then
+   */
+  boolean deadLetter(Lease lease, int attempts, FailureKind kind, String reason);
+
+  /** How many messages are in each state. */
+  QueueCounts counts();
+
+  /** The dead letters, newest first, at most {@code limit}. */
+  List<DeadLetter> deadLetters(int limit);
+
+  /**
+   * Puts a dead letter back in the queue, due now, with its attempts reset.
+   *
+   * @return false if there is no dead letter with that id
+   */
+  boolean requeueDeadLetter(String id);
+
+  /**
+   * Deletes a dead letter.
+   *
+   * @return false if there is no dead letter with that id
+   */
+  boolean purgeDeadLetter(String id);
+
+  /**
+   * Deletes every dead letter.
+   *
+   * @return how many were deleted
+   */
+  long purgeDeadLetters();
+
+  /**
+   * Stops handing out messages and returns what this queue would lose on shutdown: for an
+   * in-memory queue, every message not yet finished; for a durable queue, nothing (the messages
+   * stay stored). Leases still out can be completed until the queue is closed.
+   */
+  List<QueuedMail> drain();
+
+  /** Releases the queue's resources. */
+  @Override
+  default void close() {}
+}

@@ -1,0 +1,111 @@
+package io.postline.mail.core;
+
+import io.postline.mail.Email;
+import io.postline.mail.InvalidEmailException;
+import io.postline.mail.Recipient;
+import io.postline.mail.SendFailedException;
+import io.postline.mail.SendResult;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Sends email through one or more providers. Thread-safe; build one per application with
+ * {@link #builder()} and {@link #close()} it on shutdown.
+ *
+ * <pre>{@code
+ * try (Mailer mailer = Mailer.builder()
+ *     .provider("primary", "smtp://user:pass@smtp.example.org:587")
+ *     .build()) {
+ *   SendResult result = mailer.send(Email.builder()
+ *       .from("shop@example.org").to("ann@example.org")
+ *       .subject("Hi").text("Hello Ann")
+ *       .build());
+ * }
+ * }</pre>
+ *
+ * <p>Each message goes through: template rendering (if the email names a template), the
+ * providers in order (a provider whose {@link io.postline.mail.spi.Capabilities} cannot carry the
+ * message is skipped), and on a failure whose {@link io.postline.mail.FailureKind#failsOver()} is
+ * true, the next provider. Every step is published as a {@link io.postline.mail.event.MailEvent}.
+ */
+public interface Mailer extends AutoCloseable {
+
+  /** Starts configuring a {@code Mailer}. */
+  static MailerBuilder builder() {
+    return new MailerBuilder();
+  }
+
+  /**
+   * Sends one email now, on the calling thread.
+   *
+   * @return what the provider that accepted it said
+   * @throws InvalidEmailException if no provider can carry the email (size, recipients, features)
+   * @throws TemplateException if its template is missing or a variable is missing
+   * @throws SendFailedException if no provider accepted it
+   * @throws IllegalStateException if the mailer is closed
+   */
+  SendResult send(Email email);
+
+  /**
+   * Sends one email on the mailer's executor. The future completes with the result or with the
+   * exception {@link #send(Email)} would throw.
+   */
+  CompletableFuture<SendResult> sendAsync(Email email);
+
+  /**
+   * A group notification: one message per recipient, each rendered with the email's template
+   * model overlaid by the recipient's own values, sent on the mailer's executor. One recipient's
+   * failure does not stop the others.
+   *
+   * @param email the message every recipient gets; its own to/cc/bcc are replaced
+   * @param recipients who gets it, each with their template values
+   * @return one outcome per recipient, in order
+   */
+  BatchResult sendBatch(Email email, List<Recipient> recipients);
+
+  /**
+   * Puts an email in the mailer's queue, to be sent by its workers when due (its {@code sendAt},
+   * else now), highest priority first. Validation, idempotency and template rendering happen
+   * here, so a bad email fails at once. Failed attempts are retried by the queue with backoff,
+   * never by a sleeping thread; a message whose attempts run out, or that fails for good, goes to
+   * the {@link #deadLetters() dead letters}.
+   *
+   * @return the id to follow the message by; for a duplicate idempotency key, the first
+   *     message's id with {@link Receipt#duplicate()} set
+   * @throws InvalidEmailException if the email is invalid or no provider could ever carry it
+   * @throws TemplateException if its template cannot be rendered
+   * @throws QueueFullException if the queue is full (nothing is dropped silently)
+   * @throws IllegalStateException if the mailer is closed
+   */
+  Receipt enqueue(Email email);
+
+  /** The queue's dead letters: list, requeue, purge. */
+  DeadLetters deadLetters();
+
+  /** How many messages the queue holds, by state. */
+  QueueCounts queueCounts();
+
+  /** The audit log: {@code audit().find(receipt.id())} tells one message's story. */
+  AuditLog audit();
+
+  /**
+   * Each provider's health (circuit state, and its active check where it has one, run with a
+   * timeout) and the overall status.
+   */
+  MailerHealth health();
+
+  /**
+   * Stops taking new work and stops the workers, waits up to {@code timeout} for sends in flight,
+   * closes every provider, and returns the queued messages the mailer would lose: with an
+   * in-memory queue, every message not yet sent (so that the caller can keep them); with a
+   * durable queue, none. Idempotent: a second call returns an empty list.
+   */
+  List<QueuedMail> shutdown(java.time.Duration timeout);
+
+  /**
+   * {@link #shutdown(java.time.Duration) Shuts down} with the configured close timeout, logging
+   * a warning with the counts if queued messages are left behind.
+   */
+  @Override
+  void close();
+}

@@ -1,0 +1,475 @@
+package io.postline.mail.core;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.postline.mail.FailureKind;
+import io.postline.mail.core.internal.DefaultMailer;
+import io.postline.mail.core.internal.Dispatcher;
+import io.postline.mail.core.internal.EventPublisher;
+import io.postline.mail.core.internal.InMemoryIdempotencyStore;
+import io.postline.mail.core.internal.MailMetrics;
+import io.postline.mail.core.internal.ProviderRegistry;
+import io.postline.mail.core.internal.ProviderSlot;
+import io.postline.mail.core.internal.QueueWorkers;
+import io.postline.mail.core.internal.Sleeper;
+import io.postline.mail.event.MailListener;
+import io.postline.mail.spi.MailProvider;
+import io.postline.mail.spi.ProviderException;
+import io.postline.mail.spi.ProviderSettings;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Configures a {@link Mailer}. Every setter checks its argument at once and fails with an
+ * {@link IllegalArgumentException} saying what was wrong and what was given; {@link #build()}
+ * creates the providers and checks that every name refers to one.
+ *
+ * <p>Defaults: failover routing in the order providers are added; synchronous retries
+ * {@code RetryPolicy.exponential(3, 200ms)} within 30 s; queued retries
+ * {@code RetryPolicy.exponential(8, 1s)} up to 10 min apart; a circuit breaker per provider that
+ * opens at 50% failures over the last 20 calls (at least 5) and tries again after 30 s; no rate
+ * limit (a synchronous send waits at most 5 s for a token); no call timeout beyond the
+ * providers' own; an in-memory queue of 100,000 messages worked by 4 workers (started on the
+ * first enqueue); idempotency keys kept 24 h; an in-memory audit log of 30 days / 10,000
+ * messages; no metrics unless a {@link MeterRegistry} is given.
+ */
+public final class MailerBuilder {
+  private static final AtomicInteger CALL_POOLS = new AtomicInteger();
+
+  /** Providers by name, in order: a {@link ProviderSettings} or a {@link MailProvider}. */
+  private final Map<String, Object> providers = new LinkedHashMap<>();
+  private final List<MailListener> listeners = new ArrayList<>();
+  private final Map<String, Long> ratePermits = new LinkedHashMap<>();
+  private final Map<String, Duration> ratePeriods = new LinkedHashMap<>();
+  private final Map<String, Duration> timeouts = new LinkedHashMap<>();
+  private Routing routing = Routing.failover();
+  private RetryPolicy retry = RetryPolicy.exponential(3, Duration.ofMillis(200));
+  private RetryPolicy queueRetry = RetryPolicy.exponential(8, Duration.ofSeconds(1)).withMaxDelay(Duration.ofMinutes(10));
+  private CircuitBreakerConfig circuitBreaker = CircuitBreakerConfig.custom()
+      .slidingWindowSize(20).minimumNumberOfCalls(5).failureRateThreshold(50)
+      .waitDurationInOpenState(Duration.ofSeconds(30)).permittedNumberOfCallsInHalfOpenState(1).build();
+  private Duration rateLimitWait = Duration.ofSeconds(5);
+  private @Nullable RateLimitBackend rateLimitBackend;
+  private @Nullable Templates templates;
+  private @Nullable MailQueue queue;
+  private int workers = 4;
+  private Duration leaseDuration = Duration.ofSeconds(60);
+  private @Nullable IdempotencyStore idempotency;
+  private @Nullable AuditLog audit;
+  private @Nullable MeterRegistry meterRegistry;
+  private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
+  private String correlationKey = "correlationId";
+  private Duration healthTimeout = Duration.ofSeconds(5);
+  private @Nullable Executor executor;
+  private int asyncThreads = Math.max(2, Runtime.getRuntime().availableProcessors());
+  private int asyncQueueCapacity = 10_000;
+  private Locale defaultLocale = Locale.ROOT;
+  private Duration closeTimeout = Duration.ofSeconds(30);
+  private Clock clock = Clock.systemUTC();
+  private Sleeper sleeper = Sleeper.SYSTEM;
+  private @Nullable ClassLoader providerClassLoader;
+
+  MailerBuilder() {}
+
+  /**
+   * Adds a provider from a DSN such as {@code smtp://user:pass@host:587}; the provider is found
+   * by the DSN's scheme among the {@link io.postline.mail.spi.MailProviderFactory}s on the
+   * classpath when {@link #build()} runs.
+   *
+   * @throws IllegalArgumentException if the name is taken or the DSN does not parse
+   */
+  public MailerBuilder provider(String name, String dsn) {
+    Objects.requireNonNull(dsn, "dsn");
+    return provider(ProviderSettings.parse(dsn).withName(checkName(name)));
+  }
+
+  /**
+   * Adds a provider from settings; its name is {@link ProviderSettings#name()}.
+   *
+   * @throws IllegalArgumentException if the name is taken
+   */
+  public MailerBuilder provider(ProviderSettings settings) {
+    Objects.requireNonNull(settings, "settings");
+    providers.put(checkName(settings.name()), settings);
+    return this;
+  }
+
+  /**
+   * Adds a provider built by hand; its name is {@link MailProvider#name()}. The mailer closes it
+   * when it closes.
+   *
+   * @throws IllegalArgumentException if the name is taken
+   */
+  public MailerBuilder provider(MailProvider provider) {
+    Objects.requireNonNull(provider, "provider");
+    providers.put(checkName(provider.name()), provider);
+    return this;
+  }
+
+  /** Which providers to try for each email, in which order; {@link Routing#failover()} unless set. */
+  public MailerBuilder routing(Routing routing) {
+    this.routing = Objects.requireNonNull(routing, "routing");
+    return this;
+  }
+
+  /** Retries of a synchronous send (per provider, within the policy's deadline). */
+  public MailerBuilder retry(RetryPolicy policy) {
+    this.retry = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /** Retries of a queued message: its attempts in all, and the delays between them. */
+  public MailerBuilder queueRetry(RetryPolicy policy) {
+    this.queueRetry = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  /**
+   * The circuit breaker settings for every provider (window, failure rate, wait in open state,
+   * half-open calls). Which failures count is Postline's: TRANSIENT and PROVIDER_UNAVAILABLE
+   * failures and timeouts are failures, RATE_LIMITED is ignored, and a PERMANENT or
+   * RECIPIENTS_REJECTED answer is a success (the provider works; the message was bad), so a bad
+   * message never opens a circuit. The mailer's clock is used.
+   */
+  public MailerBuilder circuitBreaker(CircuitBreakerConfig config) {
+    this.circuitBreaker = Objects.requireNonNull(config, "config");
+    return this;
+  }
+
+  /**
+   * Limits a provider to {@code permits} messages per {@code period} (a token bucket of that
+   * capacity, refilled greedily).
+   *
+   * @throws IllegalArgumentException if permits is below 1 or the period is not positive
+   */
+  public MailerBuilder rateLimit(String provider, long permits, Duration period) {
+    Objects.requireNonNull(provider, "provider");
+    Objects.requireNonNull(period, "period");
+    if (permits < 1) {
+      throw new IllegalArgumentException("rate limit of " + provider + ": permits must be at least 1, was " + permits);
+    }
+    if (period.isNegative() || period.isZero()) {
+      throw new IllegalArgumentException("rate limit of " + provider + ": period must be positive, was " + period);
+    }
+    ratePermits.put(provider, permits);
+    ratePeriods.put(provider, period);
+    return this;
+  }
+
+  /**
+   * How long a synchronous send waits for a rate-limited provider's token before failing over
+   * (or ending RATE_LIMITED); default 5 seconds. Queued messages never wait: they are
+   * rescheduled to when a token is due.
+   */
+  public MailerBuilder rateLimitWait(Duration maxWait) {
+    this.rateLimitWait = nonNegative("rateLimitWait", maxWait);
+    return this;
+  }
+
+  /** Where the token buckets live; {@link RateLimitBackend#local()} unless set. */
+  public MailerBuilder rateLimitBackend(RateLimitBackend backend) {
+    this.rateLimitBackend = Objects.requireNonNull(backend, "backend");
+    return this;
+  }
+
+  /**
+   * The longest a single call to {@code provider} may take; past it the attempt fails
+   * TRANSIENT. Providers have finite I/O timeouts of their own; this bounds the whole call.
+   */
+  public MailerBuilder timeout(String provider, Duration timeout) {
+    Objects.requireNonNull(provider, "provider");
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("timeout of " + provider + " must be positive, was " + timeout);
+    }
+    timeouts.put(provider, timeout);
+    return this;
+  }
+
+  /** Where templates come from; {@code Templates.classpath("mail/")} unless set. */
+  public MailerBuilder templates(Templates templates) {
+    this.templates = Objects.requireNonNull(templates, "templates");
+    return this;
+  }
+
+  /** The locale to render templates in when an email does not name one; the default variant unless set. */
+  public MailerBuilder defaultLocale(Locale locale) {
+    this.defaultLocale = Objects.requireNonNull(locale, "locale");
+    return this;
+  }
+
+  /**
+   * The queue for {@link Mailer#enqueue}; an in-memory queue unless set. A queue given here is
+   * worked from the moment the mailer is built (it may hold messages already) and is closed with
+   * the mailer.
+   */
+  public MailerBuilder queue(MailQueue queue) {
+    this.queue = Objects.requireNonNull(queue, "queue");
+    return this;
+  }
+
+  /** How many threads work the queue; at least 1, default 4. */
+  public MailerBuilder workers(int workers) {
+    if (workers < 1) {
+      throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+    }
+    this.workers = workers;
+    return this;
+  }
+
+  /**
+   * How long a worker's lease on a queued message lasts before it must be renewed (workers renew
+   * at a third of it while sending); a message whose worker died returns to the queue after it.
+   * Default 60 seconds.
+   */
+  public MailerBuilder leaseDuration(Duration lease) {
+    Objects.requireNonNull(lease, "lease");
+    if (lease.compareTo(Duration.ofMillis(30)) < 0) {
+      throw new IllegalArgumentException("leaseDuration must be at least 30 ms, was " + lease);
+    }
+    this.leaseDuration = lease;
+    return this;
+  }
+
+  /** Where idempotency keys are remembered; in memory for 24 hours unless set. */
+  public MailerBuilder idempotency(IdempotencyStore store) {
+    this.idempotency = Objects.requireNonNull(store, "store");
+    return this;
+  }
+
+  /** Where each message's events are kept; {@code AuditLog.inMemory(30 days)} unless set. */
+  public MailerBuilder audit(AuditLog audit) {
+    this.audit = Objects.requireNonNull(audit, "audit");
+    return this;
+  }
+
+  /** Adds a listener for every {@link io.postline.mail.event.MailEvent}. */
+  public MailerBuilder listener(MailListener listener) {
+    listeners.add(Objects.requireNonNull(listener, "listener"));
+    return this;
+  }
+
+  /** Registers Postline's meters (see README) in {@code registry}. */
+  public MailerBuilder meterRegistry(MeterRegistry registry) {
+    this.meterRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /** Observes every synchronous send as {@code postline.mail.dispatch}, for tracing bridges. */
+  public MailerBuilder observationRegistry(ObservationRegistry registry) {
+    this.observationRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /**
+   * The SLF4J MDC key of the caller's correlation id, carried with queued messages and restored
+   * around their send (and around async sends); default {@code correlationId}.
+   */
+  public MailerBuilder correlationKey(String mdcKey) {
+    Objects.requireNonNull(mdcKey, "mdcKey");
+    if (mdcKey.isBlank()) {
+      throw new IllegalArgumentException("correlationKey must not be blank");
+    }
+    this.correlationKey = mdcKey;
+    return this;
+  }
+
+  /** How long each provider's active health check may take; default 5 seconds. */
+  public MailerBuilder healthTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("healthTimeout must be positive, was " + timeout);
+    }
+    this.healthTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Runs {@link Mailer#sendAsync} and {@link Mailer#sendBatch} on the caller's executor, which
+   * the mailer never shuts down. Without one, the mailer owns a bounded pool.
+   */
+  public MailerBuilder executor(Executor executor) {
+    this.executor = Objects.requireNonNull(executor, "executor");
+    return this;
+  }
+
+  /** Threads of the mailer's own async pool; at least 1, default the number of cores (at least 2). */
+  public MailerBuilder asyncThreads(int threads) {
+    if (threads < 1) {
+      throw new IllegalArgumentException("asyncThreads must be at least 1, was " + threads);
+    }
+    this.asyncThreads = threads;
+    return this;
+  }
+
+  /**
+   * How many async sends may wait for a thread of the mailer's own pool; at least 1, default
+   * 10,000. Past that, {@link Mailer#sendAsync} fails at once rather than growing without bound.
+   */
+  public MailerBuilder asyncQueueCapacity(int capacity) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("asyncQueueCapacity must be at least 1, was " + capacity);
+    }
+    this.asyncQueueCapacity = capacity;
+    return this;
+  }
+
+  /** How long {@link Mailer#close()} waits for sends in flight; default 30 seconds. */
+  public MailerBuilder closeTimeout(Duration timeout) {
+    this.closeTimeout = nonNegative("closeTimeout", timeout);
+    return this;
+  }
+
+  /** The clock for timestamps, schedules, circuit breakers and rate limits; system UTC unless set. */
+  public MailerBuilder clock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** How synchronous sends wait (tests pass one that moves their clock). */
+  MailerBuilder sleeper(Sleeper sleeper) {
+    this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+    return this;
+  }
+
+  /** The class loader to find provider factories with; this library's own unless set. */
+  public MailerBuilder providerClassLoader(ClassLoader classLoader) {
+    this.providerClassLoader = Objects.requireNonNull(classLoader, "classLoader");
+    return this;
+  }
+
+  /**
+   * Creates the providers and the mailer.
+   *
+   * @throws IllegalStateException if no provider was added
+   * @throws IllegalArgumentException if a DSN's scheme has no provider, a provider rejects its
+   *     settings, or the routing, a rate limit or a timeout names a provider the mailer lacks
+   */
+  public Mailer build() {
+    if (providers.isEmpty()) {
+      throw new IllegalStateException("a Mailer needs at least one provider: add one with "
+          + "provider(\"primary\", \"smtp://user:pass@host:587\") or provider(new InMemoryProvider(\"memory\"))");
+    }
+    checkReferences("routing", routing.referencedProviders());
+    checkReferences("rateLimit", ratePermits.keySet());
+    checkReferences("timeout", timeouts.keySet());
+    List<MailProvider> created = createProviders();
+    MailMetrics metrics = new MailMetrics(meterRegistry);
+    RateLimitBackend buckets = rateLimitBackend != null ? rateLimitBackend : RateLimitBackend.local(clock);
+    CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.from(circuitBreaker)
+        .recordException(MailerBuilder::countsAgainstProvider)
+        .ignoreException(e -> e instanceof ProviderException p && p.kind() == FailureKind.RATE_LIMITED)
+        .clock(clock)
+        .build();
+    ExecutorService callExecutor = timeouts.isEmpty() ? null : Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "postline-call-" + CALL_POOLS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    List<ProviderSlot> slots = new ArrayList<>();
+    for (MailProvider provider : created) {
+      String name = provider.name();
+      CircuitBreaker breaker = CircuitBreaker.of(name, breakerConfig);
+      metrics.bindCircuit(name, breaker);
+      var bucket = ratePermits.containsKey(name)
+          ? buckets.bucket(name, BucketConfiguration.builder()
+              .addLimit(Bandwidth.builder().capacity(ratePermits.get(name))
+                  .refillGreedy(ratePermits.get(name), ratePeriods.get(name)).build())
+              .build())
+          : null;
+      slots.add(new ProviderSlot(provider, breaker, bucket, timeouts.get(name), callExecutor));
+    }
+    AuditLog auditLog = audit != null ? audit : AuditLog.inMemory(Duration.ofDays(30), 10_000, clock);
+    List<MailListener> all = new ArrayList<>();
+    all.add(auditLog::record);
+    all.add(metrics);
+    all.addAll(listeners);
+    EventPublisher events = new EventPublisher(all);
+    Dispatcher dispatcher = new Dispatcher(slots, routing, retry, queueRetry, rateLimitWait, events, metrics, clock, sleeper);
+    MailQueue mailQueue = queue != null ? queue : MailQueue.inMemory(100_000, clock);
+    metrics.bindQueue(mailQueue);
+    IdempotencyStore keys = idempotency != null ? idempotency
+        : new InMemoryIdempotencyStore(Duration.ofHours(24), 1_000_000, clock);
+    QueueWorkers queueWorkers = new QueueWorkers(mailQueue, dispatcher, events, keys, clock, workers,
+        leaseDuration, correlationKey);
+    return new DefaultMailer(new DefaultMailer.Parts(dispatcher, events,
+        templates != null ? templates : Templates.classpath("mail/"), defaultLocale, keys, auditLog, mailQueue,
+        queueWorkers, queue != null, executor, asyncThreads, asyncQueueCapacity, closeTimeout, healthTimeout,
+        correlationKey, observationRegistry, clock, sleeper, callExecutor));
+  }
+
+  private List<MailProvider> createProviders() {
+    List<MailProvider> created = new ArrayList<>();
+    try {
+      ProviderRegistry registry = null;
+      for (Object spec : providers.values()) {
+        if (spec instanceof MailProvider provider) {
+          created.add(provider);
+        } else {
+          if (registry == null) {
+            registry = ProviderRegistry.load(providerClassLoader != null
+                ? providerClassLoader : MailerBuilder.class.getClassLoader());
+          }
+          created.add(registry.create((ProviderSettings) spec));
+        }
+      }
+    } catch (RuntimeException e) {
+      created.forEach(DefaultMailer::closeQuietly);
+      throw e;
+    }
+    return created;
+  }
+
+  /** Failures that say the provider is unhealthy: they count towards opening its circuit. */
+  private static boolean countsAgainstProvider(Throwable e) {
+    if (e instanceof ProviderException p) {
+      return p.kind() == FailureKind.TRANSIENT || p.kind() == FailureKind.PROVIDER_UNAVAILABLE;
+    }
+    return true;
+  }
+
+  private void checkReferences(String what, Set<String> names) {
+    Set<String> unknown = new TreeSet<>(names);
+    unknown.removeAll(providers.keySet());
+    if (!unknown.isEmpty()) {
+      throw new IllegalArgumentException(what + " names provider(s) " + unknown + " that the mailer does not have; "
+          + "its providers are " + providers.keySet());
+    }
+  }
+
+  private String checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("provider name must not be blank");
+    }
+    if (providers.containsKey(name)) {
+      throw new IllegalArgumentException("provider name '" + name + "' is already used; names must be unique");
+    }
+    return name;
+  }
+
+  private static Duration nonNegative(String what, Duration d) {
+    Objects.requireNonNull(d, what);
+    if (d.isNegative()) {
+      throw new IllegalArgumentException(what + " must not be negative, was " + d);
+    }
+    return d;
+  }
+}

@@ -1,0 +1,152 @@
+package io.postline.mail.core.internal;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import io.postline.mail.Priority;
+import io.postline.mail.core.MailQueue;
+import io.postline.mail.core.QueueCounts;
+import io.postline.mail.event.MailEvent;
+import io.postline.mail.event.MailListener;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.ToDoubleFunction;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Postline's meters, all under {@code postline.mail}, with low-cardinality tags only (provider,
+ * outcome, kind, caller, priority, state): never recipients or subjects. Counters follow the
+ * events; timers and gauges are fed by the pipeline.
+ */
+public final class MailMetrics implements MailListener {
+  /** Timer: one whole send (retries and failover included), by provider, outcome and caller. */
+  public static final String SEND = "postline.mail.send";
+  /** Counter: provider calls, by provider and outcome (success or a failure kind). */
+  public static final String ATTEMPTS = "postline.mail.attempts";
+  /** Counter: moves from one provider to the next, by from and to. */
+  public static final String FAILOVERS = "postline.mail.failovers";
+  /** Counter: retries scheduled, by provider. */
+  public static final String RETRIES = "postline.mail.retries";
+  /** Counter: messages moved to the dead letters, by kind. */
+  public static final String DEAD_LETTERS = "postline.mail.dead.letters";
+  /** Counter: submissions dropped as duplicates of an idempotency key. */
+  public static final String DUPLICATES = "postline.mail.duplicates";
+  /** Timer: waits for a provider's rate limit, by provider and mode (sync or queued). */
+  public static final String RATE_LIMIT_WAITS = "postline.mail.ratelimit.waits";
+  /** Gauge: messages in the queue, by state (ready, scheduled, leased, dead) and priority. */
+  public static final String QUEUE_DEPTH = "postline.mail.queue.depth";
+  /** Gauge: 1 for a provider's current circuit state, 0 for the others, by provider and state. */
+  public static final String CIRCUIT_STATE = "postline.mail.circuit.state";
+
+  private static final String NO_CALLER = "none";
+
+  private final @Nullable MeterRegistry registry;
+
+  /** Meters in {@code registry}; null turns metrics off. */
+  public MailMetrics(@Nullable MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Records a finished send. */
+  public void send(String provider, boolean sent, @Nullable String caller, Duration duration) {
+    if (registry == null) {
+      return;
+    }
+    Timer.builder(SEND).description("Sends, from the first attempt to the last answer")
+        .tags("provider", provider, "outcome", sent ? "sent" : "failed", "caller", caller == null ? NO_CALLER : caller)
+        .register(registry).record(duration);
+  }
+
+  /** Records a wait for tokens. */
+  public void rateLimitWait(String provider, boolean queued, Duration waited) {
+    if (registry == null) {
+      return;
+    }
+    Timer.builder(RATE_LIMIT_WAITS).description("Waits for a provider's rate limit")
+        .tags("provider", provider, "mode", queued ? "queued" : "sync").register(registry).record(waited);
+  }
+
+  /** Registers the queue-depth gauges, sampling {@code queue.counts()} at most once a second. */
+  public void bindQueue(MailQueue queue) {
+    if (registry == null) {
+      return;
+    }
+    CachedCounts counts = new CachedCounts(queue);
+    for (Priority p : Priority.values()) {
+      gauge(QUEUE_DEPTH, counts, c -> c.get().ready().get(p), "state", "ready", "priority", lower(p));
+    }
+    gauge(QUEUE_DEPTH, counts, c -> c.get().scheduled(), "state", "scheduled", "priority", "all");
+    gauge(QUEUE_DEPTH, counts, c -> c.get().leased(), "state", "leased", "priority", "all");
+    gauge(QUEUE_DEPTH, counts, c -> c.get().deadLettered(), "state", "dead", "priority", "all");
+  }
+
+  /** Registers a provider's circuit-state gauges. */
+  public void bindCircuit(String provider, CircuitBreaker breaker) {
+    if (registry == null) {
+      return;
+    }
+    for (CircuitBreaker.State state : List.of(CircuitBreaker.State.CLOSED, CircuitBreaker.State.OPEN,
+        CircuitBreaker.State.HALF_OPEN)) {
+      gauge(CIRCUIT_STATE, breaker, b -> b.getState() == state ? 1 : 0, "provider", provider, "state", lower(state));
+    }
+  }
+
+  @Override
+  public void onEvent(MailEvent event) {
+    if (registry == null) {
+      return;
+    }
+    if (event instanceof MailEvent.Sent e) {
+      counter(ATTEMPTS, "provider", e.provider(), "outcome", "success");
+    } else if (event instanceof MailEvent.AttemptFailed e) {
+      counter(ATTEMPTS, "provider", e.provider(), "outcome", lower(e.kind()));
+    } else if (event instanceof MailEvent.FailedOver e) {
+      counter(FAILOVERS, "from", e.fromProvider(), "to", e.toProvider());
+    } else if (event instanceof MailEvent.RetryScheduled e) {
+      counter(RETRIES, "provider", e.provider());
+    } else if (event instanceof MailEvent.DeadLettered e) {
+      counter(DEAD_LETTERS, "kind", lower(e.kind()));
+    } else if (event instanceof MailEvent.DuplicateDropped) {
+      counter(DUPLICATES);
+    }
+  }
+
+  private void counter(String name, String... tags) {
+    Counter.builder(name).tags(tags).register(registry).increment();
+  }
+
+  private <T> void gauge(String name, T target, ToDoubleFunction<T> value, String... tags) {
+    Gauge.builder(name, target, value).tags(tags).strongReference(true).register(registry);
+  }
+
+  private static String lower(Enum<?> e) {
+    return e.name().toLowerCase(Locale.ROOT);
+  }
+
+  /** Keeps a queue's counts for a second, so a scrape of six gauges asks the queue once. */
+  private static final class CachedCounts {
+    private final MailQueue queue;
+    private volatile @Nullable QueueCounts counts;
+    private volatile long takenAt;
+
+    CachedCounts(MailQueue queue) {
+      this.queue = queue;
+    }
+
+    QueueCounts get() {
+      long now = System.nanoTime();
+      QueueCounts c = counts;
+      if (c == null || now - takenAt > 1_000_000_000L) {
+        c = queue.counts();
+        counts = c;
+        takenAt = now;
+      }
+      return c;
+    }
+  }
+
+}

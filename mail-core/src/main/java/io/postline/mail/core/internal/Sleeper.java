@@ -1,0 +1,17 @@
+package io.postline.mail.core.internal;
+
+import java.time.Duration;
+
+/** How the synchronous path waits (backoff, rate limits); tests substitute one that moves a clock. */
+@FunctionalInterface
+public interface Sleeper {
+  /** The real one. */
+  Sleeper SYSTEM = d -> {
+    if (!d.isNegative() && !d.isZero()) {
+      Thread.sleep(d.toMillis(), (int) (d.toNanosPart() % 1_000_000));
+    }
+  };
+
+  /** Waits {@code duration}. */
+  void sleep(Duration duration) throws InterruptedException;
+}
