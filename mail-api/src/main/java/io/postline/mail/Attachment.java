@@ -34,6 +34,11 @@ public final class Attachment {
     }
     if (!CONTENT_TYPE.matcher(contentType).matches()) {
       problems.add("attachment content type is not a valid MIME type like application/pdf");
+    } else {
+      String composite = compositeProblem(contentType, content);
+      if (composite != null) {
+        problems.add(composite);
+      }
     }
     if (contentId != null && !CONTENT_ID.matcher(contentId).matches()) {
       problems.add("inline content id must be 1 to 128 characters without spaces or <>");
@@ -140,6 +145,43 @@ public final class Attachment {
   public String toString() {
     return "Attachment[" + fileName + ", " + contentType + ", " + content.length + " bytes"
         + (contentId == null ? "" : ", inline " + contentId) + "]";
+  }
+
+  /**
+   * MIME forbids base64 for message/* and multipart/* parts (RFC 2046), so they must be sendable
+   * as they are: CRLF lines of at most 998 bytes without NUL, and a multipart needs its boundary.
+   */
+  private static @Nullable String compositeProblem(String contentType, byte[] content) {
+    String type = contentType.toLowerCase(java.util.Locale.ROOT);
+    boolean multipart = type.startsWith("multipart/");
+    if (!multipart && !type.startsWith("message/")) {
+      return null;
+    }
+    String kind = multipart ? "multipart/*" : "message/*";
+    String instead = "; or send it as application/octet-stream";
+    if (multipart && !type.matches(".*;\\s*boundary=.+")) {
+      return "multipart/* attachment needs a boundary parameter in its content type" + instead;
+    }
+    int lineLength = 0;
+    for (int i = 0; i < content.length; i++) {
+      byte b = content[i];
+      if (b == 0) {
+        return kind + " attachment contains a NUL byte" + instead;
+      }
+      if (b == '\n') {
+        if (i == 0 || content[i - 1] != '\r') {
+          return kind + " attachment must use CRLF line ends" + instead;
+        }
+        lineLength = 0;
+      } else if (b == '\r') {
+        if (i + 1 == content.length || content[i + 1] != '\n') {
+          return kind + " attachment has a bare CR" + instead;
+        }
+      } else if (++lineLength > 998) {
+        return kind + " attachment has a line longer than 998 bytes" + instead;
+      }
+    }
+    return null;
   }
 
   private static @Nullable String fileNameProblem(String name) {

@@ -490,7 +490,7 @@ public final class Email {
         return this;
       }
       String key = name.toLowerCase(Locale.ROOT);
-      if (RESERVED_HEADERS.contains(key)) {
+      if (RESERVED_HEADERS.contains(key) || key.startsWith("resent-")) {
         problems.add("header " + name + " is set by Postline; use the builder's method for it");
         return this;
       }
@@ -651,6 +651,13 @@ public final class Email {
       }
       if (!body) {
         all.add("no content: set text, html or a template");
+      }
+      // A lone surrogate cannot be encoded: it would go out as '?', silently changing the text.
+      if (text != null && Texts.hasBrokenSurrogate(text)) {
+        all.add("text contains an unpaired surrogate");
+      }
+      if (html != null && Texts.hasBrokenSurrogate(html)) {
+        all.add("html contains an unpaired surrogate");
       }
       if (subject == null) {
         if (!settingProblems.containsKey("subject")) {

@@ -106,6 +106,22 @@ class AttachmentTest {
   }
 
   @Test
+  void compositeTypesMustBeSendableAsTheyAre() {
+    assertThat(problemsOf(() -> Attachment.of("x.bin", new byte[] {1}, "multipart/mixed")))
+        .singleElement().asString().contains("needs a boundary parameter");
+    assertThat(problemsOf(() -> Attachment.of("x.bin", "a\nb".getBytes(UTF_8), "multipart/mixed; boundary=xyz")))
+        .singleElement().asString().contains("multipart/* attachment must use CRLF line ends");
+    assertThat(problemsOf(() -> Attachment.of("x.eml", "Subject: x\n\nbody\n".getBytes(UTF_8), "message/rfc822")))
+        .singleElement().asString().contains("CRLF line ends");
+    assertThat(problemsOf(() -> Attachment.of("x.eml", ("Subject: x\r\n\r\n" + "a".repeat(999)).getBytes(UTF_8),
+        "message/rfc822"))).singleElement().asString().contains("longer than 998");
+    assertThat(problemsOf(() -> Attachment.of("x.eml", new byte[] {'a', 0, 'b'}, "message/rfc822")))
+        .singleElement().asString().contains("NUL");
+    assertThat(Attachment.of("x.eml", "Subject: x\r\n\r\nbody\r\n".getBytes(UTF_8), "message/rfc822").size())
+        .isEqualTo(20);
+  }
+
+  @Test
   void acceptsRightToLeftNamesWithoutOverrides() {
     assertThat(Attachment.of("\u05d3\u05d5\u05d7.pdf", PDF, "application/pdf").fileName()).isEqualTo("\u05d3\u05d5\u05d7.pdf");
   }

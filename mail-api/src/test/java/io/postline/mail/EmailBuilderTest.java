@@ -3,6 +3,7 @@ package io.postline.mail;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import java.time.Duration;
@@ -859,6 +860,25 @@ class EmailBuilderTest {
     void aDerivedBuilderRefusesAHeaderTheEmailAlreadyHas() {
       assertThat(problems(full().toBuilder().header("x-campaign", "autumn")))
           .containsExactly("header x-campaign is set twice");
+    }
+  }
+
+  @org.junit.jupiter.api.Nested
+  class UnencodableText {
+    @Test
+    void loneSurrogatesInBodiesAreProblems() {
+      assertThatThrownBy(() -> Email.builder().from("a@example.org").to("b@example.org").subject("s")
+          .text("a\uD800b").html("<p>\uDC00</p>").build())
+          .isInstanceOfSatisfying(InvalidEmailException.class, e -> assertThat(e.problems())
+              .containsExactly("text contains an unpaired surrogate", "html contains an unpaired surrogate"));
+    }
+
+    @Test
+    void resentHeadersAreReserved() {
+      assertThatThrownBy(() -> Email.builder().from("a@example.org").to("b@example.org").subject("s").text("t")
+          .header("Resent-To", "c@example.org").build())
+          .isInstanceOfSatisfying(InvalidEmailException.class, e -> assertThat(e.problems())
+              .containsExactly("header Resent-To is set by Postline; use the builder's method for it"));
     }
   }
 }

@@ -4,6 +4,7 @@ import io.postline.mail.Address;
 import io.postline.mail.Attachment;
 import io.postline.mail.Email;
 import io.postline.mail.Priority;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -15,7 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
-import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A seeded, reproducible generator of hostile inputs for property-based tests: control
@@ -417,7 +418,7 @@ public final class HostileInputs {
    * @return the email, if everything was valid
    * @throws io.postline.mail.InvalidEmailException if something was not
    */
-  public Email email(Map<String, String> inputs) {
+  public Email email(Map<String, @Nullable String> inputs) {
     Email.Builder builder = Email.builder();
     Recorder r = new Recorder(inputs);
     inputs.put(HOSTILITY_KEY, Double.toString(hostility));
@@ -456,8 +457,11 @@ public final class HostileInputs {
     int attachments = chance(0.4) ? between(1, 3) : 0;
     Set<String> contentIds = new HashSet<>();
     for (int i = 0; i < attachments; i++) {
-      byte[] content = bytes(chance(0.1) ? between(1000, 20_000) : between(0, 64));
       String type = r.note("attachment[" + i + "].type", contentType());
+      byte[] content = type.startsWith("message/") && chance(0.5)
+          ? ("Subject: " + trickyText(60) + "\r\n\r\n" + trickyText(200) + "\r\n")
+              .getBytes(StandardCharsets.UTF_8) // a forwarded message: CRLF lines
+          : bytes(chance(0.1) ? between(1000, 20_000) : between(0, 64));
       String name = r.note("attachment[" + i + "].name", fileName());
       if (chance(0.3)) {
         String id = contentId();
@@ -544,37 +548,26 @@ public final class HostileInputs {
 
   /** Writes each input, raw, into the map as it is generated; described only on failure. */
   private static final class Recorder {
-    private final Map<String, String> inputs;
+    private final Map<String, @Nullable String> inputs;
 
-    Recorder(Map<String, String> inputs) {
+    Recorder(Map<String, @Nullable String> inputs) {
       this.inputs = inputs;
     }
 
-    <T> T note(String field, T value) {
+    <T extends @Nullable Object> T note(String field, T value) {
       inputs.put(field, value == null ? null : value.toString());
       return value;
     }
   }
 
   /** A fresh map for {@link #email(Map)}'s input description, in generation order. */
-  public static Map<String, String> newInputLog() {
+  public static Map<String, @Nullable String> newInputLog() {
     return new LinkedHashMap<>();
   }
 
-  /**
-   * Runs {@code action}, a property check over many cases, and on failure names the case's seed
-   * and inputs; a convenience for tests that do not format failures themselves.
-   */
-  public static <T> T describeFailure(long caseSeed, Map<String, String> inputs, Supplier<T> action) {
-    try {
-      return action.get();
-    } catch (RuntimeException | AssertionError e) {
-      throw new AssertionError(failureReport(caseSeed, inputs, e), e);
-    }
-  }
-
   /** A failure report: the seed to replay, every input escaped, and what went wrong. */
-  public static String failureReport(long caseSeed, Map<String, String> inputs, Throwable problem) {
+  public static String failureReport(
+      long caseSeed, Map<String, @Nullable String> inputs, Throwable problem) {
     StringBuilder out = new StringBuilder()
         .append("property failed for case seed ").append(caseSeed)
         .append(" (replay: new HostileInputs(").append(caseSeed).append("L")
@@ -584,7 +577,7 @@ public final class HostileInputs {
         .append(" (-D").append(SEED_PROPERTY).append("=...)\n")
         .append("problem: ").append(problem).append('\n')
         .append("inputs:\n");
-    for (Map.Entry<String, String> input : inputs.entrySet()) {
+    for (Map.Entry<String, @Nullable String> input : inputs.entrySet()) {
       if (input.getKey().equals(HOSTILITY_KEY)) {
         continue;
       }

@@ -220,8 +220,16 @@ public final class DefaultMailer implements Mailer {
       }
       Instant now = clock.instant();
       Instant due = ready.sendAt().filter(now::isBefore).orElse(now);
-      parts.queue().enqueue(new QueuedMail(id, ready, 0, now, due, Optional.ofNullable(MDC.get(parts.correlationKey()))));
+      // Published before the message is stored: a worker may take it at once, and its events
+      // must follow this one.
       events.publish(new MailEvent.Queued(id, now, ready.caller(), ready.priority(), ready.sendAt()));
+      try {
+        parts.queue().enqueue(new QueuedMail(id, ready, 0, now, due, Optional.ofNullable(MDC.get(parts.correlationKey()))));
+      } catch (RuntimeException e) {
+        events.publish(new MailEvent.Failed(id, clock.instant(), ready.caller(), "queue", FailureKind.TRANSIENT, 0,
+            "the queue refused the message: " + e.getMessage()));
+        throw e;
+      }
     } catch (RuntimeException e) {
       if (key != null) {
         parts.idempotency().release(key, id);

@@ -1,0 +1,14 @@
+package io.postline.mail.bench;
+
+import java.util.List;
+
+/** A load-harness scenario that adds its rows to the table. */
+interface Scenario {
+  /** Runs the scenario and adds its rows. */
+  void run(ResultTable table) throws Exception;
+
+  /** The load scenarios, in order. */
+  static List<Scenario> loaded() {
+    return List.of();
+  }
+}

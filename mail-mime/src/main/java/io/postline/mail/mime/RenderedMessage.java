@@ -1,0 +1,20 @@
+package io.postline.mail.mime;
+
+import jakarta.mail.MessagingException;
+import jakarta.mail.Session;
+import jakarta.mail.internet.MimeMessage;
+
+/** A message that keeps the Message-ID it was given when it is saved again. */
+final class RenderedMessage extends MimeMessage {
+  RenderedMessage(Session session) {
+    super(session);
+  }
+
+  /** Keeps a Message-ID that is already there; Jakarta Mail would replace it with its own. */
+  @Override
+  protected void updateMessageID() throws MessagingException {
+    if (getHeader("Message-ID") == null) {
+      super.updateMessageID();
+    }
+  }
+}
