@@ -17,7 +17,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -91,6 +90,10 @@ public final class Email {
   private final @Nullable Template template;
   private final @Nullable Locale locale;
   private final @Nullable String caller;
+  /** Derived once: asked for on every send, by routing, capability checks and providers. */
+  private final List<Address> recipients;
+  /** Computed on first use; 0 means not yet (a benign race: every thread computes the same). */
+  private long approximateSize;
 
   private Email(Builder b) {
     this.from = Objects.requireNonNull(b.from);
@@ -111,6 +114,11 @@ public final class Email {
     this.template = b.template;
     this.locale = b.locale;
     this.caller = b.caller;
+    List<Address> all = new ArrayList<>(to.size() + cc.size() + bcc.size());
+    all.addAll(to);
+    all.addAll(cc);
+    all.addAll(bcc);
+    this.recipients = Collections.unmodifiableList(all);
   }
 
   /** A new, empty builder. */
@@ -169,7 +177,7 @@ public final class Email {
 
   /** Every recipient: to, then cc, then bcc. */
   public List<Address> recipients() {
-    return Stream.of(to, cc, bcc).flatMap(List::stream).toList();
+    return recipients;
   }
 
   /** The subject; empty when the email is a template not rendered yet. */
@@ -242,6 +250,15 @@ public final class Email {
    * base64 and headers. Providers compare it with their size limit.
    */
   public long approximateSize() {
+    long size = approximateSize;
+    if (size == 0) {
+      size = computeSize();
+      approximateSize = size;
+    }
+    return size;
+  }
+
+  private long computeSize() {
     long size = 1024; // envelope headers Postline writes
     size += utf8Length(subject) + utf8Length(text) + utf8Length(html);
     for (Attachment a : attachments) {

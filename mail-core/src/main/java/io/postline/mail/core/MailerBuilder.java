@@ -168,6 +168,10 @@ public final class MailerBuilder {
     if (period.isNegative() || period.isZero()) {
       throw new IllegalArgumentException("rate limit of " + provider + ": period must be positive, was " + period);
     }
+    if (permits > period.toNanos()) {
+      throw new IllegalArgumentException("rate limit of " + provider + ": at most one permit per nanosecond, was "
+          + permits + " per " + period);
+    }
     ratePermits.put(provider, permits);
     ratePeriods.put(provider, period);
     return this;

@@ -381,6 +381,9 @@ class ResilienceTest {
         .hasMessageContaining("routing names provider(s) [sendgrid]");
     assertThatThrownBy(() -> builder().rateLimit("ses", 1, Duration.ofSeconds(1)).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rateLimit names provider(s) [ses]");
+    assertThatThrownBy(() -> builder().rateLimit("primary", 2_000_000_000L, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("rate limit of primary: at most one permit per nanosecond, was 2000000000 per PT1S");
   }
 
   private static ProviderHealth health(Mailer mailer, String provider) {

@@ -12,7 +12,11 @@ import io.postline.mail.core.QueueCounts;
 import io.postline.mail.event.MailEvent;
 import io.postline.mail.event.MailListener;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
 import org.jspecify.annotations.Nullable;
@@ -45,6 +49,9 @@ public final class MailMetrics implements MailListener {
   private static final String NO_CALLER = "none";
 
   private final @Nullable MeterRegistry registry;
+  /** Meters by name and tags, so a send looks them up without building meter ids. */
+  private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
+  private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
   /** Meters in {@code registry}; null turns metrics off. */
   public MailMetrics(@Nullable MeterRegistry registry) {
@@ -56,9 +63,12 @@ public final class MailMetrics implements MailListener {
     if (registry == null) {
       return;
     }
-    Timer.builder(SEND).description("Sends, from the first attempt to the last answer")
-        .tags("provider", provider, "outcome", sent ? "sent" : "failed", "caller", caller == null ? NO_CALLER : caller)
-        .register(registry).record(duration);
+    String callerTag = caller == null ? NO_CALLER : caller;
+    String outcome = sent ? "sent" : "failed";
+    timers.computeIfAbsent(List.of(SEND, provider, outcome, callerTag), k -> Timer.builder(SEND)
+        .description("Sends, from the first attempt to the last answer")
+        .tags("provider", provider, "outcome", outcome, "caller", callerTag)
+        .register(registry)).record(duration);
   }
 
   /** Records a wait for tokens. */
@@ -66,8 +76,10 @@ public final class MailMetrics implements MailListener {
     if (registry == null) {
       return;
     }
-    Timer.builder(RATE_LIMIT_WAITS).description("Waits for a provider's rate limit")
-        .tags("provider", provider, "mode", queued ? "queued" : "sync").register(registry).record(waited);
+    String mode = queued ? "queued" : "sync";
+    timers.computeIfAbsent(List.of(RATE_LIMIT_WAITS, provider, mode), k -> Timer.builder(RATE_LIMIT_WAITS)
+        .description("Waits for a provider's rate limit").tags("provider", provider, "mode", mode)
+        .register(registry)).record(waited);
   }
 
   /** Registers the queue-depth gauges, sampling {@code queue.counts()} at most once a second. */
@@ -116,7 +128,10 @@ public final class MailMetrics implements MailListener {
   }
 
   private void counter(String name, String... tags) {
-    Counter.builder(name).tags(tags).register(registry).increment();
+    List<String> key = new ArrayList<>(tags.length + 1);
+    key.add(name);
+    key.addAll(Arrays.asList(tags));
+    counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry)).increment();
   }
 
   private <T> void gauge(String name, T target, ToDoubleFunction<T> value, String... tags) {

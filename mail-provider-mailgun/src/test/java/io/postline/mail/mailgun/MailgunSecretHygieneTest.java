@@ -1,0 +1,127 @@
+package io.postline.mail.mailgun;
+
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
+import static com.github.tomakehurst.wiremock.client.WireMock.post;
+import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
+import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.http.Fault;
+import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import io.postline.mail.Email;
+import io.postline.mail.spi.ProviderSettings;
+import io.postline.mail.spi.SendOutcome;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.LoggerFactory;
+
+/** The API key never shows in logs (at any level), exception messages or toString(). */
+class MailgunSecretHygieneTest {
+  private static final String KEY = "key-hygiene-0123456789-TOPSECRET";
+  private static final String PATH = "/v3/mg.example.org/messages";
+  private static final String RECIPIENT = "ann.private@example.org";
+
+  @RegisterExtension
+  static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+  private Logger root;
+  private Level rootLevel;
+
+  @BeforeEach
+  void captureEverything() {
+    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+    root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    rootLevel = root.getLevel();
+    root.setLevel(Level.TRACE);
+    context.getLogger("io.postline").setLevel(Level.TRACE);
+    logs.setContext(context);
+    logs.start();
+    root.addAppender(logs);
+  }
+
+  @AfterEach
+  void restore() {
+    root.detachAppender(logs);
+    root.setLevel(rootLevel);
+  }
+
+  private static void warmUp() {
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(200).withBody("{\"id\":\"warm\"}")));
+    try (MailgunProvider warm = MailgunProvider.builder("key-warm-up", "mg.example.org")
+        .baseUrl(URI.create(wire.baseUrl())).build()) {
+      warm.send(Email.builder().from("shop@example.org").to("x@example.org").subject("s").text("t").build());
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void failurePathsNeverRevealTheKey() {
+    List<Throwable> thrown = new ArrayList<>();
+    Email email = Email.builder().from("shop@example.org").to(RECIPIENT).subject("s").text("t").build();
+    warmUp();
+    MailgunProvider provider = MailgunProvider.builder(KEY, "mg.example.org").name("mg")
+        .baseUrl(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
+
+    // 401 whose body quotes the key back, 403, 400, 429, 500, a reset connection and a timeout.
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(401)
+        .withBody("{\"message\":\"API key " + KEY + " is invalid\"}")));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(403).withBody("Basic api:" + KEY)));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(400)
+        .withBody("{\"message\":\"'from' parameter is missing\"}")));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(500)));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
+    thrown.add(catchThrowable(() -> provider.send(email)));
+    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(503)));
+    for (SendOutcome outcome : provider.sendBatch(List.of(email, email.toBuilder().subject("2").build()))) {
+      thrown.add(outcome.failure().orElseThrow());
+    }
+    // An email Mailgun would refuse, and DSNs that cannot be used.
+    thrown.add(catchThrowable(() -> provider.send(email.toBuilder().tag("ü").build())));
+    thrown.add(catchThrowable(() -> MailgunProvider.create(
+        ProviderSettings.parse("mailgun://" + KEY + "@mg.example.org?timeout=never"))));
+    thrown.add(catchThrowable(() -> MailgunProvider.create(
+        ProviderSettings.parse("mailgun://" + KEY + "@default"))));
+    thrown.add(catchThrowable(() -> MailgunProvider.create(
+        ProviderSettings.parse("mailgun://" + KEY + "@mg.example.org?secretOption=" + KEY))));
+    String described = provider.toString() + provider.capabilities();
+    provider.close();
+
+    assertThat(thrown).hasSize(13).doesNotContainNull();
+    for (Throwable t : thrown) {
+      for (Throwable c = t; c != null; c = c.getCause()) {
+        assertThat(String.valueOf(c.getMessage())).doesNotContain(KEY).doesNotContain(RECIPIENT);
+        assertThat(c.toString()).doesNotContain(KEY);
+      }
+    }
+    assertThat(described).doesNotContain(KEY);
+    assertThat(logs.list).as("captured log events")
+        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("HTTP 401"));
+    for (ILoggingEvent event : logs.list) {
+      String line = event.getLoggerName() + " " + event.getFormattedMessage() + " "
+          + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
+      assertThat(line).as("log line").doesNotContain(KEY).doesNotContain(RECIPIENT);
+    }
+  }
+}
