@@ -9,21 +9,27 @@ import org.junit.jupiter.api.Test;
 
 class QuickStartTest {
   @Test
-  void theDemoRunsEveryScenario() {
+  void theDemoRunsEveryScenarioAgainstTheEmbeddedSmtpServer() throws Exception {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     new QuickStart(new PrintStream(bytes, true, StandardCharsets.UTF_8)).run();
     String report = bytes.toString(StandardCharsets.UTF_8);
 
     assertThat(report)
-        .contains("subject: Willkommen bei Postline Shop, Jürgen!")
-        .contains("juergen@xn--bcher-kva.example")
-        .contains("dan@example.org    failed:")
-        .contains("sent by backup")
-        .contains("PERMANENT from primary after 1 attempt")
+        .contains("the server received: \"Willkommen bei Postline Shop, Jürgen!\" for \"Jürgen\" <juergen@xn--bcher-kva.example>")
+        .contains("cid@example.org    sent")
+        .containsSubsequence("received #1: Password reset", "received #2: Newsletter 1", "received #3: Newsletter 2",
+            "received #4: Newsletter 3")
+        .contains("sent by backup after 4 attempts")
+        .contains("failed_over smtp -> backup")
+        .contains("(the one we queued): PERMANENT after 3 attempts")
+        .containsSubsequence("queued", "attempt_failed provider=smtp TRANSIENT", "retry_scheduled",
+            "attempt_failed provider=smtp TRANSIENT", "failed_over smtp -> backup", "attempt_failed provider=backup PERMANENT",
+            "dead_lettered PERMANENT after 3 attempts")
         .contains("- from: address has no '@'")
         .contains("- subject contains a line break")
         .contains("- header Content-Type is set by Postline")
-        .contains("failed_over")
-        .contains("primary accepted 5 messages, backup accepted 1");
+        .contains("Shut down with 0 messages left in the queue")
+        .containsPattern("postline\\.mail\\.failovers +from=smtp to=backup +2")
+        .contains("The SMTP server received 9 messages; backup accepted 1.");
   }
 }

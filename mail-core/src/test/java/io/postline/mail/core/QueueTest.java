@@ -106,6 +106,8 @@ class QueueTest {
     primary.reset();
     mailer.enqueue(email("meanwhile").build());
     primary.awaitSent(1, WAIT);
+    // Moving the clock past the lease while "meanwhile" is still being acked would redeliver it.
+    await().atMost(WAIT).until(() -> mailer.queueCounts().pending() == 1);
     assertThat(primary.sent().get(0).subject()).as("the one worker was not blocked by the retry").contains("meanwhile");
 
     clock.advance(Duration.ofSeconds(61));
@@ -143,6 +145,49 @@ class QueueTest {
   }
 
   @Test
+  void whenItsRetriesAreSpentAQueuedMessageFailsOverToTheNextProvider() {
+    primary.failNext(100, FailureKind.TRANSIENT);
+    Mailer mailer = build(builder().queueRetry(RetryPolicy.exponential(2, Duration.ofMinutes(1)).withJitter(0)));
+    Receipt receipt = mailer.enqueue(email("persistent").build());
+
+    await().atMost(WAIT).until(() -> mailer.queueCounts().scheduled() == 1);
+    assertThat(backup.sent()).isEmpty();
+    clock.advance(Duration.ofMinutes(2));
+
+    backup.awaitSent(1, WAIT);
+    await().atMost(WAIT).until(() -> mailer.audit().find(receipt.id()).stream().anyMatch(e -> e instanceof MailEvent.Sent));
+    assertThat(mailer.audit().find(receipt.id())).extracting(MailEvent::type).containsExactly("queued",
+        "sending", "attempt_failed", "retry_scheduled", "sending", "attempt_failed", "failed_over", "sending", "sent");
+    assertThat(mailer.queueCounts().deadLettered()).isZero();
+  }
+
+  @Test
+  void aWorkerSurvivesAQueueThatFailsToCompleteAMessage() {
+    MailQueue memory = MailQueue.inMemory(100, clock);
+    java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
+    MailQueue flaky = new ForwardingQueue(memory) {
+      @Override
+      public boolean ack(Lease lease) {
+        if (failures.getAndDecrement() > 0) {
+          throw new IllegalStateException("connection lost");
+        }
+        return super.ack(lease);
+      }
+    };
+    Mailer mailer = build(Mailer.builder().provider(primary).clock(clock).queue(flaky).workers(1)
+        .leaseDuration(Duration.ofMillis(100)));
+    mailer.enqueue(email("first").build());
+    primary.awaitSent(1, WAIT);
+
+    clock.advance(Duration.ofSeconds(1));
+    List<Email> sent = primary.awaitSent(2, WAIT);
+    assertThat(sent).extracting(e -> e.subject().orElseThrow()).as("at-least-once: sent again after its lease lapsed")
+        .containsExactly("first", "first");
+    mailer.enqueue(email("second").build());
+    assertThat(primary.awaitSent(3, WAIT).get(2).subject()).as("the worker is still alive").contains("second");
+  }
+
+  @Test
   void aPermanentFailureGoesToTheDeadLettersAtOnceAndCanBePurged() {
     primary.failNext(1, FailureKind.PERMANENT);
     Mailer mailer = build(builder());
@@ -176,7 +221,7 @@ class QueueTest {
     }
 
     primary.awaitSent(2, WAIT);
-    await().atMost(WAIT).until(() -> mailer.queueCounts().scheduled() == 2);
+    await().atMost(WAIT).until(() -> mailer.queueCounts().scheduled() == 2 && mailer.queueCounts().pending() == 2);
     assertThat(backup.sent()).as("rate limits reschedule, they do not fail over").isEmpty();
     assertThat(listener.ofType(MailEvent.RetryScheduled.class))
         .allSatisfy(r -> assertThat(r.delay()).isPositive().isLessThanOrEqualTo(Duration.ofMinutes(1)));

@@ -182,9 +182,11 @@ public final class Dispatcher {
   }
 
   /**
-   * One pass over the providers for a queued message: no waiting. A retryable failure or an
-   * empty token bucket reschedules the message; a provider that is unavailable (or whose circuit
-   * is open) hands it to the next; a final failure, or attempts run out, dead-letters it.
+   * One pass over the providers for a queued message: no waiting. A retryable failure
+   * reschedules the message while attempts are left, and hands it to the next provider once they
+   * are spent; an empty token bucket reschedules it to when a token is due; a provider that is
+   * unavailable (or whose circuit is open) hands it to the next at once; a failure that does not
+   * fail over, or the last provider failing with no attempts left, dead-letters it.
    */
   public Decision attemptQueued(QueuedMail mail) {
     Email email = mail.email();
@@ -237,14 +239,14 @@ public final class Dispatcher {
       last = outcome;
       events.publish(new MailEvent.AttemptFailed(mailId, clock.instant(), caller, slot.name(), attempts,
           outcome.kind(), describe(outcome)));
-      if (outcome.kind() == FailureKind.PROVIDER_UNAVAILABLE) {
-        leaving = slot.name();
-        continue;
-      }
-      if (!outcome.kind().retryable()) {
+      if (!outcome.kind().failsOver()) {
         return new Decision.DeadLetter(outcome.kind(), describe(outcome), attempts);
       }
-      return retryLater(mailId, caller, slot.name(), attempts, outcome);
+      if (outcome.kind().retryable() && attempts < queueRetry.maxAttempts()) {
+        return retryLater(mailId, caller, slot.name(), attempts, outcome);
+      }
+      // Unavailable, or its retries are spent: the next provider gets the message now.
+      leaving = slot.name();
     }
     if (last == null) {
       return new Decision.DeadLetter(FailureKind.PERMANENT, "no provider can carry it: " + String.join("; ", unfit), attempts);

@@ -159,7 +159,20 @@ public final class QueueWorkers {
     }
   }
 
+  /**
+   * Completes the message as decided. A queue that fails here (a durable queue that lost its
+   * connection) must not kill the worker: the lease lapses and the message comes back.
+   */
   private void apply(Lease lease, Dispatcher.Decision decision) {
+    try {
+      complete(lease, decision);
+    } catch (RuntimeException e) {
+      log.warn("Completing queued message {} failed ({}); its lease will lapse and it will be taken again",
+          lease.id(), e.toString());
+    }
+  }
+
+  private void complete(Lease lease, Dispatcher.Decision decision) {
     QueuedMail mail = lease.mail();
     String key = mail.email().idempotencyKey().orElse(null);
     boolean current;
@@ -198,7 +211,8 @@ public final class QueueWorkers {
         @Nullable Lease renewed = queue.renew(entry.getValue(), leaseFor).orElse(null);
         if (renewed != null) {
           inFlight.replace(entry.getKey(), entry.getValue(), renewed);
-        } else {
+        } else if (inFlight.get(entry.getKey()) == entry.getValue()) {
+          // Still being sent (not just completed by its worker): the lease was really lost.
           log.warn("Could not renew the lease on queued message {}; it may be taken by another worker", entry.getKey());
         }
       } catch (RuntimeException e) {

@@ -1,0 +1,364 @@
+package io.postline.mail.smtp.internal;
+
+import io.postline.mail.Address;
+import io.postline.mail.FailureKind;
+import io.postline.mail.RecipientStatus;
+import io.postline.mail.spi.ProviderException;
+import jakarta.mail.AuthenticationFailedException;
+import jakarta.mail.MessagingException;
+import jakarta.mail.SendFailedException;
+import jakarta.mail.internet.InternetAddress;
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.security.GeneralSecurityException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+import org.eclipse.angus.mail.smtp.SMTPAddressFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSendFailedException;
+import org.eclipse.angus.mail.smtp.SMTPSenderFailedException;
+import org.eclipse.angus.mail.smtp.SMTPTransport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Turns what Angus Mail throws into classified {@link ProviderException}s. The rules, in order:
+ *
+ * <ul>
+ *   <li>timeouts, refused or dropped connections, other I/O errors: TRANSIENT;
+ *   <li>TLS failures (handshake, untrusted certificate, host name mismatch, STARTTLS required but
+ *       not offered): PROVIDER_UNAVAILABLE;
+ *   <li>530, 534, 535, 538 (authentication) anywhere, and a refused AUTH: PROVIDER_UNAVAILABLE;
+ *       454 (temporary authentication or TLS failure): TRANSIENT;
+ *   <li>an enhanced code X.2.2 (mailbox full), even on a 5xx: TRANSIENT;
+ *   <li>4xx with an enhanced code 4.7.x, or a text about rate limits: RATE_LIMITED;
+ *   <li>other 4xx (421, 450, 451, 452, ...): TRANSIENT;
+ *   <li>5xx while connecting (greeting, EHLO, STARTTLS): PROVIDER_UNAVAILABLE;
+ *   <li>every recipient refused: RECIPIENTS_REJECTED when all refusals are 5xx, else TRANSIENT
+ *       (or RATE_LIMITED when every temporary refusal is a throttle);
+ *   <li>other 5xx (MAIL FROM, DATA, end of data): PERMANENT.
+ * </ul>
+ *
+ * The reply code and enhanced code go into {@link ProviderException#code()}, the reply text into
+ * the message, cleaned by the {@link Redactor}. Only network and TLS exceptions are kept as
+ * causes: Angus's own exceptions carry reply texts with unmasked addresses.
+ */
+public final class SmtpFailures {
+  private static final Set<Integer> AUTH_CODES = Set.of(530, 534, 535, 538);
+  private static final int MAX_TEXT = 400;
+  private static final Pattern RETRY_IN = Pattern.compile(
+      "(?i)\\b(?:in|after|wait|for)\\s+(\\d{1,6})\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?)\\b");
+
+  private final String provider;
+  private final String server;
+  private final Redactor redactor;
+
+  /**
+   * @param provider the provider's name
+   * @param server {@code host:port}, for messages
+   */
+  public SmtpFailures(String provider, String server, Redactor redactor) {
+    this.provider = provider;
+    this.server = server;
+    this.redactor = redactor;
+  }
+
+  /** Classifies a failure to open a connection (connect, TLS, EHLO, AUTH). */
+  public ProviderException connectFailure(Exception e, @Nullable SMTPTransport transport) {
+    Throwable timeout = find(e, SocketTimeoutException.class);
+    if (timeout != null) {
+      return build(FailureKind.TRANSIENT, "timed out connecting to SMTP server " + server
+          + " (" + timeout.getMessage() + ")", null, null, timeout);
+    }
+    Throwable tls = find(e, SSLException.class);
+    if (tls == null) {
+      tls = find(e, GeneralSecurityException.class);
+    }
+    if (tls != null) {
+      return build(FailureKind.PROVIDER_UNAVAILABLE, "TLS with SMTP server " + server + " failed: "
+          + rootMessage(tls), null, null, tls);
+    }
+    String message = String.valueOf(e.getMessage());
+    if (message.contains("STARTTLS is required")) {
+      return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server
+          + " does not offer STARTTLS, which is required (credentials are set or tls=starttls was"
+          + " given); use tls=implicit for port 465, or tls=none only for a trusted local relay",
+          null, null, null);
+    }
+    if (e instanceof AuthenticationFailedException) {
+      Optional<SmtpReply> reply = SmtpReply.find(e.getMessage());
+      if (reply.isPresent() && reply.get().isTransient()) {
+        SmtpReply r = reply.get();
+        return build(FailureKind.TRANSIENT, "SMTP server " + server + " could not log in for now: " + r,
+            r.providerCode(), r, null);
+      }
+      String said = reply.map(SmtpReply::toString).orElse(message);
+      return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server + " refused the login: " + said,
+          reply.map(SmtpReply::providerCode).orElse(null), reply.orElse(null), null);
+    }
+    Throwable io = find(e, IOException.class);
+    if (io != null) {
+      return build(FailureKind.TRANSIENT, "cannot connect to SMTP server " + server + ": " + rootMessage(io),
+          null, null, io);
+    }
+    if (transport != null && transport.getLastReturnCode() == -1 || "[EOF]".equals(message)) {
+      return build(FailureKind.TRANSIENT, "SMTP server " + server + " closed the connection while connecting",
+          null, null, null);
+    }
+    Optional<SmtpReply> reply = transport != null && transport.getLastReturnCode() >= 100
+        ? SmtpReply.parse(transport.getLastServerResponse()) : Optional.empty();
+    if (reply.isEmpty()) {
+      reply = SmtpReply.find(message);
+    }
+    if (reply.isPresent()) {
+      SmtpReply r = reply.get();
+      if (r.isConnectionLost()) {
+        return build(FailureKind.TRANSIENT, "SMTP server " + server + " closed the connection while connecting",
+            null, r, null);
+      }
+      FailureKind kind = AUTH_CODES.contains(r.code()) ? FailureKind.PROVIDER_UNAVAILABLE
+          : r.code() == 454 ? FailureKind.TRANSIENT
+          : r.isTransient() ? temporaryKind(r)
+          : FailureKind.PROVIDER_UNAVAILABLE;
+      return build(kind, "SMTP server " + server + " refused the session: " + r, r.providerCode(), r, null);
+    }
+    return build(FailureKind.TRANSIENT, "cannot connect to SMTP server " + server + ": " + message,
+        null, null, null);
+  }
+
+  /**
+   * The recipients' statuses when the server accepted the message for some recipients and refused
+   * others; empty when {@code e} is not such a partial success.
+   */
+  public Optional<List<RecipientStatus>> partialSuccess(MessagingException e, List<Address> recipients) {
+    if (!(e instanceof SMTPSendFailedException sf) || sf.getReturnCode() < 200 || sf.getReturnCode() >= 300) {
+      return Optional.empty();
+    }
+    jakarta.mail.Address[] sent = sf.getValidSentAddresses();
+    if (sent == null || sent.length == 0) {
+      return Optional.empty();
+    }
+    Map<String, SmtpReply> refused = refusals(e);
+    List<RecipientStatus> statuses = new ArrayList<>(recipients.size());
+    for (Address a : recipients) {
+      SmtpReply r = refused.get(key(a.asciiEmail()));
+      statuses.add(r == null ? RecipientStatus.accepted(a) : RecipientStatus.rejected(a, clean(r.toString())));
+    }
+    return Optional.of(statuses);
+  }
+
+  /** Classifies a failed send on an open connection. */
+  public ProviderException sendFailure(MessagingException e, List<Address> recipients) {
+    Throwable timeout = find(e, SocketTimeoutException.class);
+    if (timeout != null) {
+      return build(FailureKind.TRANSIENT, "timed out waiting for SMTP server " + server, null, null, timeout);
+    }
+    if (e instanceof SendFailedException && !(e instanceof SMTPSendFailedException)
+        && !(e instanceof SMTPSenderFailedException)) {
+      Map<String, SmtpReply> refused = refusals(e);
+      if (!refused.isEmpty()) {
+        return everyRecipientRefused(refused, recipients);
+      }
+    }
+    Optional<SmtpReply> reply = replyOf(e);
+    if (reply.isEmpty() || reply.get().isConnectionLost()) {
+      Throwable io = find(e, IOException.class);
+      if (io != null || reply.isPresent()) {
+        return build(FailureKind.TRANSIENT, "connection to SMTP server " + server + " was lost"
+            + (io != null ? ": " + rootMessage(io) : ""), null, null, io);
+      }
+      return build(FailureKind.PERMANENT, "SMTP send failed: " + e.getMessage(), null, null, null);
+    }
+    SmtpReply r = reply.get();
+    String step = step(e);
+    FailureKind kind;
+    if (AUTH_CODES.contains(r.code())) {
+      kind = FailureKind.PROVIDER_UNAVAILABLE;
+    } else if (r.isMailboxFull()) {
+      kind = FailureKind.TRANSIENT;
+    } else if (r.isTransient()) {
+      kind = temporaryKind(r);
+    } else if (r.isPermanent()) {
+      kind = FailureKind.PERMANENT;
+    } else {
+      kind = FailureKind.TRANSIENT; // an unexpected 2xx or 3xx: out of step, retry on a new connection
+    }
+    return build(kind, "SMTP server " + server + " refused " + step + ": " + r, r.providerCode(), r, null);
+  }
+
+  private static String step(MessagingException e) {
+    String command = e instanceof SMTPSendFailedException s ? s.getCommand()
+        : e instanceof SMTPSenderFailedException s ? s.getCommand() : null;
+    String verb = command == null ? "" : command.toUpperCase(Locale.ROOT);
+    if (e instanceof SMTPSenderFailedException || verb.startsWith("MAIL")) {
+      return "the sender (MAIL FROM)";
+    }
+    if (verb.equals("DATA")) {
+      return "the message (DATA)";
+    }
+    if (verb.equals(".")) {
+      return "the message (end of DATA)";
+    }
+    return "the message";
+  }
+
+  /** A classified failure that comes from neither Angus nor the server. */
+  public ProviderException failure(FailureKind kind, String message, @Nullable Throwable cause) {
+    return build(kind, message, null, null, cause);
+  }
+
+  private ProviderException everyRecipientRefused(Map<String, SmtpReply> refused, List<Address> recipients) {
+    List<RecipientStatus> statuses = new ArrayList<>();
+    boolean temporary = false;
+    boolean allThrottled = true;
+    SmtpReply first = null;
+    StringBuilder detail = new StringBuilder();
+    for (Address a : recipients) {
+      SmtpReply r = refused.get(key(a.asciiEmail()));
+      if (r == null) {
+        r = new SmtpReply(-1, null, "not tried: the server refused the other recipients");
+      } else {
+        first = first == null ? r : first;
+        boolean temp = r.isTransient() || r.isMailboxFull();
+        temporary |= temp;
+        if (temp) {
+          allThrottled &= !r.isMailboxFull() && temporaryKind(r) == FailureKind.RATE_LIMITED;
+        }
+        if (detail.length() < MAX_TEXT) {
+          detail.append(detail.length() == 0 ? "" : "; ").append(a.masked()).append(": ").append(r);
+        }
+      }
+      statuses.add(RecipientStatus.rejected(a, clean(r.toString())));
+    }
+    FailureKind kind = !temporary ? FailureKind.RECIPIENTS_REJECTED
+        : allThrottled ? FailureKind.RATE_LIMITED : FailureKind.TRANSIENT;
+    String message = "SMTP server " + server + " refused every recipient" + (temporary ? " for now" : "")
+        + ": " + detail;
+    ProviderException.Builder b = ProviderException.builder(kind, provider, say(kind, message)).recipients(statuses);
+    if (first != null) {
+      b.code(first.providerCode());
+      if (kind.retryable()) {
+        b.retryAfter(retryAfter(first));
+      }
+    }
+    return b.build();
+  }
+
+  private static FailureKind temporaryKind(SmtpReply r) {
+    return (r.isPolicy() && r.code() != 454) || r.soundsLikeThrottling()
+        ? FailureKind.RATE_LIMITED : FailureKind.TRANSIENT;
+  }
+
+  private ProviderException build(FailureKind kind, String message, @Nullable String code,
+      @Nullable SmtpReply reply, @Nullable Throwable cause) {
+    ProviderException.Builder b = ProviderException.builder(kind, provider, say(kind, message));
+    if (code != null) {
+      b.code(code);
+    }
+    if (reply != null && kind.retryable()) {
+      b.retryAfter(retryAfter(reply));
+    }
+    if (cause != null && !(cause instanceof MessagingException)) {
+      b.cause(cause);
+    }
+    return b.build();
+  }
+
+  /** The message with the provider's name first and what the kind means for retrying last. */
+  private String say(FailureKind kind, String message) {
+    String consequence = switch (kind) {
+      case TRANSIENT -> "retrying may help";
+      case RATE_LIMITED -> "the server asks to slow down: retry later";
+      case PROVIDER_UNAVAILABLE -> "this provider cannot send until that is fixed: fail over";
+      case RECIPIENTS_REJECTED, PERMANENT -> "retrying will not help";
+    };
+    return "SMTP provider '" + provider + "': " + clean(message) + "; " + consequence;
+  }
+
+  /** When the reply text says when to come back ("try again in 60 seconds"). */
+  static @Nullable Duration retryAfter(SmtpReply reply) {
+    Matcher m = RETRY_IN.matcher(reply.text());
+    if (!m.find()) {
+      return null;
+    }
+    long n = Long.parseLong(m.group(1));
+    String unit = m.group(2).toLowerCase(Locale.ROOT);
+    Duration d = unit.startsWith("h") ? Duration.ofHours(n)
+        : unit.startsWith("m") ? Duration.ofMinutes(n) : Duration.ofSeconds(n);
+    return d.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1) : d;
+  }
+
+  private String clean(String text) {
+    String s = redactor.clean(text).replace('\n', ' ').replace('\r', ' ');
+    return s.length() > MAX_TEXT * 2 ? s.substring(0, MAX_TEXT * 2) + "..." : s;
+  }
+
+  private static Map<String, SmtpReply> refusals(MessagingException e) {
+    Map<String, SmtpReply> refused = new LinkedHashMap<>();
+    Exception next = e;
+    int depth = 0;
+    while (next != null && depth++ < 10_000) {
+      if (next instanceof SMTPAddressFailedException af) {
+        InternetAddress ia = af.getAddress();
+        SmtpReply r = SmtpReply.parse(af.getMessage())
+            .orElse(new SmtpReply(af.getReturnCode(), null, String.valueOf(af.getMessage())));
+        refused.putIfAbsent(key(ia.getAddress()), r);
+      }
+      next = next instanceof MessagingException me ? me.getNextException() : null;
+    }
+    return refused;
+  }
+
+  private static Optional<SmtpReply> replyOf(MessagingException e) {
+    if (e instanceof SMTPSendFailedException s) {
+      return Optional.of(SmtpReply.parse(s.getMessage())
+          .orElse(s.getReturnCode() < 100 ? SmtpReply.connectionLost()
+              : new SmtpReply(s.getReturnCode(), null, String.valueOf(s.getMessage()))));
+    }
+    if (e instanceof SMTPSenderFailedException s) {
+      return Optional.of(SmtpReply.parse(s.getMessage())
+          .orElse(s.getReturnCode() < 100 ? SmtpReply.connectionLost()
+              : new SmtpReply(s.getReturnCode(), null, String.valueOf(s.getMessage()))));
+    }
+    if (e instanceof SMTPAddressFailedException s) {
+      return Optional.of(SmtpReply.parse(s.getMessage())
+          .orElse(new SmtpReply(s.getReturnCode(), null, String.valueOf(s.getMessage()))));
+    }
+    if (find(e, IOException.class) != null) {
+      return Optional.empty();
+    }
+    return SmtpReply.find(e.getMessage());
+  }
+
+  private static String key(String ascii) {
+    return ascii.toLowerCase(Locale.ROOT);
+  }
+
+  /** The first throwable of {@code type} in the cause chain (Angus's next exceptions included). */
+  static @Nullable Throwable find(Throwable e, Class<? extends Throwable> type) {
+    Throwable t = e;
+    for (int i = 0; t != null && i < 20; i++) {
+      if (type.isInstance(t)) {
+        return t;
+      }
+      t = t.getCause() == t ? null : t.getCause();
+    }
+    return null;
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable root = t;
+    for (int i = 0; root.getCause() != null && root.getCause() != root && i < 20; i++) {
+      root = root.getCause();
+    }
+    String m = root.getMessage();
+    return root.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+  }
+}

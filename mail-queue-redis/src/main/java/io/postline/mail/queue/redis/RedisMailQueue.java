@@ -1,0 +1,742 @@
+package io.postline.mail.queue.redis;
+
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.pubsub.RedisPubSubAdapter;
+import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.postline.mail.FailureKind;
+import io.postline.mail.Priority;
+import io.postline.mail.core.DeadLetter;
+import io.postline.mail.core.Lease;
+import io.postline.mail.core.MailQueue;
+import io.postline.mail.core.QueueCounts;
+import io.postline.mail.core.QueueFullException;
+import io.postline.mail.core.QueuedMail;
+import io.postline.mail.queue.redis.internal.CorruptPayloadException;
+import io.postline.mail.queue.redis.internal.LuaScript;
+import io.postline.mail.queue.redis.internal.PayloadCipher;
+import io.postline.mail.queue.redis.internal.QueuedMailJson;
+import io.postline.mail.queue.redis.internal.RedisEndpoint;
+import io.postline.mail.queue.redis.internal.RedisLink;
+import io.postline.mail.queue.redis.internal.Retry;
+import io.postline.mail.queue.redis.internal.Wakeup;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable {@link MailQueue} on Redis, shared by every JVM that names the same queue: any of
+ * them can enqueue, all of them can work it. HIGH before NORMAL before LOW, first in first out
+ * within one priority (in the order messages fell due), {@code sendAt} and retries honoured on
+ * Redis's own clock, dead letters with kind, reason and attempts.
+ *
+ * <pre>{@code
+ * RedisMailQueue queue = RedisMailQueue.builder("redis://localhost:6379")
+ *     .name("mail")
+ *     .encryption(EncryptionKeys.parse(System.getenv("POSTLINE_QUEUE_KEYS")))
+ *     .build();
+ * Mailer mailer = Mailer.builder().queue(queue).workers(4)...build();
+ * }</pre>
+ *
+ * <h2>Guarantees</h2>
+ * <ul>
+ *   <li>At least once. {@link #take} leases a message with a fencing token that grows with every
+ *       lease; {@link #ack}, {@link #reschedule} and {@link #deadLetter} succeed only with the
+ *       current token, so a worker whose lease lapsed cannot complete or overwrite the message.
+ *       A message whose lease lapsed returns to the queue (counted in {@link #stats()}); one
+ *       whose lease lapsed {@link Builder#maxLeaseLapses maxLeaseLapses} times goes to the dead
+ *       letters as a poison message. A worker that dies after its provider accepted a message
+ *       but before {@link #ack} causes one duplicate delivery.</li>
+ *   <li>Every state change is one Lua script; due times and lease expiries are Redis's own clock
+ *       ({@code TIME}); a client's clock only turns an absolute due time into a delay.</li>
+ *   <li>All keys of one queue share the hash tag {@code {name}}, so the queue works on a Redis
+ *       Cluster (on one shard).</li>
+ *   <li>Waiting workers are woken by a Pub/Sub notification and otherwise look again at most
+ *       every {@link Builder#pollInterval pollInterval}; they do not poll busily, and they carry
+ *       on by themselves after Redis restarts or a connection drops.</li>
+ *   <li>Payloads are versioned JSON (no Java serialization), at most
+ *       {@link Builder#maxPayloadBytes maxPayloadBytes}; an enqueue that cannot be stored throws.
+ *       Enqueueing a message id that is already stored does nothing, so retrying an enqueue that
+ *       failed on a timeout is safe.</li>
+ *   <li>Memory is bounded: at most {@link Builder#capacity capacity} unfinished messages;
+ *       finished records and dead letters are trimmed by age and count.</li>
+ * </ul>
+ *
+ * <h2>Keys</h2>
+ * With prefix {@code postline} and name {@code mail}: {@code postline:{mail}:ready:high},
+ * {@code :ready:normal}, {@code :ready:low} (sorted sets by readiness order), {@code :delayed}
+ * (by due time), {@code :leased} (by lease expiry), {@code :dead} (by dead-letter time),
+ * {@code :done} (finished records, by finish time), {@code :m:<id>} (one hash per message),
+ * {@code :seq}, {@code :fence}, {@code :stats}, {@code :rq:<uuid>} (a take's request, kept for
+ * its lease time, so that a take retried after a lost reply gets its lease back); notifications
+ * on the Pub/Sub channel
+ * {@code postline:{mail}:wake}.
+ *
+ * <p>Thread-safe. One instance holds two connections (commands and Pub/Sub).
+ */
+public final class RedisMailQueue implements MailQueue {
+  private static final Logger log = LoggerFactory.getLogger(RedisMailQueue.class);
+  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
+  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{0,100}");
+
+  private static final LuaScript ENQUEUE = script("enqueue");
+  private static final LuaScript TAKE = script("take");
+  private static final LuaScript RENEW = script("renew");
+  private static final LuaScript ACK = script("ack");
+  private static final LuaScript RESCHEDULE = script("reschedule");
+  private static final LuaScript DEAD_LETTER = script("dead-letter");
+  private static final LuaScript COUNTS = script("counts");
+  private static final LuaScript DEAD_LIST = script("dead-list");
+  private static final LuaScript REQUEUE = script("requeue");
+  private static final LuaScript PURGE = script("purge");
+
+  private final String name;
+  private final String base;
+  private final String[] keys;
+  private final byte[] messagePrefix;
+  private final String channel;
+  private final byte[] channelArg;
+  private final RedisEndpoint endpoint;
+  private final RedisLink link;
+  private final StatefulRedisPubSubConnection<String, String> pubsub;
+  private final Wakeup wakeup = new Wakeup();
+  private final PayloadCipher cipher;
+  private final Clock clock;
+  private final long maxPayloadBytes;
+  private final long capacity;
+  private final int maxLeaseLapses;
+  private final Duration deadLetterMaxAge;
+  private final int deadLetterMaxCount;
+  private final Duration finishedMaxAge;
+  private final int finishedMaxCount;
+  private final Duration pollInterval;
+  private final Duration operationTimeout;
+  private final AtomicBoolean unreachable = new AtomicBoolean();
+  private volatile boolean draining;
+  private volatile boolean closed;
+
+  private RedisMailQueue(Builder b) {
+    this.name = b.name;
+    this.base = b.keyPrefix.isEmpty() ? "{" + b.name + "}" : b.keyPrefix + ":{" + b.name + "}";
+    this.keys = new String[] {base + ":ready:high", base + ":ready:normal", base + ":ready:low",
+        base + ":delayed", base + ":leased", base + ":dead", base + ":done", base + ":seq",
+        base + ":fence", base + ":stats"};
+    this.messagePrefix = RedisLink.arg(base + ":m:");
+    this.channel = base + ":wake";
+    this.channelArg = RedisLink.arg(channel);
+    this.endpoint = b.endpoint;
+    this.cipher = b.keys == null ? PayloadCipher.NONE : b.keys.cipher();
+    this.clock = b.clock;
+    this.maxPayloadBytes = b.maxPayloadBytes;
+    this.capacity = b.capacity;
+    this.maxLeaseLapses = b.maxLeaseLapses;
+    this.deadLetterMaxAge = b.deadLetterMaxAge;
+    this.deadLetterMaxCount = b.deadLetterMaxCount;
+    this.finishedMaxAge = b.finishedMaxAge;
+    this.finishedMaxCount = b.finishedMaxCount;
+    this.pollInterval = b.pollInterval;
+    this.operationTimeout = b.operationTimeout;
+    RedisLink link = null;
+    StatefulRedisPubSubConnection<String, String> pubsub = null;
+    try {
+      link = endpoint.connect();
+      pubsub = endpoint.connectPubSub();
+      pubsub.addListener(new RedisPubSubAdapter<>() {
+        @Override
+        public void message(String channel, String message) {
+          wakeup.signalAll();
+        }
+      });
+      pubsub.sync().subscribe(channel);
+    } catch (RuntimeException e) {
+      if (pubsub != null) {
+        pubsub.close();
+      }
+      if (link != null) {
+        link.close();
+      }
+      if (b.ownsEndpoint) {
+        endpoint.close();
+      }
+      throw new RedisUnavailableException("cannot connect to Redis for queue " + name, e);
+    }
+    this.link = link;
+    this.pubsub = pubsub;
+  }
+
+  /** A queue on the application's Redis client; closing the queue leaves the client open. */
+  public static Builder builder(RedisClient client) {
+    return new Builder(RedisEndpoint.of(client), false);
+  }
+
+  /** A queue on the application's Redis Cluster client; closing the queue leaves it open. */
+  public static Builder builder(RedisClusterClient client) {
+    return new Builder(RedisEndpoint.of(client), false);
+  }
+
+  /**
+   * A queue with a Redis client of its own, shut down when the queue is closed.
+   *
+   * @param redisUri such as {@code redis://localhost:6379} or {@code rediss://:secret@host:6380/2}
+   */
+  public static Builder builder(String redisUri) {
+    return new Builder(RedisEndpoint.create(redisUri), true);
+  }
+
+  /**
+   * The Lettuce client options this module works best with, for a {@link RedisClient} you create:
+   * auto-reconnect, commands rejected at once while disconnected (the module retries with
+   * backoff), 10 s command timeout, 5 s connect timeout, TCP keep-alive.
+   */
+  public static io.lettuce.core.ClientOptions recommendedClientOptions() {
+    return RedisEndpoint.recommendedOptions();
+  }
+
+  /**
+   * The options for a {@link RedisClusterClient}: as {@link #recommendedClientOptions()}, but
+   * commands wait while a node connection is being made, and the topology is refreshed every 30 s
+   * and on MOVED, ASK and reconnects.
+   */
+  public static io.lettuce.core.cluster.ClusterClientOptions recommendedClusterClientOptions() {
+    return RedisEndpoint.recommendedClusterOptions();
+  }
+
+  /** The queue's name (the hash tag of its keys). */
+  public String name() {
+    return name;
+  }
+
+  /** The common start of the queue's keys, such as {@code postline:{mail}}. */
+  public String keyBase() {
+    return base;
+  }
+
+  @Override
+  public void enqueue(QueuedMail mail) {
+    Objects.requireNonNull(mail, "mail");
+    checkOpen();
+    byte[] payload = cipher.seal(QueuedMailJson.encode(mail), mail.id());
+    if (payload.length > maxPayloadBytes) {
+      throw new PayloadTooLargeException(payload.length, maxPayloadBytes);
+    }
+    long delay = Math.max(0, Duration.between(clock.instant(), mail.dueAt()).toMillis());
+    long result = call("enqueue to queue " + name, () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys,
+        messagePrefix, channelArg, RedisLink.arg(mail.id()), payload, RedisLink.arg(mail.priority().ordinal()),
+        RedisLink.arg(delay), RedisLink.arg(mail.attempts()), RedisLink.arg(capacity)));
+    if (result < 0) {
+      throw new QueueFullException("the Redis queue " + name + " holds " + capacity
+          + " unfinished messages, its capacity; nothing was queued");
+    }
+    if (result == 0) {
+      log.debug("queue {}: message {} is already stored, enqueue did nothing", name, mail.id());
+    }
+  }
+
+  @Override
+  public Optional<Lease> take(Duration wait, Duration leaseFor) throws InterruptedException {
+    Objects.requireNonNull(wait, "wait");
+    checkLease(leaseFor);
+    if (wait.isNegative()) {
+      throw new IllegalArgumentException("wait must not be negative, was " + wait);
+    }
+    checkOpen();
+    long deadline = System.nanoTime() + wait.toNanos();
+    long pause = 0;
+    // Repeated with every try of this take: if a try leased a message but its reply was lost,
+    // the next try gets that lease back.
+    byte[] request = RedisLink.arg(base + ":rq:" + UUID.randomUUID());
+    while (!draining && !closed) {
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
+      long seen = wakeup.generation();
+      long nextMs;
+      try {
+        List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg,
+            RedisLink.arg(leaseFor.toMillis()), RedisLink.arg(maxLeaseLapses),
+            RedisLink.arg(deadLetterMaxAge.toMillis()), RedisLink.arg(deadLetterMaxCount), request);
+        reachable();
+        pause = 0;
+        boolean taken = RedisLink.number(r.get(0)) == 1;
+        reportRecovery(r.get(taken ? 7 : 2), r.get(taken ? 8 : 3));
+        if (taken) {
+          Optional<Lease> lease = lease(r);
+          if (lease.isPresent()) {
+            return lease;
+          }
+          continue;
+        }
+        nextMs = RedisLink.number(r.get(1));
+      } catch (RedisCommandInterruptedException e) {
+        throw new InterruptedException("interrupted while taking from queue " + name);
+      } catch (RuntimeException e) {
+        if (!RedisLink.isTransient(e)) {
+          throw e;
+        }
+        unreachable(e);
+        pause = pause == 0 ? TimeUnit.MILLISECONDS.toNanos(50) : Math.min(pause * 2, pollInterval.toNanos());
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return Optional.empty();
+        }
+        wakeup.pause(Math.min(left, pause));
+        continue;
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return Optional.empty();
+      }
+      long nanos = Math.min(left, pollInterval.toNanos());
+      if (nextMs >= 0) {
+        nanos = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(nextMs + 1));
+      }
+      wakeup.await(seen, nanos);
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Optional<Lease> renew(Lease lease, Duration leaseFor) {
+    Objects.requireNonNull(lease, "lease");
+    checkLease(leaseFor);
+    long expires = call("renew a lease in queue " + name, () -> link.<Long>eval(RENEW,
+        ScriptOutputType.INTEGER, keys, messagePrefix, channelArg, RedisLink.arg(lease.id()),
+        RedisLink.arg(lease.token()), RedisLink.arg(leaseFor.toMillis())));
+    if (expires < 0) {
+      return Optional.empty();
+    }
+    return Optional.of(new Lease(lease.mail(), lease.token(), Instant.ofEpochMilli(expires)));
+  }
+
+  @Override
+  public boolean ack(Lease lease) {
+    Objects.requireNonNull(lease, "lease");
+    long r = call("ack in queue " + name, () -> link.<Long>eval(ACK, ScriptOutputType.INTEGER, keys,
+        messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()),
+        RedisLink.arg(finishedMaxAge.toMillis()), RedisLink.arg(finishedMaxCount)));
+    if (r != 1) {
+      log.warn("queue {}: ack of message {} with token {} refused: its lease is no longer current",
+          name, lease.id(), lease.token());
+    }
+    return r == 1;
+  }
+
+  @Override
+  public boolean reschedule(Lease lease, Instant dueAt, int attempts) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(dueAt, "dueAt");
+    if (attempts < 0) {
+      throw new IllegalArgumentException("attempts must not be negative, was " + attempts);
+    }
+    long delay = Math.max(0, Duration.between(clock.instant(), dueAt).toMillis());
+    long r = call("reschedule in queue " + name, () -> link.<Long>eval(RESCHEDULE, ScriptOutputType.INTEGER,
+        keys, messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()),
+        RedisLink.arg(delay), RedisLink.arg(attempts)));
+    if (r != 1) {
+      log.warn("queue {}: reschedule of message {} with token {} refused: its lease is no longer current",
+          name, lease.id(), lease.token());
+    }
+    return r == 1;
+  }
+
+  @Override
+  public boolean deadLetter(Lease lease, int attempts, FailureKind kind, String reason) {
+    Objects.requireNonNull(lease, "lease");
+    Objects.requireNonNull(kind, "kind");
+    Objects.requireNonNull(reason, "reason");
+    return deadLetter(lease.id(), lease.token(), attempts, kind, reason);
+  }
+
+  private boolean deadLetter(String id, long token, int attempts, FailureKind kind, String reason) {
+    byte[] sealedReason = cipher.seal(reason.getBytes(StandardCharsets.UTF_8), id + ":reason");
+    long r = call("dead-letter in queue " + name, () -> link.<Long>eval(DEAD_LETTER, ScriptOutputType.INTEGER,
+        keys, messagePrefix, channelArg, RedisLink.arg(id), RedisLink.arg(token), RedisLink.arg(attempts),
+        RedisLink.arg(kind.name()), sealedReason, RedisLink.arg(deadLetterMaxAge.toMillis()),
+        RedisLink.arg(deadLetterMaxCount)));
+    if (r != 1) {
+      log.warn("queue {}: dead-lettering message {} with token {} refused: its lease is no longer current",
+          name, id, token);
+    }
+    return r == 1;
+  }
+
+  @Override
+  public QueueCounts counts() {
+    List<Object> r = call("count queue " + name, () -> link.<List<Object>>eval(COUNTS, ScriptOutputType.MULTI,
+        keys, messagePrefix, channelArg, RedisLink.arg(maxLeaseLapses), RedisLink.arg(deadLetterMaxAge.toMillis()),
+        RedisLink.arg(deadLetterMaxCount), RedisLink.arg(finishedMaxAge.toMillis()), RedisLink.arg(finishedMaxCount)));
+    Map<Priority, Long> ready = new EnumMap<>(Priority.class);
+    ready.put(Priority.HIGH, RedisLink.number(r.get(0)));
+    ready.put(Priority.NORMAL, RedisLink.number(r.get(1)));
+    ready.put(Priority.LOW, RedisLink.number(r.get(2)));
+    return new QueueCounts(ready, RedisLink.number(r.get(3)), RedisLink.number(r.get(4)), RedisLink.number(r.get(5)));
+  }
+
+  /**
+   * What the queue did on its own, since it was created in Redis (shared by every JVM).
+   *
+   * @return the counters
+   */
+  public Stats stats() {
+    List<Object> r = call("count queue " + name, () -> link.<List<Object>>eval(COUNTS, ScriptOutputType.MULTI,
+        keys, messagePrefix, channelArg, RedisLink.arg(maxLeaseLapses), RedisLink.arg(deadLetterMaxAge.toMillis()),
+        RedisLink.arg(deadLetterMaxCount), RedisLink.arg(finishedMaxAge.toMillis()), RedisLink.arg(finishedMaxCount)));
+    return new Stats(RedisLink.number(r.get(6)), RedisLink.number(r.get(7)), RedisLink.number(r.get(8)));
+  }
+
+  @Override
+  public List<DeadLetter> deadLetters(int limit) {
+    if (limit < 0) {
+      throw new IllegalArgumentException("limit must not be negative, was " + limit);
+    }
+    if (limit == 0) {
+      return List.of();
+    }
+    List<Object> r = call("list dead letters of queue " + name, () -> link.<List<Object>>eval(DEAD_LIST,
+        ScriptOutputType.MULTI, keys, messagePrefix, channelArg, RedisLink.arg(limit)));
+    List<DeadLetter> out = new ArrayList<>(r.size() / 7);
+    for (int i = 0; i + 6 < r.size(); i += 7) {
+      String id = RedisLink.text(r.get(i));
+      try {
+        QueuedMail mail = decode(id, (byte[]) r.get(i + 1), RedisLink.number(r.get(i + 2)), RedisLink.number(r.get(i + 3)));
+        FailureKind kind = FailureKind.valueOf(RedisLink.text(r.get(i + 4)));
+        String reason = new String(cipher.open((byte[]) r.get(i + 5), id + ":reason"), StandardCharsets.UTF_8);
+        out.add(new DeadLetter(mail, kind, reason, Instant.ofEpochMilli(RedisLink.number(r.get(i + 6)))));
+      } catch (RuntimeException e) {
+        log.warn("queue {}: dead letter {} cannot be read and is left out of the list ({}); purge it by id",
+            name, id, e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean requeueDeadLetter(String id) {
+    Objects.requireNonNull(id, "id");
+    return call("requeue a dead letter in queue " + name, () -> link.<Long>eval(REQUEUE, ScriptOutputType.INTEGER,
+        keys, messagePrefix, channelArg, RedisLink.arg(id))) == 1;
+  }
+
+  @Override
+  public boolean purgeDeadLetter(String id) {
+    Objects.requireNonNull(id, "id");
+    return call("purge a dead letter in queue " + name, () -> link.<Long>eval(PURGE, ScriptOutputType.INTEGER,
+        keys, messagePrefix, channelArg, RedisLink.arg(id))) == 1;
+  }
+
+  @Override
+  public long purgeDeadLetters() {
+    long total = 0;
+    for (int round = 0; round < 1_000_000; round++) {
+      long n = call("purge dead letters in queue " + name, () -> link.<Long>eval(PURGE, ScriptOutputType.INTEGER,
+          keys, messagePrefix, channelArg, RedisLink.arg("")));
+      total += n;
+      if (n == 0) {
+        break;
+      }
+    }
+    return total;
+  }
+
+  /**
+   * Stops handing out messages in this JVM: {@link #take} returns empty from now on. Returns an
+   * empty list: every message stays stored in Redis for the other workers (or the next start).
+   * Leases still out can be completed until the queue is closed.
+   */
+  @Override
+  public List<QueuedMail> drain() {
+    draining = true;
+    wakeup.signalAll();
+    return List.of();
+  }
+
+  /** Closes the connections, and the Redis client if the queue created it. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    draining = true;
+    wakeup.signalAll();
+    try {
+      pubsub.close();
+    } finally {
+      try {
+        link.close();
+      } finally {
+        endpoint.close();
+      }
+    }
+  }
+
+  /**
+   * Counters of what the queue did by itself, shared by every JVM working it.
+   *
+   * @param recoveredLeases leases that lapsed (a worker died or hung) and whose messages were
+   *     returned to the queue or, as poison messages, dead-lettered
+   * @param poisonMessages messages dead-lettered because their lease lapsed too often
+   * @param trimmedDeadLetters dead letters deleted for being past the retention age or count
+   */
+  public record Stats(long recoveredLeases, long poisonMessages, long trimmedDeadLetters) {}
+
+  private Optional<Lease> lease(List<Object> r) {
+    String id = RedisLink.text(r.get(1));
+    long token = RedisLink.number(r.get(2));
+    Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(3)));
+    try {
+      QueuedMail mail = decode(id, (byte[]) r.get(4), RedisLink.number(r.get(5)), RedisLink.number(r.get(6)));
+      return Optional.of(new Lease(mail, token, expires));
+    } catch (RuntimeException e) {
+      log.warn("queue {}: message {} cannot be read ({}); moving it to the dead letters", name, id, e.getMessage());
+      deadLetter(id, token, 0, FailureKind.PERMANENT, "stored message cannot be read: " + e.getMessage());
+      return Optional.empty();
+    }
+  }
+
+  private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
+    QueuedMail stored0 = QueuedMailJson.decode(cipher.open(stored, id), clock.instant());
+    if (!stored0.id().equals(id)) {
+      throw new CorruptPayloadException("stored message names another id");
+    }
+    return new QueuedMail(id, stored0.email(), (int) attempts, stored0.enqueuedAt(), Instant.ofEpochMilli(dueMs),
+        stored0.correlationId());
+  }
+
+  private void reportRecovery(Object recovered, Object poisoned) {
+    long rec = RedisLink.number(recovered);
+    if (rec > 0) {
+      long poi = RedisLink.number(poisoned);
+      log.warn("queue {}: {} lapsed lease(s) recovered (their workers died or hung); {} returned to the queue,"
+          + " {} dead-lettered as poison messages", name, rec, rec - poi, poi);
+    }
+  }
+
+  private <T> T call(String what, Supplier<T> op) {
+    checkOpen();
+    T result = Retry.run(what, operationTimeout, op, this::unreachable);
+    reachable();
+    return result;
+  }
+
+  private void unreachable(RuntimeException e) {
+    if (unreachable.compareAndSet(false, true)) {
+      log.warn("queue {}: Redis is unreachable ({}); retrying", name, e.toString());
+    }
+  }
+
+  private void reachable() {
+    if (unreachable.compareAndSet(true, false)) {
+      log.info("queue {}: Redis is reachable again", name);
+      wakeup.signalAll();
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException("queue " + name + " is closed");
+    }
+  }
+
+  private static void checkLease(Duration leaseFor) {
+    Objects.requireNonNull(leaseFor, "leaseFor");
+    if (leaseFor.toMillis() < 1) {
+      throw new IllegalArgumentException("leaseFor must be at least 1 ms, was " + leaseFor);
+    }
+  }
+
+  private static LuaScript script(String name) {
+    return LuaScript.resource(name, "queue-lib.lua", name + ".lua");
+  }
+
+  @Override
+  public String toString() {
+    return "RedisMailQueue[" + base + (cipher.encrypts() ? ", encrypted" : "") + "]";
+  }
+
+  /** Configures a {@link RedisMailQueue}. Every setter checks its value at once. */
+  public static final class Builder {
+    private final RedisEndpoint endpoint;
+    private final boolean ownsEndpoint;
+    private String name = "mail";
+    private String keyPrefix = "postline";
+    private long maxPayloadBytes = 10L * 1024 * 1024;
+    private long capacity = 1_000_000;
+    private int maxLeaseLapses = 3;
+    private Duration deadLetterMaxAge = Duration.ofDays(30);
+    private int deadLetterMaxCount = 100_000;
+    private Duration finishedMaxAge = Duration.ofHours(1);
+    private int finishedMaxCount = 10_000;
+    private Duration pollInterval = Duration.ofSeconds(2);
+    private Duration operationTimeout = Duration.ofSeconds(30);
+    private Clock clock = Clock.systemUTC();
+    private @Nullable EncryptionKeys keys;
+
+    private Builder(RedisEndpoint endpoint, boolean ownsEndpoint) {
+      this.endpoint = endpoint;
+      this.ownsEndpoint = ownsEndpoint;
+    }
+
+    /**
+     * The queue's name, its keys' hash tag: 1 to 100 letters, digits, {@code _ . -}. Every JVM
+     * naming the same queue (with the same prefix) shares it. Default {@code mail}.
+     */
+    public Builder name(String name) {
+      Objects.requireNonNull(name, "name");
+      if (!NAME.matcher(name).matches()) {
+        throw new IllegalArgumentException("queue name must be 1 to 100 letters, digits, '_', '.' or '-', was '"
+            + name + "'");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * What every key starts with: up to 100 letters, digits, {@code _ . : -} (no braces); empty
+     * for none. Default {@code postline}.
+     */
+    public Builder keyPrefix(String keyPrefix) {
+      Objects.requireNonNull(keyPrefix, "keyPrefix");
+      if (!PREFIX.matcher(keyPrefix).matches()) {
+        throw new IllegalArgumentException("key prefix must be up to 100 letters, digits, '_', '.', ':' or '-', was '"
+            + keyPrefix + "'");
+      }
+      this.keyPrefix = keyPrefix;
+      return this;
+    }
+
+    /**
+     * The largest stored message, in bytes, after JSON encoding (attachments grow by a third in
+     * base64) and encryption: 1 KiB to 256 MiB, default 10 MiB. A larger message makes
+     * {@link RedisMailQueue#enqueue} throw {@link PayloadTooLargeException}.
+     */
+    public Builder maxPayloadBytes(long maxPayloadBytes) {
+      if (maxPayloadBytes < 1024 || maxPayloadBytes > 256L * 1024 * 1024) {
+        throw new IllegalArgumentException("maxPayloadBytes must be from 1 KiB to 256 MiB, was " + maxPayloadBytes);
+      }
+      this.maxPayloadBytes = maxPayloadBytes;
+      return this;
+    }
+
+    /**
+     * The most unfinished messages (ready, scheduled and leased) the queue holds; an enqueue
+     * beyond throws {@link QueueFullException}. At least 1, default 1,000,000.
+     */
+    public Builder capacity(long capacity) {
+      if (capacity < 1) {
+        throw new IllegalArgumentException("capacity must be at least 1, was " + capacity);
+      }
+      this.capacity = capacity;
+      return this;
+    }
+
+    /**
+     * How many times a message's lease may lapse before it is dead-lettered as a poison message
+     * (one that kills or hangs its worker). At least 1, default 3.
+     */
+    public Builder maxLeaseLapses(int maxLeaseLapses) {
+      if (maxLeaseLapses < 1) {
+        throw new IllegalArgumentException("maxLeaseLapses must be at least 1, was " + maxLeaseLapses);
+      }
+      this.maxLeaseLapses = maxLeaseLapses;
+      return this;
+    }
+
+    /**
+     * How long and how many dead letters are kept; older ones and the oldest beyond the count
+     * are deleted (counted in {@link Stats#trimmedDeadLetters()}, logged). Default 30 days and
+     * 100,000.
+     */
+    public Builder deadLetterRetention(Duration maxAge, int maxCount) {
+      this.deadLetterMaxAge = positive(maxAge, "dead-letter max age");
+      if (maxCount < 0) {
+        throw new IllegalArgumentException("dead-letter max count must not be negative, was " + maxCount);
+      }
+      this.deadLetterMaxCount = maxCount;
+      return this;
+    }
+
+    /**
+     * How long and how many records of finished messages are kept (without their content; they
+     * make a repeated enqueue of the same id do nothing). Default 1 hour and 10,000.
+     */
+    public Builder finishedRetention(Duration maxAge, int maxCount) {
+      this.finishedMaxAge = positive(maxAge, "finished max age");
+      if (maxCount < 0) {
+        throw new IllegalArgumentException("finished max count must not be negative, was " + maxCount);
+      }
+      this.finishedMaxCount = maxCount;
+      return this;
+    }
+
+    /**
+     * The longest a waiting worker goes without looking at the queue when no notification
+     * arrives (notifications can be lost while a connection is down). Default 2 s.
+     */
+    public Builder pollInterval(Duration pollInterval) {
+      this.pollInterval = positive(pollInterval, "pollInterval");
+      return this;
+    }
+
+    /**
+     * How long enqueue, ack, renew, reschedule and the dead-letter operations keep retrying while
+     * Redis is unreachable before they throw {@link RedisUnavailableException}. Default 30 s.
+     */
+    public Builder operationTimeout(Duration operationTimeout) {
+      this.operationTimeout = positive(operationTimeout, "operationTimeout");
+      return this;
+    }
+
+    /**
+     * Encrypts stored messages and dead-letter reasons with AES-GCM; messages stored before
+     * encryption was turned on stay readable.
+     */
+    public Builder encryption(EncryptionKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /**
+     * The clock that turns a message's absolute due time into a delay (Redis's clock decides when
+     * the delay is over). Default the system clock.
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * Connects and builds the queue.
+     *
+     * @throws RedisUnavailableException if Redis cannot be reached
+     */
+    public RedisMailQueue build() {
+      return new RedisMailQueue(this);
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, was " + d);
+      }
+      return d;
+    }
+  }
+}

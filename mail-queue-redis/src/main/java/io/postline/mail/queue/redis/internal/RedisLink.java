@@ -1,0 +1,119 @@
+package io.postline.mail.queue.redis.internal;
+
+import io.lettuce.core.RedisCommandExecutionException;
+import io.lettuce.core.RedisException;
+import io.lettuce.core.RedisFuture;
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.api.StatefulConnection;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
+import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Locale;
+
+/** One connection (standalone or cluster) with the commands the module uses and script helpers. */
+public final class RedisLink implements AutoCloseable {
+  private final StatefulConnection<String, byte[]> connection;
+  private final RedisClusterCommands<String, byte[]> sync;
+  private final RedisClusterAsyncCommands<String, byte[]> async;
+
+  RedisLink(StatefulConnection<String, byte[]> connection) {
+    this.connection = connection;
+    if (connection instanceof StatefulRedisConnection<String, byte[]> c) {
+      this.sync = c.sync();
+      this.async = c.async();
+    } else if (connection instanceof StatefulRedisClusterConnection<String, byte[]> c) {
+      this.sync = c.sync();
+      this.async = c.async();
+    } else {
+      throw new IllegalArgumentException("unsupported connection " + connection.getClass().getName());
+    }
+  }
+
+  /** Synchronous commands. */
+  public RedisClusterCommands<String, byte[]> sync() {
+    return sync;
+  }
+
+  /** Asynchronous commands (pipelined on this connection, in order). */
+  public RedisClusterAsyncCommands<String, byte[]> async() {
+    return async;
+  }
+
+  /** Runs a script: EVALSHA, and EVAL if the server does not have it cached. */
+  public <T> T eval(LuaScript script, ScriptOutputType type, String[] keys, byte[]... args) {
+    try {
+      return sync.evalsha(script.sha(), type, keys, args);
+    } catch (RedisNoScriptException e) {
+      return sync.eval(script.body(), type, keys, args);
+    } catch (RedisCommandExecutionException e) {
+      if (e.getMessage() != null && e.getMessage().startsWith("NOSCRIPT")) {
+        return sync.eval(script.body(), type, keys, args);
+      }
+      throw e;
+    }
+  }
+
+  /** Runs a script asynchronously with EVAL (the server caches it; no NOSCRIPT round trip). */
+  public <T> RedisFuture<T> evalAsync(LuaScript script, ScriptOutputType type, String[] keys, byte[]... args) {
+    return async.eval(script.body(), type, keys, args);
+  }
+
+  /** UTF-8 bytes of a script argument. */
+  public static byte[] arg(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** A number as a script argument. */
+  public static byte[] arg(long n) {
+    return arg(Long.toString(n));
+  }
+
+  /** A reply element as text. */
+  public static String text(Object reply) {
+    if (reply instanceof byte[] b) {
+      return new String(b, StandardCharsets.UTF_8);
+    }
+    return String.valueOf(reply);
+  }
+
+  /** A reply element as a number (integer replies, or numbers sent as text). */
+  public static long number(Object reply) {
+    if (reply instanceof Long l) {
+      return l;
+    }
+    return Long.parseLong(text(reply));
+  }
+
+  /** A reply as a list. */
+  @SuppressWarnings("unchecked")
+  public static List<Object> list(Object reply) {
+    return (List<Object>) reply;
+  }
+
+  /**
+   * Whether trying again may help: the connection is down or timed out, or the server is
+   * loading its data, failing over or busy. Not for errors of the command itself.
+   */
+  public static boolean isTransient(RuntimeException e) {
+    if (e instanceof RedisCommandExecutionException) {
+      String m = e.getMessage() == null ? "" : e.getMessage().toUpperCase(Locale.ROOT);
+      return m.startsWith("LOADING") || m.startsWith("BUSY") || m.startsWith("TRYAGAIN")
+          || m.startsWith("CLUSTERDOWN") || m.startsWith("MASTERDOWN") || m.startsWith("READONLY");
+    }
+    return e instanceof RedisException;
+  }
+
+  /** Whether the connection is up right now. */
+  public boolean isOpen() {
+    return connection.isOpen();
+  }
+
+  @Override
+  public void close() {
+    connection.close();
+  }
+}

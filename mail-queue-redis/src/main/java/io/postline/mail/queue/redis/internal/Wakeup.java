@@ -1,0 +1,65 @@
+package io.postline.mail.queue.redis.internal;
+
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Wakes the threads of one JVM waiting for a queue when a notification arrives. A waiter reads
+ * the {@link #generation()} before it looks at the queue and waits only while it is unchanged,
+ * so a notification between the look and the wait is never missed.
+ */
+public final class Wakeup {
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private long generation;
+
+  /** The current generation. */
+  public long generation() {
+    lock.lock();
+    try {
+      return generation;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Wakes every waiter. */
+  public void signalAll() {
+    lock.lock();
+    try {
+      generation++;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Waits until the generation moves past {@code seen} or {@code nanos} pass.
+   *
+   * @return true if woken by a notification
+   */
+  public boolean await(long seen, long nanos) throws InterruptedException {
+    lock.lock();
+    try {
+      long left = nanos;
+      while (generation == seen && left > 0) {
+        left = changed.awaitNanos(left);
+      }
+      return generation != seen;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Waits {@code nanos} unless woken, ignoring the generation (a pause between retries). */
+  public void pause(long nanos) throws InterruptedException {
+    lock.lock();
+    try {
+      changed.await(nanos, TimeUnit.NANOSECONDS);
+    } finally {
+      lock.unlock();
+    }
+  }
+}
