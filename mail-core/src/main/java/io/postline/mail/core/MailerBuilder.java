@@ -276,7 +276,10 @@ public final class MailerBuilder {
     return this;
   }
 
-  /** Observes every synchronous send as {@code postline.mail.dispatch}, for tracing bridges. */
+  /**
+   * Observes every send as {@code postline.mail.dispatch} (mode sync, or queued for each pass of
+   * a worker over a queued message), for tracing bridges.
+   */
   public MailerBuilder observationRegistry(ObservationRegistry registry) {
     this.observationRegistry = Objects.requireNonNull(registry, "registry");
     return this;
@@ -412,7 +415,7 @@ public final class MailerBuilder {
     IdempotencyStore keys = idempotency != null ? idempotency
         : new InMemoryIdempotencyStore(Duration.ofHours(24), 1_000_000, clock);
     QueueWorkers queueWorkers = new QueueWorkers(mailQueue, dispatcher, events, keys, clock, workers,
-        leaseDuration, correlationKey);
+        leaseDuration, correlationKey, observationRegistry);
     return new DefaultMailer(new DefaultMailer.Parts(dispatcher, events,
         templates != null ? templates : Templates.classpath("mail/"), defaultLocale, keys, auditLog, mailQueue,
         queueWorkers, queue != null, executor, asyncThreads, asyncQueueCapacity, closeTimeout, healthTimeout,

@@ -1,5 +1,7 @@
 package io.postline.mail.core.internal;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.Lease;
 import io.postline.mail.core.MailQueue;
@@ -41,12 +43,14 @@ public final class QueueWorkers {
   private final int count;
   private final List<Thread> threads = new ArrayList<>();
   private final Map<String, Lease> inFlight = new ConcurrentHashMap<>();
+  private final ObservationRegistry observations;
   private final ScheduledExecutorService renewer;
   private volatile boolean running;
 
   /** Workers for {@code queue}; call {@link #start()}. */
   public QueueWorkers(MailQueue queue, Dispatcher dispatcher, EventPublisher events, IdempotencyStore idempotency,
-      Clock clock, int count, Duration leaseFor, String correlationKey) {
+      Clock clock, int count, Duration leaseFor, String correlationKey, ObservationRegistry observations) {
+    this.observations = observations;
     this.queue = queue;
     this.dispatcher = dispatcher;
     this.events = events;
@@ -142,11 +146,21 @@ public final class QueueWorkers {
     mail.correlationId().ifPresent(c -> MDC.put(correlationKey, c));
     try {
       Dispatcher.Decision decision;
-      try {
+      Observation observation = Observation.createNotStarted("postline.mail.dispatch", observations)
+          .lowCardinalityKeyValue("mode", "queued")
+          .start();
+      try (Observation.Scope scope = observation.openScope()) {
         decision = dispatcher.attemptQueued(mail);
+        observation.lowCardinalityKeyValue("outcome", outcome(decision));
+        if (decision instanceof Dispatcher.Decision.Sent sent) {
+          observation.lowCardinalityKeyValue("provider", sent.result().provider());
+        }
       } catch (RuntimeException e) {
+        observation.error(e);
         log.error("Unexpected failure while sending queued message {}; it is retried later", mail.id(), e);
         decision = new Dispatcher.Decision.Reschedule(clock.instant().plus(Duration.ofSeconds(30)), mail.attempts());
+      } finally {
+        observation.stop();
       }
       apply(current(lease), decision);
     } finally {
@@ -198,6 +212,13 @@ public final class QueueWorkers {
       log.warn("The lease on queued message {} lapsed before it was completed; another worker may have taken it"
           + " (at-least-once: it may be sent twice)", mail.id());
     }
+  }
+
+  private static String outcome(Dispatcher.Decision decision) {
+    if (decision instanceof Dispatcher.Decision.Sent) {
+      return "sent";
+    }
+    return decision instanceof Dispatcher.Decision.Reschedule ? "rescheduled" : "dead_lettered";
   }
 
   private Lease current(Lease lease) {

@@ -1,0 +1,448 @@
+package io.postline.mail.spring;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.postline.mail.Address;
+import io.postline.mail.Email;
+import io.postline.mail.core.AuditLog;
+import io.postline.mail.core.IdempotencyStore;
+import io.postline.mail.core.MailQueue;
+import io.postline.mail.core.Mailer;
+import io.postline.mail.core.MailerBuilder;
+import io.postline.mail.core.RateLimitBackend;
+import io.postline.mail.core.RetryPolicy;
+import io.postline.mail.core.Routing;
+import io.postline.mail.core.Templates;
+import io.postline.mail.event.MailListener;
+import io.postline.mail.spi.MailProvider;
+import io.postline.mail.spi.MailProviderFactory;
+import io.postline.mail.spi.ProviderSettings;
+import io.postline.mail.spring.PostlineMailProperties.AuditStore;
+import io.postline.mail.spring.PostlineMailProperties.Provider;
+import io.postline.mail.spring.PostlineMailProperties.Rule;
+import io.postline.mail.spring.PostlineMailProperties.Store;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns {@link PostlineMailProperties} into the core's immutable configuration: the one place
+ * where properties become providers, routing, policies and stores. Every value a builder rejects
+ * becomes an {@link InvalidPostlinePropertyException} naming the property.
+ */
+final class MailerFactory {
+  private static final Logger log = LoggerFactory.getLogger(MailerFactory.class);
+  private static final String PREFIX = "postline.mail.";
+
+  private final PostlineMailProperties properties;
+  private final ClassLoader classLoader;
+
+  MailerFactory(PostlineMailProperties properties, ClassLoader classLoader) {
+    this.properties = properties;
+    this.classLoader = classLoader;
+  }
+
+  /**
+   * What the auto-configuration found in the application context, each of which wins over what
+   * the properties would build.
+   */
+  record Collaborators(
+      List<MailListener> listeners,
+      AuditLog auditLog,
+      IdempotencyStore idempotency,
+      @Nullable MailQueue queue,
+      @Nullable RateLimitBackend rateLimitBackend,
+      @Nullable Templates templates,
+      @Nullable MeterRegistry meterRegistry,
+      @Nullable ObservationRegistry observationRegistry,
+      @Nullable PostlineRedis redis,
+      List<MailerBuilderCustomizer> customizers) {}
+
+  /** Builds the Mailer: providers, routing, policies, queue and stores from the properties, then the customizers. */
+  Mailer create(Collaborators with) {
+    List<MailProvider> created = createProviders();
+    try {
+      MailerBuilder builder = Mailer.builder();
+      created.forEach(builder::provider);
+      configureProviders(builder);
+      builder.routing(routing());
+      builder.retry(retryPolicy(properties.getRetry()));
+      builder.queueRetry(queueRetryPolicy(properties.getQueue().getRetry()));
+      builder.circuitBreaker(circuitBreakerConfig());
+      check("postline.mail.rate-limits.max-wait", () -> builder.rateLimitWait(properties.getRateLimits().getMaxWait()));
+      RateLimitBackend buckets = with.rateLimitBackend() != null ? with.rateLimitBackend() : rateLimitBackend(with.redis());
+      if (buckets != null) {
+        builder.rateLimitBackend(buckets);
+      }
+      builder.templates(with.templates() != null ? with.templates() : templates());
+      Locale locale = properties.getTemplates().getDefaultLocale();
+      if (locale != null) {
+        builder.defaultLocale(locale);
+      }
+      MailQueue mailQueue = with.queue() != null ? with.queue() : queue(with.redis());
+      if (mailQueue != null) {
+        builder.queue(mailQueue);
+      }
+      PostlineMailProperties.Queue queue = properties.getQueue();
+      check("postline.mail.queue.workers", () -> builder.workers(queue.getWorkers()));
+      check("postline.mail.queue.lease-duration", () -> builder.leaseDuration(queue.getLeaseDuration()));
+      builder.idempotency(with.idempotency());
+      builder.audit(with.auditLog());
+      with.listeners().forEach(builder::listener);
+      if (with.meterRegistry() != null) {
+        builder.meterRegistry(with.meterRegistry());
+      }
+      if (with.observationRegistry() != null) {
+        builder.observationRegistry(with.observationRegistry());
+      }
+      check("postline.mail.correlation-key", () -> builder.correlationKey(properties.getCorrelationKey()));
+      check("postline.mail.health-timeout", () -> builder.healthTimeout(properties.getHealthTimeout()));
+      check("postline.mail.close-timeout", () -> builder.closeTimeout(properties.getCloseTimeout()));
+      with.customizers().forEach(c -> c.customize(builder));
+      return builder.build();
+    } catch (RuntimeException e) {
+      created.forEach(MailerFactory::closeQuietly);
+      if (e instanceof IllegalArgumentException) {
+        throw new InvalidPostlinePropertyException("postline.mail", e.getMessage() == null ? e.toString() : e.getMessage(), e);
+      }
+      throw e;
+    }
+  }
+
+  /** The idempotency store the properties ask for: in memory, or on Redis. */
+  static IdempotencyStore idempotencyStore(PostlineMailProperties properties, @Nullable PostlineRedis redis) {
+    PostlineMailProperties.Idempotency idempotency = properties.getIdempotency();
+    Store store = resolve(idempotency.getStore(), properties);
+    if (store == Store.REDIS) {
+      return requireRedis(redis, idempotency.getStore() != null ? "postline.mail.idempotency.store" : "postline.mail.queue.type")
+          .idempotency(idempotency.getWindow());
+    }
+    return check("postline.mail.idempotency.window", () -> IdempotencyStore.inMemory(idempotency.getWindow()));
+  }
+
+  /** The audit log the properties ask for: in memory, on Redis, as log lines, or none. */
+  static AuditLog auditLog(PostlineMailProperties properties, @Nullable PostlineRedis redis) {
+    PostlineMailProperties.Audit audit = properties.getAudit();
+    AuditStore store = audit.getStore() != null ? audit.getStore()
+        : properties.getQueue().getType() == Store.REDIS ? AuditStore.REDIS : AuditStore.MEMORY;
+    AuditLog log = switch (store) {
+      case MEMORY -> {
+        if (audit.getMaxMessages() < 1) {
+          throw new InvalidPostlinePropertyException("postline.mail.audit.max-messages",
+              "must be at least 1, was " + audit.getMaxMessages());
+        }
+        yield check("postline.mail.audit.retention",
+            () -> AuditLog.inMemory(audit.getRetention(), audit.getMaxMessages(), Clock.systemUTC()));
+      }
+      case REDIS -> requireRedis(redis, audit.getStore() != null ? "postline.mail.audit.store" : "postline.mail.queue.type")
+          .audit(audit.getRetention());
+      case LOG -> AuditLog.slf4j();
+      case NONE -> AuditLog.noop();
+    };
+    return audit.isLog() && store != AuditStore.LOG ? log.andThen(AuditLog.slf4j()) : log;
+  }
+
+  /** Runs {@code action}; a value it rejects becomes an exception naming {@code property}. */
+  static <T> T check(String property, Supplier<T> action) {
+    try {
+      return action.get();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new InvalidPostlinePropertyException(property, e.getMessage() == null ? e.toString() : e.getMessage(), e);
+    }
+  }
+
+  private static Store resolve(@Nullable Store store, PostlineMailProperties properties) {
+    return store != null ? store : properties.getQueue().getType();
+  }
+
+  private static PostlineRedis requireRedis(@Nullable PostlineRedis redis, String property) {
+    if (redis == null) {
+      throw new InvalidPostlinePropertyException(property, "'redis' needs io.postline:mail-queue-redis on the "
+          + "classpath; add it, or choose 'memory'");
+    }
+    return redis;
+  }
+
+  private List<MailProvider> createProviders() {
+    Map<String, Provider> providers = properties.getProviders();
+    if (providers.isEmpty()) {
+      throw new InvalidPostlinePropertyException("postline.mail.providers",
+          "no provider is configured; add one, such as postline.mail.providers.primary.dsn=smtp://user:pass@host:587");
+    }
+    Map<String, MailProviderFactory> factories = loadFactories();
+    List<MailProvider> created = new ArrayList<>();
+    try {
+      for (Map.Entry<String, Provider> e : providers.entrySet()) {
+        created.add(createProvider(e.getKey(), e.getValue(), factories));
+      }
+    } catch (RuntimeException e) {
+      created.forEach(MailerFactory::closeQuietly);
+      throw e;
+    }
+    return created;
+  }
+
+  private MailProvider createProvider(String name, Provider p, Map<String, MailProviderFactory> factories) {
+    String base = PREFIX + "providers." + name;
+    ProviderSettings settings = settings(name, p, base);
+    String schemeProperty = p.getDsn() != null ? base + ".dsn" : base + ".scheme";
+    MailProviderFactory factory = factories.get(settings.scheme());
+    if (factory == null) {
+      throw new InvalidPostlinePropertyException(schemeProperty, "no mail provider for the scheme '"
+          + settings.scheme() + "' (" + settings.maskedDsn() + "); schemes on the classpath: " + factories.keySet()
+          + ". Add the module for it, such as io.postline:mail-provider-" + settings.scheme());
+    }
+    try {
+      return factory.create(settings);
+    } catch (RuntimeException e) {
+      throw new InvalidPostlinePropertyException(p.getDsn() != null ? base + ".dsn" : base,
+          "the " + settings.scheme() + " provider rejects its settings (" + settings.maskedDsn() + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static ProviderSettings settings(String name, Provider p, String base) {
+    boolean fields = p.getScheme() != null || p.getHost() != null || p.getPort() != null || p.getUsername() != null
+        || p.getPassword() != null || !p.getOptions().isEmpty();
+    String dsn = p.getDsn();
+    if (dsn != null) {
+      if (fields) {
+        throw new InvalidPostlinePropertyException(base, "give either a dsn or the fields scheme, host, port, username, "
+            + "password and options, not both");
+      }
+      if (dsn.isBlank()) {
+        throw new InvalidPostlinePropertyException(base + ".dsn", "is empty; give a DSN such as smtp://user:pass@host:587");
+      }
+      return check(base + ".dsn", () -> ProviderSettings.parse(dsn.strip()).withName(name));
+    }
+    String scheme = p.getScheme();
+    if (scheme == null) {
+      throw new InvalidPostlinePropertyException(base, "needs a dsn, such as smtp://user:pass@host:587, or a scheme "
+          + "and a host");
+    }
+    ProviderSettings.Builder b = check(base + ".scheme", () -> ProviderSettings.builder(scheme).name(name));
+    b.user(p.getUsername()).password(p.getPassword());
+    if (p.getHost() != null) {
+      b.host(p.getHost());
+    }
+    Integer port = p.getPort();
+    if (port != null) {
+      check(base + ".port", () -> b.port(port));
+    }
+    p.getOptions().forEach(b::option);
+    return check(base + ".host", b::build);
+  }
+
+  /** The provider factories on the class path, by scheme; one that fails to load is skipped and logged. */
+  private Map<String, MailProviderFactory> loadFactories() {
+    Map<String, MailProviderFactory> factories = new TreeMap<>();
+    Iterator<MailProviderFactory> it = ServiceLoader.load(MailProviderFactory.class, classLoader).iterator();
+    for (int failures = 0; failures < 100; ) {
+      MailProviderFactory factory;
+      try {
+        if (!it.hasNext()) {
+          break;
+        }
+        factory = it.next();
+      } catch (ServiceConfigurationError | LinkageError e) {
+        failures++;
+        log.warn("A mail provider factory failed to load and is skipped: {}", e.getMessage());
+        continue;
+      }
+      MailProviderFactory existing = factories.putIfAbsent(factory.scheme(), factory);
+      if (existing != null && existing.getClass() != factory.getClass()) {
+        throw new IllegalStateException("two mail provider factories claim the scheme '" + factory.scheme() + "': "
+            + existing.getClass().getName() + " and " + factory.getClass().getName() + "; keep one of them");
+      }
+    }
+    return factories;
+  }
+
+  private void configureProviders(MailerBuilder builder) {
+    properties.getProviders().forEach((name, p) -> {
+      String base = PREFIX + "providers." + name;
+      Long permits = p.getRateLimit().getPermits();
+      if (permits != null) {
+        check(base + ".rate-limit", () -> builder.rateLimit(name, permits, p.getRateLimit().getPeriod()));
+      }
+      Duration timeout = p.getTimeout();
+      if (timeout != null) {
+        check(base + ".timeout", () -> builder.timeout(name, timeout));
+      }
+      if (p.getWeight() < 1) {
+        throw new InvalidPostlinePropertyException(base + ".weight", "must be at least 1, was " + p.getWeight());
+      }
+    });
+  }
+
+  private Routing routing() {
+    PostlineMailProperties.Routing r = properties.getRouting();
+    List<String> order = new ArrayList<>(r.getOrder());
+    checkNames("postline.mail.routing.order", order);
+    if (order.isEmpty()) {
+      order.addAll(properties.getProviders().keySet());
+    }
+    Routing base = switch (r.getStrategy()) {
+      case FAILOVER -> r.getOrder().isEmpty() ? Routing.failover() : Routing.failover(order.toArray(String[]::new));
+      case ROUND_ROBIN -> {
+        Map<String, Integer> weights = new LinkedHashMap<>();
+        order.forEach(name -> weights.put(name, properties.getProviders().get(name).getWeight()));
+        yield check("postline.mail.routing", () -> Routing.roundRobin(weights));
+      }
+    };
+    if (r.getRules().isEmpty()) {
+      return base;
+    }
+    Routing.RulesBuilder rules = Routing.rules();
+    for (int i = 0; i < r.getRules().size(); i++) {
+      Rule rule = r.getRules().get(i);
+      String property = "postline.mail.routing.rules[" + i + "]";
+      checkNames(property + ".providers", rule.getProviders());
+      if (rule.getProviders().isEmpty()) {
+        throw new InvalidPostlinePropertyException(property + ".providers", "a rule needs at least one provider");
+      }
+      rules.when(condition(property, rule), rule.getProviders().toArray(String[]::new));
+    }
+    return rules.otherwise(base);
+  }
+
+  private static Predicate<Email> condition(String property, Rule rule) {
+    List<Predicate<Email>> all = new ArrayList<>();
+    String tag = rule.getTag();
+    if (tag != null) {
+      all.add(e -> e.tags().contains(tag));
+    }
+    if (rule.getPriority() != null) {
+      var priority = rule.getPriority();
+      all.add(e -> e.priority() == priority);
+    }
+    String caller = rule.getCaller();
+    if (caller != null) {
+      all.add(e -> e.caller().filter(caller::equals).isPresent());
+    }
+    String domain = rule.getDomain();
+    if (domain != null) {
+      String ascii = check(property + ".domain", () -> Address.of("x@" + domain).domain());
+      all.add(e -> !e.recipients().isEmpty() && e.recipients().stream().map(Address::domain).allMatch(ascii::equals));
+    }
+    if (all.isEmpty()) {
+      throw new InvalidPostlinePropertyException(property, "a rule needs a condition: tag, priority, caller or domain");
+    }
+    return all.stream().reduce(Predicate::and).orElseThrow();
+  }
+
+  private void checkNames(String property, List<String> names) {
+    TreeSet<String> unknown = new TreeSet<>(names);
+    unknown.removeAll(properties.getProviders().keySet());
+    if (!unknown.isEmpty()) {
+      throw new InvalidPostlinePropertyException(property, "names provider(s) " + unknown
+          + " that are not configured; the providers are " + properties.getProviders().keySet());
+    }
+  }
+
+  private static RetryPolicy retryPolicy(PostlineMailProperties.Retry r) {
+    String property = "postline.mail.retry";
+    RetryPolicy p = backoff(property, r.getMaxAttempts(), r.getInitialDelay(), r.getMultiplier(), r.getMaxDelay(),
+        r.getJitter());
+    return check(property + ".deadline", () -> p.withDeadline(r.getDeadline()));
+  }
+
+  private static RetryPolicy queueRetryPolicy(PostlineMailProperties.QueueRetry r) {
+    return backoff("postline.mail.queue.retry", r.getMaxAttempts(), r.getInitialDelay(), r.getMultiplier(),
+        r.getMaxDelay(), r.getJitter());
+  }
+
+  private static RetryPolicy backoff(String property, int maxAttempts, Duration initialDelay, double multiplier,
+      Duration maxDelay, double jitter) {
+    if (maxAttempts == 1) {
+      return RetryPolicy.none();
+    }
+    RetryPolicy exponential = check(property + ".max-attempts", () -> RetryPolicy.exponential(maxAttempts, initialDelay));
+    RetryPolicy multiplied = check(property + ".multiplier", () -> exponential.withMultiplier(multiplier));
+    RetryPolicy capped = check(property + ".max-delay", () -> multiplied.withMaxDelay(maxDelay));
+    return check(property + ".jitter", () -> capped.withJitter(jitter));
+  }
+
+  private CircuitBreakerConfig circuitBreakerConfig() {
+    PostlineMailProperties.CircuitBreaker c = properties.getCircuitBreaker();
+    return check("postline.mail.circuit-breaker", () -> CircuitBreakerConfig.custom()
+        .failureRateThreshold(c.getFailureRateThreshold())
+        .slidingWindowSize(c.getSlidingWindowSize())
+        .minimumNumberOfCalls(c.getMinimumNumberOfCalls())
+        .waitDurationInOpenState(c.getWaitDurationInOpenState())
+        .permittedNumberOfCallsInHalfOpenState(c.getPermittedNumberOfCallsInHalfOpenState())
+        .build());
+  }
+
+  private @Nullable RateLimitBackend rateLimitBackend(@Nullable PostlineRedis redis) {
+    PostlineMailProperties.RateLimits limits = properties.getRateLimits();
+    boolean anyLimit = properties.getProviders().values().stream().anyMatch(p -> p.getRateLimit().getPermits() != null);
+    if (resolve(limits.getStore(), properties) != Store.REDIS || !anyLimit) {
+      return null;
+    }
+    return requireRedis(redis, limits.getStore() != null ? "postline.mail.rate-limits.store" : "postline.mail.queue.type")
+        .rateLimits();
+  }
+
+  private Templates templates() {
+    PostlineMailProperties.Templates t = properties.getTemplates();
+    String property = "postline.mail.templates.location";
+    String location = Objects.requireNonNull(t.getLocation(), property).strip();
+    Templates.TemplatesBuilder b = Templates.builder();
+    if (location.startsWith("file:")) {
+      String dir = location.substring("file:".length());
+      check(property, () -> b.directory(Path.of(dir.startsWith("//") ? dir.substring(2) : dir)));
+    } else {
+      String prefix = location.startsWith("classpath:") ? location.substring("classpath:".length()) : location;
+      while (prefix.startsWith("/")) {
+        prefix = prefix.substring(1);
+      }
+      String p = prefix;
+      check(property, () -> b.classpath(p, classLoader));
+    }
+    check("postline.mail.templates.cache-size", () -> b.cacheSize(t.getCacheSize()));
+    return b.strict(t.isStrict()).build();
+  }
+
+  /** The queue the properties ask for; null for the Mailer's own in-memory queue (its workers start on first use). */
+  private @Nullable MailQueue queue(@Nullable PostlineRedis redis) {
+    PostlineMailProperties.Queue q = properties.getQueue();
+    if (q.getType() == Store.REDIS) {
+      return requireRedis(redis, "postline.mail.queue.type").queue(q);
+    }
+    Long capacity = q.getCapacity();
+    if (capacity == null) {
+      return null;
+    }
+    long c = capacity;
+    if (c < 1 || c > Integer.MAX_VALUE) {
+      throw new InvalidPostlinePropertyException("postline.mail.queue.capacity",
+          "must be from 1 to " + Integer.MAX_VALUE + " for an in-memory queue, was " + c);
+    }
+    return MailQueue.inMemory((int) c, Clock.systemUTC());
+  }
+
+  private static void closeQuietly(MailProvider provider) {
+    try {
+      provider.close();
+    } catch (Exception e) {
+      log.warn("Provider {} failed to close", provider.name(), e);
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package io.postline.mail.spring;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
+import io.postline.mail.core.AuditLog;
+import io.postline.mail.core.IdempotencyStore;
+import io.postline.mail.core.MailQueue;
+import io.postline.mail.core.Mailer;
+import io.postline.mail.core.RateLimitBackend;
+import io.postline.mail.core.Templates;
+import io.postline.mail.event.MailListener;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Conditional;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.ClassUtils;
+
+/**
+ * Auto-configures a {@link Mailer} from {@code postline.mail.*} properties when at least one
+ * provider is configured and the application defines no {@code Mailer} of its own.
+ *
+ * <p>The application's beans are picked up: every {@link MailListener}; an {@link AuditLog} or
+ * {@link IdempotencyStore} replaces the one the properties describe; a {@link MailQueue},
+ * {@link RateLimitBackend} or {@link Templates} replaces the one the Mailer would build; the
+ * {@link MeterRegistry} and {@link ObservationRegistry} (Spring Boot's, with Micrometer) get
+ * Postline's meters and observations; every {@link MailerBuilderCustomizer} is applied last. The
+ * Mailer is closed with the context: it stops taking work and waits up to
+ * {@code postline.mail.close-timeout} for sends in flight.
+ */
+@AutoConfiguration(afterName = {
+    "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
+    "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
+    "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
+    "org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration"})
+@ConditionalOnClass(Mailer.class)
+@ConditionalOnBooleanProperty(name = "postline.mail.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(PostlineMailProperties.class)
+public class PostlineMailAutoConfiguration {
+
+  /** Created by Spring. */
+  public PostlineMailAutoConfiguration() {}
+
+  static ClassLoader classLoader(ConfigurableListableBeanFactory beanFactory) {
+    ClassLoader loader = beanFactory.getBeanClassLoader();
+    if (loader == null) {
+      loader = ClassUtils.getDefaultClassLoader();
+    }
+    return loader != null ? loader : Mailer.class.getClassLoader();
+  }
+
+  /** The Mailer and the stores it is built with, unless the application has its own Mailer. */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnMissingBean(Mailer.class)
+  @Conditional(OnProvidersConfiguredCondition.class)
+  static class MailerConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    IdempotencyStore postlineIdempotencyStore(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
+      return MailerFactory.idempotencyStore(properties, redis.getIfAvailable());
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AuditLog postlineAuditLog(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
+      return MailerFactory.auditLog(properties, redis.getIfAvailable());
+    }
+
+    @Bean(destroyMethod = "close")
+    Mailer postlineMailer(PostlineMailProperties properties, ConfigurableListableBeanFactory beanFactory,
+        ObjectProvider<MailListener> listeners, ObjectProvider<AuditLog> auditLogs,
+        IdempotencyStore idempotency, ObjectProvider<MailQueue> queue,
+        ObjectProvider<RateLimitBackend> rateLimitBackend, ObjectProvider<Templates> templates,
+        ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ObservationRegistry> observationRegistry,
+        ObjectProvider<PostlineRedis> redis, ObjectProvider<MailerBuilderCustomizer> customizers) {
+      AuditLog audit = auditLogs.orderedStream().reduce(AuditLog::andThen).orElseThrow();
+      return new MailerFactory(properties, classLoader(beanFactory))
+          .create(new MailerFactory.Collaborators(
+              listeners.orderedStream().toList(), audit, idempotency, queue.getIfUnique(),
+              rateLimitBackend.getIfUnique(), templates.getIfUnique(), meterRegistry.getIfUnique(),
+              observationRegistry.getIfUnique(), redis.getIfAvailable(), customizers.orderedStream().toList()));
+    }
+
+    /** Postline's Redis resources, when io.postline:mail-queue-redis is on the classpath; connected on first use. */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(name = "io.postline.mail.queue.redis.RedisMailQueue")
+    static class RedisConfiguration {
+
+      @Bean(destroyMethod = "close")
+      PostlineRedis postlineRedis(PostlineMailProperties properties, ConfigurableListableBeanFactory beanFactory) {
+        boolean springDataRedis = ClassUtils.isPresent(SpringDataRedisClients.FACTORY_CLASS, classLoader(beanFactory));
+        return new PostlineRedis(properties.getRedis(),
+            () -> springDataRedis ? SpringDataRedisClients.nativeClient(beanFactory) : null);
+      }
+    }
+  }
+}

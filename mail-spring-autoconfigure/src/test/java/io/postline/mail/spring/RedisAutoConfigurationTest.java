@@ -1,0 +1,135 @@
+package io.postline.mail.spring;
+
+import static io.postline.mail.spring.TestSupport.REDIS_URL;
+import static io.postline.mail.spring.TestSupport.box;
+import static io.postline.mail.spring.TestSupport.email;
+import static io.postline.mail.spring.TestSupport.emailBuilder;
+import static io.postline.mail.spring.TestSupport.outbox;
+import static io.postline.mail.spring.TestSupport.runner;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.postline.mail.core.AuditLog;
+import io.postline.mail.core.IdempotencyStore;
+import io.postline.mail.core.Mailer;
+import io.postline.mail.core.Receipt;
+import io.postline.mail.event.MailEvent;
+import io.postline.mail.queue.redis.RedisAuditLog;
+import io.postline.mail.queue.redis.RedisIdempotencyStore;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
+
+/** queue: redis, from Postline's own URL or the application's Lettuce connection factory (needs Redis at REDIS_URL). */
+class RedisAutoConfigurationTest {
+  private final String prefix = "pltest-spring-" + UUID.randomUUID().toString().substring(0, 8);
+
+  @AfterEach
+  void deleteKeys() {
+    RedisClient client = RedisClient.create(REDIS_URL);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      List<String> keys = new ArrayList<>();
+      ScanCursor cursor = ScanCursor.INITIAL;
+      do {
+        KeyScanCursor<String> page = c.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(1000));
+        keys.addAll(page.getKeys());
+        cursor = page;
+      } while (!cursor.isFinished());
+      if (!keys.isEmpty()) {
+        c.sync().del(keys.toArray(String[]::new));
+      }
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  @Test
+  void queueAndStoresOnPostlinesOwnRedis() {
+    String out = outbox();
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + out,
+        "postline.mail.providers.a.rate-limit.permits=100", "postline.mail.queue.type=redis",
+        "postline.mail.redis.url=" + REDIS_URL, "postline.mail.redis.key-prefix=" + prefix,
+        "postline.mail.queue.name=q1").run(context -> {
+          assertThat(context).hasNotFailed();
+          assertThat(context.getBean(IdempotencyStore.class)).isInstanceOf(RedisIdempotencyStore.class);
+          assertThat(context.getBean(AuditLog.class)).isInstanceOf(RedisAuditLog.class);
+          assertThat(context.getBean(PostlineRedis.class).ownsClient()).isTrue();
+          Mailer mailer = context.getBean(Mailer.class);
+          Receipt later = mailer.enqueue(emailBuilder("ann@example.org").sendAt(Instant.now().plus(Duration.ofHours(1))).build());
+          assertThat(mailer.queueCounts().scheduled()).isEqualTo(1);
+          Receipt now = mailer.enqueue(emailBuilder("bob@example.org").idempotencyKey("once").build());
+          assertThat(mailer.enqueue(emailBuilder("bob@example.org").idempotencyKey("once").build()).duplicate()).isTrue();
+          box(out).awaitSent(1, Duration.ofSeconds(10));
+          await().atMost(Duration.ofSeconds(10)).until(() -> mailer.audit().find(now.id()).stream()
+              .anyMatch(e -> e instanceof MailEvent.Sent));
+          assertThat(mailer.audit().find(later.id())).isNotEmpty();
+          assertThat(keys()).anyMatch(k -> k.contains("{q1}"));
+        });
+  }
+
+  @Test
+  void queueOnTheApplicationsLettuceConnectionFactory() {
+    String out = outbox();
+    runner().withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
+        .withPropertyValues("spring.data.redis.url=" + REDIS_URL, "postline.mail.providers.a.dsn=memory://" + out,
+            "postline.mail.queue.type=redis", "postline.mail.redis.key-prefix=" + prefix).run(context -> {
+          assertThat(context).hasNotFailed().hasSingleBean(LettuceConnectionFactory.class);
+          assertThat(context.getBean(PostlineRedis.class).ownsClient()).isFalse();
+          Mailer mailer = context.getBean(Mailer.class);
+          mailer.enqueue(email("ann@example.org"));
+          box(out).awaitSent(1, Duration.ofSeconds(10));
+          assertThat(keys()).isNotEmpty();
+        });
+  }
+
+  @Test
+  void storesOnRedisWhileTheQueueStaysInMemory() {
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + outbox(),
+        "postline.mail.redis.url=" + REDIS_URL, "postline.mail.redis.key-prefix=" + prefix,
+        "postline.mail.idempotency.store=redis", "postline.mail.audit.store=redis").run(context -> {
+          assertThat(context.getBean(IdempotencyStore.class)).isInstanceOf(RedisIdempotencyStore.class);
+          assertThat(context.getBean(AuditLog.class)).isInstanceOf(RedisAuditLog.class);
+          assertThat(context.getBean(Mailer.class).queueCounts().pending()).isZero();
+        });
+  }
+
+  @Test
+  void badRedisSettingsNameTheirProperty() {
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + outbox(), "postline.mail.queue.type=redis",
+        "postline.mail.redis.url=" + REDIS_URL, "postline.mail.redis.key-prefix=" + prefix,
+        "postline.mail.queue.name=bad name!").run(context ->
+        assertThat(InvalidPropertiesTest.cause(context.getStartupFailure()).property()).isEqualTo("postline.mail.queue.name"));
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + outbox(), "postline.mail.queue.type=redis",
+        "postline.mail.redis.url=" + REDIS_URL, "postline.mail.redis.key-prefix=" + prefix,
+        "postline.mail.redis.encryption-keys=k1:not-base64!").run(context ->
+        assertThat(InvalidPropertiesTest.cause(context.getStartupFailure()).property())
+            .isEqualTo("postline.mail.redis.encryption-keys"));
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + outbox(), "postline.mail.queue.type=redis",
+        "postline.mail.redis.url=http://:pw@nowhere").run(context -> {
+          InvalidPostlinePropertyException e = InvalidPropertiesTest.cause(context.getStartupFailure());
+          assertThat(e.property()).isEqualTo("postline.mail.redis.url");
+          assertThat(e.getMessage()).doesNotContain(":pw@");
+        });
+  }
+
+  private List<String> keys() {
+    RedisClient client = RedisClient.create(REDIS_URL);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      return c.sync().keys(prefix + "*");
+    } finally {
+      client.shutdown();
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package io.postline.mail.spring;
+
+import io.postline.mail.Email;
+import io.postline.mail.core.InMemoryProvider;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** What the auto-configuration tests share: runners, outboxes no other test uses, emails. */
+final class TestSupport {
+  static final String REDIS_URL = Optional.ofNullable(System.getenv("REDIS_URL")).filter(s -> !s.isBlank())
+      .orElse("redis://127.0.0.1:6379");
+
+  private TestSupport() {}
+
+  /** A runner with Postline's auto-configurations (main, health, endpoint). */
+  static ApplicationContextRunner runner() {
+    return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PostlineMailAutoConfiguration.class,
+        PostlineHealthContributorAutoConfiguration.class, PostlineEndpointAutoConfiguration.class));
+  }
+
+  /** An outbox name no other test uses. */
+  static String outbox() {
+    return "outbox-" + UUID.randomUUID();
+  }
+
+  /** The shared in-memory outbox {@code name}, as {@code memory://name} providers write to it. */
+  static InMemoryProvider box(String name) {
+    return InMemoryProvider.named(name);
+  }
+
+  static Email email(String to) {
+    return Email.builder().from("shop@example.org").to(to).subject("Hi").text("Hello").build();
+  }
+
+  /** An email rendered from {@code template}, with no subject or body of its own. */
+  static Email templated(String to, String template, java.util.Map<String, ?> model) {
+    return Email.builder().from("shop@example.org").to(to).template(template, model).build();
+  }
+
+  static Email.Builder emailBuilder(String to) {
+    return Email.builder().from("shop@example.org").to(to).subject("Hi").text("Hello");
+  }
+}

@@ -1,0 +1,131 @@
+package io.postline.samples.service;
+
+import io.postline.mail.FailureKind;
+import io.postline.mail.InvalidEmailException;
+import io.postline.mail.SendFailedException;
+import io.postline.mail.core.QueueFullException;
+import io.postline.mail.core.TemplateException;
+import jakarta.validation.ConstraintViolationException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.validation.Errors;
+import org.springframework.validation.method.ParameterErrors;
+import org.springframework.validation.method.ParameterValidationResult;
+import org.springframework.web.bind.MethodArgumentNotValidException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+/**
+ * Every error as an RFC 9457 problem ({@code application/problem+json}): Spring MVC's own
+ * (malformed JSON, wrong method, unknown path) through {@link ResponseEntityExceptionHandler},
+ * and the service's with a problem type of its own and, for validation, an {@code errors} list.
+ */
+@RestControllerAdvice
+class ProblemHandler extends ResponseEntityExceptionHandler {
+
+  @Override
+  protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
+      HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    List<Map<String, String>> errors = new ArrayList<>();
+    addErrors(ex.getBindingResult(), errors);
+    return handleExceptionInternal(ex, invalidRequest(errors), headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  /** Bean validation of the body and of headers and path variables (Spring MVC's method validation). */
+  @Override
+  protected @Nullable ResponseEntity<Object> handleHandlerMethodValidationException(HandlerMethodValidationException ex,
+      HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    List<Map<String, String>> errors = new ArrayList<>();
+    for (ParameterValidationResult result : ex.getParameterValidationResults()) {
+      if (result instanceof ParameterErrors parameterErrors) {
+        addErrors(parameterErrors, errors);
+      } else {
+        String name = String.valueOf(result.getMethodParameter().getParameterName());
+        result.getResolvableErrors().forEach(e -> errors.add(error(name, e.getDefaultMessage())));
+      }
+    }
+    return handleExceptionInternal(ex, invalidRequest(errors), headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  private static ProblemDetail invalidRequest(List<Map<String, String>> errors) {
+    ProblemDetail problem = Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Invalid request",
+        "the request has " + errors.size() + " invalid value(s)");
+    problem.setProperty("errors", errors);
+    return problem;
+  }
+
+  private static void addErrors(Errors source, List<Map<String, String>> errors) {
+    source.getFieldErrors().forEach(e -> errors.add(error(e.getField(), e.getDefaultMessage())));
+    source.getGlobalErrors().forEach(e -> errors.add(error("", e.getDefaultMessage())));
+  }
+
+  private static Map<String, String> error(String field, @Nullable String message) {
+    return Map.of("field", field, "message", String.valueOf(message));
+  }
+
+  @ExceptionHandler(ConstraintViolationException.class)
+  ProblemDetail constraintViolation(ConstraintViolationException e) {
+    ProblemDetail problem = Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Invalid request",
+        "the request has " + e.getConstraintViolations().size() + " invalid value(s)");
+    problem.setProperty("errors", e.getConstraintViolations().stream()
+        .map(v -> Map.of("field", v.getPropertyPath().toString(), "message", v.getMessage())).toList());
+    return problem;
+  }
+
+  @ExceptionHandler(InvalidEmailException.class)
+  ProblemDetail invalidEmail(InvalidEmailException e) {
+    ProblemDetail problem = Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_EMAIL, "Invalid email",
+        "the email cannot be sent as it is: " + e.problems().size() + " problem(s)");
+    problem.setProperty("errors", e.problems().stream().map(p -> Map.of("message", p)).toList());
+    return problem;
+  }
+
+  @ExceptionHandler(TemplateException.class)
+  ProblemDetail template(TemplateException e) {
+    return Problems.of(HttpStatus.UNPROCESSABLE_CONTENT, Problems.TEMPLATE, "Template cannot be rendered",
+        String.valueOf(e.getMessage()));
+  }
+
+  @ExceptionHandler(EmailController.EmailNotFoundException.class)
+  ProblemDetail notFound(EmailController.EmailNotFoundException e) {
+    return Problems.of(HttpStatus.NOT_FOUND, Problems.NOT_FOUND, "Not found", String.valueOf(e.getMessage()));
+  }
+
+  @ExceptionHandler(QueueFullException.class)
+  ResponseEntity<ProblemDetail> queueFull(QueueFullException e) {
+    return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5")
+        .body(Problems.of(HttpStatus.SERVICE_UNAVAILABLE, Problems.QUEUE_FULL, "Queue full",
+            "the mail queue is full; retry later"));
+  }
+
+  /** No provider accepted the email: 503 (with Retry-After) when trying again can help, 422 when it cannot. */
+  @ExceptionHandler(EmailController.DeliveryFailedException.class)
+  ResponseEntity<ProblemDetail> deliveryFailed(EmailController.DeliveryFailedException e) {
+    SendFailedException failure = e.failure();
+    boolean retryable = failure.kind() != FailureKind.PERMANENT && failure.kind() != FailureKind.RECIPIENTS_REJECTED;
+    HttpStatus status = retryable ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.UNPROCESSABLE_CONTENT;
+    ProblemDetail problem = Problems.of(status, Problems.SEND_FAILED, "Email not sent", String.valueOf(failure.getMessage()));
+    problem.setProperty("kind", failure.kind().name());
+    problem.setProperty("retryable", retryable);
+    if (e.mailId() != null) {
+      problem.setProperty("id", e.mailId());
+    }
+    ResponseEntity.BodyBuilder response = ResponseEntity.status(status);
+    if (retryable) {
+      Duration after = e.retryAfter();
+      response.header(HttpHeaders.RETRY_AFTER, Long.toString(after == null ? 30 : Math.max(1, after.toSeconds())));
+    }
+    return response.body(problem);
+  }
+}
