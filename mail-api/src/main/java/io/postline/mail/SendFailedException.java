@@ -15,6 +15,7 @@ public class SendFailedException extends MailException {
   private final String provider;
   private final @Nullable Duration retryAfter;
   private final int attempts;
+  private final @Nullable String mailId;
 
   /**
    * Creates the exception.
@@ -33,11 +34,34 @@ public class SendFailedException extends MailException {
       @Nullable Duration retryAfter,
       int attempts,
       @Nullable Throwable cause) {
+    this(kind, provider, message, retryAfter, attempts, cause, null);
+  }
+
+  /**
+   * Creates the exception for the message the {@code Mailer} gave {@code mailId}.
+   *
+   * @param kind the classification of the last failure
+   * @param provider the name of the last provider tried
+   * @param message what happened, without secrets or message bodies
+   * @param retryAfter when the provider said to try again, if it did
+   * @param attempts how many attempts were made, across all providers
+   * @param cause the provider's exception, if any
+   * @param mailId the message's id, to find its events with {@code mailer.audit().find(mailId)}
+   */
+  public SendFailedException(
+      FailureKind kind,
+      String provider,
+      String message,
+      @Nullable Duration retryAfter,
+      int attempts,
+      @Nullable Throwable cause,
+      @Nullable String mailId) {
     super(message, cause);
     this.kind = java.util.Objects.requireNonNull(kind, "kind");
     this.provider = java.util.Objects.requireNonNull(provider, "provider");
     this.retryAfter = retryAfter;
     this.attempts = attempts;
+    this.mailId = mailId;
   }
 
   /** The classification of the last failure. */
@@ -53,6 +77,11 @@ public class SendFailedException extends MailException {
   /** When the provider asked to be tried again, if it said. */
   public Optional<Duration> retryAfter() {
     return Optional.ofNullable(retryAfter);
+  }
+
+  /** The id the {@code Mailer} gave the message, when a {@code Mailer} threw this. */
+  public Optional<String> mailId() {
+    return Optional.ofNullable(mailId);
   }
 
   /** How many attempts were made, across all providers. */

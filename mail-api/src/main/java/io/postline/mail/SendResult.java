@@ -3,6 +3,7 @@ package io.postline.mail;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The outcome of a message a provider accepted.
@@ -12,9 +13,11 @@ import java.util.Objects;
  * @param recipients one status per recipient; some may be rejected while the rest were accepted
  * @param attempts how many attempts it took, across providers (1 when the first one succeeded)
  * @param duration the time from the first attempt to the provider's answer
+ * @param mailId the id the {@code Mailer} gave the message, to find its events with
+ *     {@code mailer.audit().find(mailId)}; empty in a provider's own result
  */
-public record SendResult(
-    String provider, String messageId, List<RecipientStatus> recipients, int attempts, Duration duration) {
+public record SendResult(String provider, String messageId, List<RecipientStatus> recipients, int attempts,
+    Duration duration, Optional<String> mailId) {
 
   /** Checks and copies the components. */
   public SendResult {
@@ -22,9 +25,15 @@ public record SendResult(
     Objects.requireNonNull(messageId, "messageId");
     recipients = List.copyOf(recipients);
     Objects.requireNonNull(duration, "duration");
+    Objects.requireNonNull(mailId, "mailId");
     if (attempts < 1) {
       throw new IllegalArgumentException("attempts must be at least 1, was " + attempts);
     }
+  }
+
+  /** A provider's result, before the {@code Mailer} gives it the message's id. */
+  public SendResult(String provider, String messageId, List<RecipientStatus> recipients, int attempts, Duration duration) {
+    this(provider, messageId, recipients, attempts, duration, Optional.empty());
   }
 
   /** A provider's result for one attempt where every recipient was accepted. */
@@ -35,7 +44,12 @@ public record SendResult(
 
   /** The same result with the attempt count and total duration of the whole send. */
   public SendResult withAttempts(int attempts, Duration duration) {
-    return new SendResult(provider, messageId, recipients, attempts, duration);
+    return new SendResult(provider, messageId, recipients, attempts, duration, mailId);
+  }
+
+  /** The same result carrying the id the {@code Mailer} gave the message. */
+  public SendResult withMailId(String mailId) {
+    return new SendResult(provider, messageId, recipients, attempts, duration, Optional.of(mailId));
   }
 
   /** The recipients the provider accepted. */

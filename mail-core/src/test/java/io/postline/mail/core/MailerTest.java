@@ -50,6 +50,9 @@ class MailerTest {
       assertThat(sent.caller()).contains("test-suite");
       assertThat(sent.providerMessageId()).isEqualTo(result.messageId());
       assertThat(listener.events()).extracting(MailEvent::mailId).containsOnly(sent.mailId());
+      assertThat(result.mailId()).contains(sent.mailId());
+      assertThat(mailer.audit().find(result.mailId().orElseThrow())).extracting(MailEvent::type)
+          .containsExactly("sending", "sent");
     }
   }
 
@@ -80,6 +83,7 @@ class MailerTest {
             assertThat(e.provider()).isEqualTo("primary");
             assertThat(e.attempts()).isEqualTo(1);
             assertThat(e.getMessage()).contains("primary", "injected", "retrying this message will not help");
+            assertThat(e.mailId()).contains(listener.events().get(0).mailId());
           });
       assertThat(backup.sent()).isEmpty();
       assertThat(listener.types()).containsExactly("sending", "attempt_failed", "failed");

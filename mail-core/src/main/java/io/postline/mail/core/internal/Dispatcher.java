@@ -146,7 +146,8 @@ public final class Dispatcher {
         SendResult accepted = outcome.result();
         if (accepted != null) {
           Duration took = Duration.ofNanos(System.nanoTime() - started);
-          SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), attempts, took);
+          SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), attempts, took,
+              Optional.of(mailId));
           events.publish(new MailEvent.Sent(mailId, clock.instant(), caller, slot.name(), result.messageId(), attempts, took));
           metrics.send(slot.name(), true, caller.orElse(null), took);
           return result;
@@ -178,7 +179,7 @@ public final class Dispatcher {
     metrics.send(provider, false, caller.orElse(null), Duration.ofNanos(System.nanoTime() - started));
     String message = "sending failed after " + attempts + (attempts == 1 ? " attempt" : " attempts")
         + "; provider " + provider + " answered: " + describe(last) + " (" + advice(last.kind()) + ")";
-    throw new SendFailedException(last.kind(), provider, message, last.retryAfter().orElse(null), attempts, last);
+    throw new SendFailedException(last.kind(), provider, message, last.retryAfter().orElse(null), attempts, last, mailId);
   }
 
   /**
@@ -230,7 +231,8 @@ public final class Dispatcher {
       SendResult accepted = call.result();
       if (accepted != null) {
         Duration took = Duration.ofNanos(System.nanoTime() - started);
-        SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), attempts, took);
+        SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), attempts, took,
+            Optional.of(mailId));
         events.publish(new MailEvent.Sent(mailId, clock.instant(), caller, slot.name(), result.messageId(), attempts, took));
         metrics.send(slot.name(), true, caller.orElse(null), took);
         return new Decision.Sent(result);

@@ -1,25 +1,18 @@
 package io.postline.mail.mailgun.internal;
 
-import io.postline.mail.FailureKind;
+import io.postline.mail.spi.HttpFailures;
 import io.postline.mail.spi.ProviderException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
-import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
-import java.net.http.HttpTimeoutException;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Classifies Mailgun's answers.
+ * Classifies Mailgun's answers, with {@link HttpFailures}' mapping; what is Mailgun's own is the
+ * advice for 401, 403 and 404, the {@code message} quoted from its body, and a
+ * {@code X-RateLimit-Reset} in seconds or milliseconds.
  *
  * <table>
  *   <caption>Mailgun answer to FailureKind</caption>
@@ -34,26 +27,11 @@ import org.jspecify.annotations.Nullable;
  * </table>
  */
 public final class MailgunErrors {
-  private static final int MAX_DETAIL = 400;
+  /** A reset time this large is in milliseconds: in seconds it would be after the year 5000. */
+  private static final long MILLIS_FROM = 100_000_000_000L;
+  private static final HttpFailures FAILURES = HttpFailures.of("Mailgun", MailgunErrors::unavailableAdvice);
 
   private MailgunErrors() {}
-
-  /** The kind a non-2xx HTTP status means. */
-  public static FailureKind kindOf(int status) {
-    if (status == 429) {
-      return FailureKind.RATE_LIMITED;
-    }
-    if (status == 401 || status == 403 || status == 404) {
-      return FailureKind.PROVIDER_UNAVAILABLE;
-    }
-    if (status == 408 || status >= 500) {
-      return FailureKind.TRANSIENT;
-    }
-    if (status >= 400) {
-      return FailureKind.PERMANENT;
-    }
-    return FailureKind.PROVIDER_UNAVAILABLE;
-  }
 
   /**
    * The exception for a non-2xx answer.
@@ -67,42 +45,12 @@ public final class MailgunErrors {
    */
   public static ProviderException failure(String provider, int status, HttpHeaders headers, @Nullable String body,
       String secret, Instant now) {
-    FailureKind kind = kindOf(status);
-    String detail = scrub(detail(body), secret);
-    Duration retryAfter = kind == FailureKind.RATE_LIMITED ? retryAfter(headers, now) : null;
-    StringBuilder m = new StringBuilder("Mailgun provider '").append(provider)
-        .append("': Mailgun answered HTTP ").append(status);
-    if (!detail.isEmpty()) {
-      m.append(" (").append(detail).append(')');
-    }
-    m.append("; ").append(advice(kind, status, retryAfter));
-    return ProviderException.builder(kind, provider, m.toString())
-        .code("HTTP " + status)
-        .retryAfter(retryAfter)
-        .build();
+    return FAILURES.failure(provider, status, detail(body), retryAfter(headers, now), secret);
   }
 
   /** The exception for a request that got no answer: I/O error or timeout, both TRANSIENT. */
   public static ProviderException ioFailure(String provider, IOException e, String secret, Duration timeout) {
-    String what;
-    if (e instanceof HttpConnectTimeoutException) {
-      what = "could not connect in time";
-    } else if (e instanceof HttpTimeoutException) {
-      what = "no answer within the timeout of " + timeout.toMillis() + " ms";
-    } else if (e instanceof InterruptedIOException) {
-      what = "interrupted while waiting for an answer";
-    } else if (e instanceof UnknownHostException) {
-      what = "unknown host " + scrub(String.valueOf(e.getMessage()), secret);
-    } else if (e instanceof ConnectException) {
-      what = "could not connect (" + scrub(String.valueOf(e.getMessage()), secret) + ")";
-    } else {
-      what = "I/O error " + e.getClass().getSimpleName() + " (" + scrub(String.valueOf(e.getMessage()), secret) + ")";
-    }
-    return ProviderException.builder(FailureKind.TRANSIENT, provider,
-            "Mailgun provider '" + provider + "': " + what + "; retrying may help")
-        .code("I/O")
-        .cause(e)
-        .build();
+    return FAILURES.ioFailure(provider, e, secret, timeout);
   }
 
   /**
@@ -110,56 +58,24 @@ public final class MailgunErrors {
    * {@code X-RateLimit-Reset} (Unix time, in seconds or milliseconds); null when neither says.
    */
   static @Nullable Duration retryAfter(HttpHeaders headers, Instant now) {
-    String retryAfter = headers.firstValue("Retry-After").orElse(null);
-    if (retryAfter != null) {
-      Duration d = parseRetryAfter(retryAfter.strip(), now);
-      if (d != null) {
-        return d;
-      }
-    }
-    String reset = headers.firstValue("X-RateLimit-Reset").orElse(null);
-    if (reset != null) {
-      try {
-        long value = Long.parseLong(reset.strip());
-        Instant at = value > 100_000_000_000L ? Instant.ofEpochMilli(value) : Instant.ofEpochSecond(value);
-        Duration d = Duration.between(now, at);
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (NumberFormatException | DateTimeException e) {
-        return null;
-      }
-    }
-    return null;
+    return HttpFailures.retryAfter(headers::firstValue, "X-RateLimit-Reset", MailgunErrors::resetTime, now)
+        .orElse(null);
   }
 
-  private static @Nullable Duration parseRetryAfter(String value, Instant now) {
-    try {
-      long seconds = Long.parseLong(value);
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException e) {
-      try {
-        Duration d = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException e2) {
-        return null;
-      }
-    }
+  private static Instant resetTime(long value) {
+    return value > MILLIS_FROM ? Instant.ofEpochMilli(value) : Instant.ofEpochSecond(value);
   }
 
-  private static String advice(FailureKind kind, int status, @Nullable Duration retryAfter) {
-    return switch (kind) {
-      case TRANSIENT -> "retrying may help";
-      case RATE_LIMITED -> retryAfter == null
-          ? "rate limited, retrying later may help"
-          : "rate limited, retrying after " + retryAfter.toSeconds() + "s may help";
-      case PROVIDER_UNAVAILABLE -> status == 401 || status == 403
-          ? "the API key is wrong or not allowed to send for this domain: retrying will not help,"
-              + " another provider may"
-          : status == 404
-              ? "the sending domain or endpoint is unknown to Mailgun (check the domain and region):"
-                  + " retrying will not help, another provider may"
-              : "the endpoint is not usable: retrying will not help, another provider may";
-      case PERMANENT, RECIPIENTS_REJECTED -> "the message was refused: retrying will not help";
-    };
+  private static String unavailableAdvice(int status) {
+    if (status == 401 || status == 403) {
+      return "the API key is wrong or not allowed to send for this domain: retrying will not help,"
+          + " another provider may";
+    }
+    if (status == 404) {
+      return "the sending domain or endpoint is unknown to Mailgun (check the domain and region):"
+          + " retrying will not help, another provider may";
+    }
+    return "the endpoint is not usable: retrying will not help, another provider may";
   }
 
   /** Mailgun's {@code message}, or the start of a non-JSON body. */
@@ -168,20 +84,6 @@ public final class MailgunErrors {
       return "";
     }
     Map<String, String> json = Json.topLevelStrings(body);
-    String text = json.getOrDefault("message", body);
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < text.length() && out.length() < MAX_DETAIL; i++) {
-      char c = text.charAt(i);
-      out.append(Character.isISOControl(c) ? ' ' : c);
-    }
-    if (out.length() < text.length()) {
-      out.append("...");
-    }
-    return out.toString().strip();
-  }
-
-  /** Replaces every occurrence of the secret. */
-  public static String scrub(String text, String secret) {
-    return secret.isEmpty() ? text : text.replace(secret, "****");
+    return HttpFailures.excerpt(json.getOrDefault("message", body));
   }
 }

@@ -2,26 +2,21 @@ package io.postline.mail.sendgrid.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.postline.mail.FailureKind;
+import io.postline.mail.spi.HttpFailures;
 import io.postline.mail.spi.ProviderException;
 import java.io.IOException;
-import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Classifies SendGrid's answers.
+ * Classifies SendGrid's answers, with {@link HttpFailures}' mapping; what is SendGrid's own is the
+ * advice for 401, 403 and 404, the field messages quoted from its body, and headers that come as a
+ * map from sendgrid-java.
  *
  * <table>
  *   <caption>SendGrid answer to FailureKind</caption>
@@ -37,26 +32,9 @@ import org.jspecify.annotations.Nullable;
  */
 public final class SendGridErrors {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int MAX_DETAIL = 400;
+  private static final HttpFailures FAILURES = HttpFailures.of("SendGrid", SendGridErrors::unavailableAdvice);
 
   private SendGridErrors() {}
-
-  /** The kind a non-2xx HTTP status means. */
-  public static FailureKind kindOf(int status) {
-    if (status == 429) {
-      return FailureKind.RATE_LIMITED;
-    }
-    if (status == 401 || status == 403 || status == 404) {
-      return FailureKind.PROVIDER_UNAVAILABLE;
-    }
-    if (status == 408 || status >= 500) {
-      return FailureKind.TRANSIENT;
-    }
-    if (status >= 400) {
-      return FailureKind.PERMANENT;
-    }
-    return FailureKind.PROVIDER_UNAVAILABLE;
-  }
 
   /**
    * The exception for a non-2xx answer.
@@ -70,42 +48,12 @@ public final class SendGridErrors {
    */
   public static ProviderException failure(String provider, int status, Map<String, String> headers,
       @Nullable String body, String secret, Instant now) {
-    FailureKind kind = kindOf(status);
-    String detail = scrub(detail(body), secret);
-    Duration retryAfter = kind == FailureKind.RATE_LIMITED ? retryAfter(headers, now) : null;
-    StringBuilder m = new StringBuilder("SendGrid provider '").append(provider)
-        .append("': SendGrid answered HTTP ").append(status);
-    if (!detail.isEmpty()) {
-      m.append(" (").append(detail).append(')');
-    }
-    m.append("; ").append(advice(kind, status, retryAfter));
-    return ProviderException.builder(kind, provider, m.toString())
-        .code("HTTP " + status)
-        .retryAfter(retryAfter)
-        .build();
+    return FAILURES.failure(provider, status, detail(body), retryAfter(headers, now), secret);
   }
 
   /** The exception for a request that got no answer: I/O error or timeout, both TRANSIENT. */
   public static ProviderException ioFailure(String provider, IOException e, String secret, Duration timeout) {
-    String what;
-    if (e instanceof HttpConnectTimeoutException) {
-      what = "could not connect in time";
-    } else if (e instanceof HttpTimeoutException) {
-      what = "no answer within the timeout of " + timeout.toMillis() + " ms";
-    } else if (e instanceof InterruptedIOException) {
-      what = "interrupted while waiting for an answer";
-    } else if (e instanceof UnknownHostException) {
-      what = "unknown host " + scrub(String.valueOf(e.getMessage()), secret);
-    } else if (e instanceof ConnectException) {
-      what = "could not connect (" + scrub(String.valueOf(e.getMessage()), secret) + ")";
-    } else {
-      what = "I/O error " + e.getClass().getSimpleName() + " (" + scrub(String.valueOf(e.getMessage()), secret) + ")";
-    }
-    return ProviderException.builder(FailureKind.TRANSIENT, provider,
-            "SendGrid provider '" + provider + "': " + what + "; retrying may help")
-        .code("I/O")
-        .cause(e)
-        .build();
+    return FAILURES.ioFailure(provider, e, secret, timeout);
   }
 
   /**
@@ -113,38 +61,8 @@ public final class SendGridErrors {
    * {@code X-RateLimit-Reset} (Unix seconds when the limit resets); null when neither says.
    */
   static @Nullable Duration retryAfter(Map<String, String> headers, Instant now) {
-    String retryAfter = header(headers, "Retry-After");
-    if (retryAfter != null) {
-      Duration d = parseRetryAfter(retryAfter.strip(), now);
-      if (d != null) {
-        return d;
-      }
-    }
-    String reset = header(headers, "X-RateLimit-Reset");
-    if (reset != null) {
-      try {
-        long epoch = Long.parseLong(reset.strip());
-        Duration d = Duration.between(now, Instant.ofEpochSecond(epoch));
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (NumberFormatException | java.time.DateTimeException e) {
-        return null;
-      }
-    }
-    return null;
-  }
-
-  private static @Nullable Duration parseRetryAfter(String value, Instant now) {
-    try {
-      long seconds = Long.parseLong(value);
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException e) {
-      try {
-        Duration d = Duration.between(now, ZonedDateTime.parse(value, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException e2) {
-        return null;
-      }
-    }
+    return HttpFailures.retryAfter(name -> Optional.ofNullable(header(headers, name)), "X-RateLimit-Reset",
+        Instant::ofEpochSecond, now).orElse(null);
   }
 
   /** A header's value, the name matched case-insensitively. */
@@ -157,18 +75,11 @@ public final class SendGridErrors {
     return null;
   }
 
-  private static String advice(FailureKind kind, int status, @Nullable Duration retryAfter) {
-    return switch (kind) {
-      case TRANSIENT -> "retrying may help";
-      case RATE_LIMITED -> retryAfter == null
-          ? "rate limited, retrying later may help"
-          : "rate limited, retrying after " + retryAfter.toSeconds() + "s may help";
-      case PROVIDER_UNAVAILABLE -> status == 401 || status == 403
-          ? "the API key is wrong, revoked or lacks the Mail Send permission: retrying will not help,"
-              + " another provider may"
-          : "the endpoint or account is not usable: retrying will not help, another provider may";
-      case PERMANENT, RECIPIENTS_REJECTED -> "the message was refused: retrying will not help";
-    };
+  private static String unavailableAdvice(int status) {
+    return status == 401 || status == 403
+        ? "the API key is wrong, revoked or lacks the Mail Send permission: retrying will not help,"
+            + " another provider may"
+        : "the endpoint or account is not usable: retrying will not help, another provider may";
   }
 
   /** SendGrid's {@code errors[].field: message} list, or the start of a non-JSON body. */
@@ -191,24 +102,6 @@ public final class SendGridErrors {
     } catch (IOException | RuntimeException e) {
       // not JSON: quote its start below
     }
-    String text = parts.isEmpty() ? body : String.join("; ", parts);
-    return clip(text);
-  }
-
-  private static String clip(String text) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < text.length() && out.length() < MAX_DETAIL; i++) {
-      char c = text.charAt(i);
-      out.append(Character.isISOControl(c) ? ' ' : c);
-    }
-    if (out.length() < text.length()) {
-      out.append("...");
-    }
-    return out.toString().strip();
-  }
-
-  /** Replaces every occurrence of the secret. */
-  public static String scrub(String text, String secret) {
-    return secret.isEmpty() ? text : text.replace(secret, "****");
+    return HttpFailures.excerpt(parts.isEmpty() ? body : String.join("; ", parts));
   }
 }

@@ -1,13 +1,11 @@
 package io.postline.mail.ses.internal;
 
 import io.postline.mail.FailureKind;
+import io.postline.mail.spi.HttpFailures;
 import io.postline.mail.spi.ProviderException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -43,7 +41,6 @@ import software.amazon.awssdk.services.sesv2.model.TooManyRequestsException;
  * </table>
  */
 public final class SesErrors {
-  private static final int MAX_DETAIL = 400;
   private static final Pattern EMAIL = Pattern.compile("([A-Za-z0-9._%+'-])[A-Za-z0-9._%+'-]*@([A-Za-z0-9.-]+)");
   private static final Set<String> CREDENTIAL_CODES = Set.of(
       "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
@@ -69,16 +66,16 @@ public final class SesErrors {
     }
     FailureKind kind;
     String what;
-    if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException) {
+    if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException || readTimedOut(e)) {
       kind = FailureKind.TRANSIENT;
       what = "no answer within the timeout of " + timeout.toMillis() + " ms";
     } else if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("credentials")) {
       kind = FailureKind.PROVIDER_UNAVAILABLE;
-      what = "no AWS credentials: " + clip(scrub(String.valueOf(e.getMessage()), secrets));
+      what = "no AWS credentials: " + quote(String.valueOf(e.getMessage()), secrets);
     } else {
       kind = FailureKind.TRANSIENT;
       Throwable io = e.getCause() instanceof IOException ? e.getCause() : e;
-      what = "I/O error " + io.getClass().getSimpleName() + " (" + clip(scrub(String.valueOf(io.getMessage()), secrets)) + ")";
+      what = "I/O error " + io.getClass().getSimpleName() + " (" + quote(String.valueOf(io.getMessage()), secrets) + ")";
     }
     String advice = kind == FailureKind.TRANSIENT
         ? "retrying may help"
@@ -90,12 +87,27 @@ public final class SesErrors {
         .build();
   }
 
+  /**
+   * The socket's read timeout and the SDK's call timeout are the same length; whichever fires
+   * first, it is the same event for the caller.
+   */
+  private static boolean readTimedOut(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause()) {
+      if (c instanceof java.net.SocketTimeoutException && !(c instanceof java.net.ConnectException)
+          && !String.valueOf(c.getMessage()).toLowerCase(Locale.ROOT).contains("connect")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static ProviderException serviceFailure(String provider, AwsServiceException e, List<String> secrets,
       Duration quotaRetryAfter, Instant now) {
     AwsErrorDetails details = e.awsErrorDetails();
     String code = details == null || details.errorCode() == null ? "" : details.errorCode();
     int status = e.statusCode();
-    String detail = clip(mask(scrub(details == null || details.errorMessage() == null ? "" : details.errorMessage(), secrets)));
+    String message = details == null || details.errorMessage() == null ? "" : details.errorMessage();
+    String detail = HttpFailures.excerpt(mask(HttpFailures.scrub(message, secrets)));
     FailureKind kind;
     Duration retryAfter = null;
     String advice;
@@ -156,32 +168,14 @@ public final class SesErrors {
     if (details == null || details.sdkHttpResponse() == null) {
       return null;
     }
-    String value = details.sdkHttpResponse().firstMatchingHeader("Retry-After").orElse(null);
-    if (value == null) {
-      return null;
-    }
-    try {
-      long seconds = Long.parseLong(value.strip());
-      return seconds < 0 ? null : Duration.ofSeconds(seconds);
-    } catch (NumberFormatException notSeconds) {
-      try {
-        Duration d = Duration.between(now, ZonedDateTime.parse(value.strip(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
-        return d.isNegative() ? Duration.ZERO : d;
-      } catch (DateTimeParseException notDate) {
-        return null;
-      }
-    }
+    return details.sdkHttpResponse().firstMatchingHeader("Retry-After")
+        .flatMap(value -> HttpFailures.parseRetryAfter(value, now))
+        .orElse(null);
   }
 
-  /** Every occurrence of every secret replaced. */
-  public static String scrub(String text, List<String> secrets) {
-    String s = text;
-    for (String secret : secrets) {
-      if (!secret.isEmpty()) {
-        s = s.replace(secret, "****");
-      }
-    }
-    return s;
+  /** The start of a text fit for a message, credentials scrubbed. */
+  private static String quote(String text, List<String> secrets) {
+    return HttpFailures.excerpt(HttpFailures.scrub(text, secrets));
   }
 
   /** Email addresses in SES's text masked like {@code a***@example.org}. */
@@ -193,17 +187,5 @@ public final class SesErrors {
     }
     m.appendTail(out);
     return out.toString();
-  }
-
-  private static String clip(String text) {
-    StringBuilder out = new StringBuilder();
-    for (int i = 0; i < text.length() && out.length() < MAX_DETAIL; i++) {
-      char c = text.charAt(i);
-      out.append(Character.isISOControl(c) ? ' ' : c);
-    }
-    if (out.length() < text.length()) {
-      out.append("...");
-    }
-    return out.toString().strip();
   }
 }

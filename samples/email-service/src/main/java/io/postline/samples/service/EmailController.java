@@ -30,12 +30,10 @@ import org.springframework.web.bind.annotation.RestController;
 class EmailController {
   private final Mailer mailer;
   private final EmailServiceProperties properties;
-  private final MailIdCapture ids;
 
-  EmailController(Mailer mailer, EmailServiceProperties properties, MailIdCapture ids) {
+  EmailController(Mailer mailer, EmailServiceProperties properties) {
     this.mailer = mailer;
     this.properties = properties;
-    this.ids = ids;
   }
 
   /**
@@ -55,16 +53,16 @@ class EmailController {
       body.put("duplicate", receipt.duplicate());
       return ResponseEntity.accepted().location(location(receipt.id())).body(body);
     }
-    MailIdCapture.Captured<SendResult> sent = ids.capture(() -> mailer.send(email));
-    if (sent.failure() != null) {
-      if (sent.failure() instanceof SendFailedException failed) {
-        throw new DeliveryFailedException(sent.mailId(), failed);
-      }
-      throw sent.failure();
+    SendResult result;
+    try {
+      result = mailer.send(email);
+    } catch (SendFailedException failed) {
+      throw new DeliveryFailedException(failed.mailId().orElse(null), failed);
     }
-    SendResult result = sent.result();
+    // For a duplicate idempotency key this is the first message's id, whose trail tells the story.
+    String mailId = result.mailId().orElse(null);
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("id", sent.mailId());
+    body.put("id", mailId);
     body.put("status", "sent");
     body.put("provider", result.provider());
     body.put("providerMessageId", result.messageId());
@@ -77,8 +75,8 @@ class EmailController {
       return m;
     }).toList());
     ResponseEntity.BodyBuilder ok = ResponseEntity.status(HttpStatus.OK);
-    if (sent.mailId() != null) {
-      ok.location(location(sent.mailId()));
+    if (mailId != null) {
+      ok.location(location(mailId));
     }
     return ok.body(body);
   }

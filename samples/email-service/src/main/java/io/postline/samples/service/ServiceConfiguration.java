@@ -20,12 +20,6 @@ class ServiceConfiguration {
     return new CallerRateLimiter(properties);
   }
 
-  /** Picked up by the Postline auto-configuration as a MailListener. */
-  @Bean
-  MailIdCapture mailIdCapture() {
-    return new MailIdCapture();
-  }
-
   @Bean
   FilterRegistrationBean<CallerAuthenticationFilter> callerAuthenticationFilter(CallerTokens tokens,
       CallerRateLimiter limiter, JsonMapper json) {
