@@ -398,6 +398,7 @@ public final class DefaultMailer implements Mailer {
         + (closed.get() ? ", closed" : "") + "]";
   }
 
+  @SuppressWarnings("try") // the observation scope is used for its side effect
   private SendResult sendNow(Email email) {
     String id = MailIds.next();
     String key = email.idempotencyKey().orElse(null);

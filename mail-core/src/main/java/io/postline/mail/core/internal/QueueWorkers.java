@@ -139,6 +139,7 @@ public final class QueueWorkers {
     }
   }
 
+  @SuppressWarnings("try") // the observation scope is used for its side effect
   private void process(Lease lease) {
     QueuedMail mail = lease.mail();
     inFlight.put(mail.id(), lease);

@@ -8,7 +8,7 @@ public interface Sleeper {
   /** The real one. */
   Sleeper SYSTEM = d -> {
     if (!d.isNegative() && !d.isZero()) {
-      Thread.sleep(d.toMillis(), (int) (d.toNanosPart() % 1_000_000));
+      Thread.sleep(d.toMillis(), d.toNanosPart() % 1_000_000);
     }
   };
 
