@@ -1,6 +1,7 @@
 package io.postline.mail.bench;
 
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.openjdk.jmh.results.RunResult;
@@ -20,18 +21,39 @@ public final class BenchmarkSuite {
 
   /** Runs the suite. */
   public static void main(String[] args) throws Exception {
+    long started = System.nanoTime();
     ResultTable table = new ResultTable();
-    Map<String, Double> jmh = runJmh();
-    table.add("1. Mailer.send vs in-memory provider direct (msgs/s)", jmh.get("CoreOverheadBenchmark.postlineMailer"),
-        jmh.get("CoreOverheadBenchmark.directProvider"), "msg/s", ResultTable.Goal.AT_LEAST, 0.5,
-        "full pipeline: routing, circuit breaker, unlimited rate limiter, metrics, audit, events");
-    table.add("2. Postline templates vs raw mustache.java (renders/s)", jmh.get("TemplateBenchmark.postlineTemplates"),
-        jmh.get("TemplateBenchmark.rawMustache"), "ops/s", ResultTable.Goal.AT_LEAST, 0.8,
-        "subject + 2 KB HTML + text, compiled templates cached on both sides");
+    // -Dbench.only=PREFIX runs only the scenarios whose name starts with it (1 and 2 are JMH's).
+    String only = System.getProperty("bench.only", "").strip();
+    if (only.isEmpty() || only.startsWith("1") || only.startsWith("2")) {
+      Map<String, Double> jmh = runJmh();
+      table.add("1. Mailer.send vs in-memory provider direct (msgs/s)", jmh.get("CoreOverheadBenchmark.postlineMailer"),
+          jmh.get("CoreOverheadBenchmark.directProvider"), "msg/s", ResultTable.Goal.AT_LEAST, 0.5,
+          "full pipeline: routing, circuit breaker, unlimited rate limiter, metrics, audit, events");
+      table.add("2. Postline templates vs raw mustache.java (renders/s)", jmh.get("TemplateBenchmark.postlineTemplates"),
+          jmh.get("TemplateBenchmark.rawMustache"), "ops/s", ResultTable.Goal.AT_LEAST, 0.8,
+          "subject + 2 KB HTML + text, compiled templates cached on both sides");
+    }
     for (Scenario scenario : Scenario.loaded()) {
-      scenario.run(table);
+      if (!only.isEmpty() && !scenario.name().startsWith(only)) {
+        continue;
+      }
+      long t0 = System.nanoTime();
+      System.out.println("# " + scenario.name());
+      try {
+        scenario.run(table);
+      } catch (Exception | AssertionError e) {
+        // One scenario failing (no Redis, a library that broke) must not hide the others' figures.
+        System.err.println("# " + scenario.name() + " failed:");
+        e.printStackTrace();
+        table.failed(scenario.name(), e.toString());
+      }
+      System.out.printf(Locale.ROOT, "# %s took %.0f s%n", scenario.name(), (System.nanoTime() - t0) / 1e9);
     }
     table.print(System.out);
+    System.out.printf(Locale.ROOT, "%nThe whole suite took %.0f s on %d cores, %s.%n",
+        (System.nanoTime() - started) / 1e9, Runtime.getRuntime().availableProcessors(), System.getProperty("java.vm.name")
+            + " " + System.getProperty("java.version"));
   }
 
   private static Map<String, Double> runJmh() throws RunnerException {

@@ -1,0 +1,494 @@
+package io.postline.mail.bench;
+
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.codec.RedisCodec;
+import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
+import io.postline.mail.Priority;
+import io.postline.mail.core.InMemoryProvider;
+import io.postline.mail.core.Mailer;
+import io.postline.mail.core.QueueCounts;
+import io.postline.mail.core.Receipt;
+import io.postline.mail.event.MailEvent;
+import io.postline.mail.event.MailListener;
+import io.postline.mail.queue.redis.RedisMailQueue;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Scenarios 4 and 5, on the Redis at {@code REDIS_URL} (default {@code redis://127.0.0.1:6379}),
+ * under a key prefix of their own that is deleted afterwards.
+ *
+ * <p><b>4. Queue end to end.</b> {@value #MESSAGES} messages (the ~5 KB {@link BenchMail}) are
+ * enqueued with {@code Mailer.enqueue} from {@link #PRODUCERS} threads into a
+ * {@link RedisMailQueue} and worked, at the same time, by the mailer's {@link #WORKERS} workers
+ * into an {@link InMemoryProvider}: messages per second from the first enqueue to the last
+ * "sent". The ceiling does the same with {@link RedisCeiling} (three Lua calls per message, same
+ * payload, same threads). Latency (from enqueue to the provider accepting the message) is
+ * measured at a steady offered load, half the lower of the two throughputs, paced per message
+ * from the intended enqueue time, so that a producer falling behind counts against the figure.
+ *
+ * <p><b>5. Memory.</b> Redis's {@code used_memory} before and after {@value #MESSAGES} messages
+ * enqueued through a {@code Mailer} whose queue hands nothing out ({@link NotTakenQueue}), per
+ * message, against twice the stored payload plus 300 bytes. And the JVM heap in use after full
+ * collections before the load of scenario 4 (after a warm-up of {@value #WARMUP} messages, which
+ * fills the default in-memory audit log to its bound) and after it, the mailer still open.
+ */
+final class RedisQueueScenario implements Scenario {
+  static final int MESSAGES = 100_000;
+  static final int WARMUP = 10_000;
+  static final int LATENCY_MESSAGES = 20_000;
+  /** Mailer workers (and ceiling workers); the best of 2, 4, 8 and 16 on 2 cores, see docs/benchmarks.md. */
+  static final int WORKERS = Integer.getInteger("bench.redis.workers", 8);
+  /** Threads calling {@code Mailer.enqueue} (and the ceiling's enqueue). */
+  static final int PRODUCERS = Integer.getInteger("bench.redis.producers", 4);
+  static final long HEAP_FLAT_BYTES = 8L * 1024 * 1024;
+  private static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
+  private static final long PHASE_TIMEOUT_NANOS = TimeUnit.MINUTES.toNanos(3);
+
+  @Override
+  public String name() {
+    return "4./5. Redis queue";
+  }
+
+  @Override
+  public void run(ResultTable table) throws Exception {
+    String uri = System.getenv().getOrDefault("REDIS_URL", "redis://127.0.0.1:6379");
+    String prefix = "postline-bench-" + ProcessHandle.current().pid() + "-" + System.currentTimeMillis();
+    RedisClient client = RedisClient.create(uri);
+    client.setOptions(RedisMailQueue.recommendedClientOptions());
+    try (StatefulRedisConnection<String, byte[]> admin = client.connect(CODEC)) {
+      try {
+        Memory memory = memory(client, admin.sync(), prefix);
+        delete(admin.sync(), prefix);
+        Figures load = load(client, admin.sync(), prefix, memory.payload());
+        report(table, load, memory);
+      } finally {
+        long deleted = delete(admin.sync(), prefix);
+        System.out.printf(Locale.ROOT, "scenario 4/5: deleted %,d keys under %s%n", deleted, prefix);
+      }
+    } finally {
+      client.shutdown();
+    }
+  }
+
+  // ---------------------------------------------------------------- scenario 5: Redis memory
+
+  /**
+   * What scenario 5 measured in Redis.
+   *
+   * @param payload one stored payload, as the ceiling of scenario 4 stores it too
+   * @param bytesPerMessage the growth of used_memory per queued message
+   * @param hashBytes MEMORY USAGE of one message's hash
+   * @param enqueueRate messages per second of the enqueue
+   */
+  private record Memory(byte[] payload, double bytesPerMessage, long hashBytes, double enqueueRate) {}
+
+  private static Memory memory(RedisClient client, RedisCommands<String, byte[]> redis, String prefix)
+      throws InterruptedException {
+    RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("memory").build();
+    Mailer mailer = Mailer.builder().provider(new InMemoryProvider("memory")).queue(new NotTakenQueue(queue))
+        .workers(1).build();
+    try {
+      // One message first, so that the scripts, counters and sorted sets exist before the baseline.
+      Receipt first = mailer.enqueue(BenchMail.email());
+      String key = queue.keyBase() + ":m:" + first.id();
+      byte[] payload = redis.hget(key, "p");
+      Long hashBytes = redis.dispatch(CommandType.MEMORY, new IntegerOutput<>(CODEC),
+          new CommandArgs<>(CODEC).add("USAGE").addKey(key).add("SAMPLES").add(0));
+      long before = usedMemory(redis);
+      Load.Result r = Load.run("enqueue", PRODUCERS, MESSAGES, i -> mailer.enqueue(BenchMail.email()));
+      long after = usedMemory(redis);
+      if (r.failed() > 0) {
+        throw new IllegalStateException(r.failed() + " of " + MESSAGES + " enqueues failed; first: " + r.firstFailure());
+      }
+      QueueCounts counts = mailer.queueCounts();
+      long ready = counts.ready().getOrDefault(Priority.NORMAL, 0L);
+      if (ready != MESSAGES + 1) {
+        throw new IllegalStateException("expected " + (MESSAGES + 1) + " ready messages in Redis, found " + counts);
+      }
+      double perMessage = (after - before) / (double) MESSAGES;
+      System.out.printf(Locale.ROOT, "scenario 5: %,d messages queued in %s (%,.0f msg/s); used_memory %s -> %s,"
+              + " %,.0f bytes per message; payload %,d bytes; one message's hash %,d bytes (MEMORY USAGE)%n",
+          MESSAGES, r.seconds(), r.perSecond(MESSAGES), Load.mib(before), Load.mib(after), perMessage,
+          payload.length, hashBytes == null ? -1 : hashBytes);
+      return new Memory(payload, perMessage, hashBytes == null ? -1 : hashBytes, r.perSecond(MESSAGES));
+    } finally {
+      mailer.close();
+    }
+  }
+
+  private static long usedMemory(RedisCommands<String, byte[]> redis) {
+    for (String line : redis.info("memory").split("\r?\n")) {
+      if (line.startsWith("used_memory:")) {
+        return Long.parseLong(line.substring("used_memory:".length()).strip());
+      }
+    }
+    throw new IllegalStateException("INFO memory has no used_memory");
+  }
+
+  /** Deletes every key under the prefix; how many. */
+  private static long delete(RedisCommands<String, byte[]> redis, String prefix) {
+    long deleted = 0;
+    ScanArgs match = ScanArgs.Builder.matches(prefix + ":*").limit(1000);
+    KeyScanCursor<String> cursor = redis.scan(ScanCursor.INITIAL, match);
+    for (int i = 0; i < 1_000_000; i++) {
+      if (!cursor.getKeys().isEmpty()) {
+        deleted += redis.unlink(cursor.getKeys().toArray(String[]::new));
+      }
+      if (cursor.isFinished()) {
+        break;
+      }
+      cursor = redis.scan(cursor, match);
+    }
+    return deleted;
+  }
+
+  // ---------------------------------------------------------------- scenario 4: load
+
+  /**
+   * One phase of scenario 4.
+   *
+   * @param messages how many were enqueued and sent
+   * @param nanos from the first enqueue to the last message sent
+   * @param enqueueNanos from the first enqueue to the last
+   * @param latencies enqueue-to-sent of every message, sorted
+   */
+  private record Phase(int messages, long nanos, long enqueueNanos, long[] latencies, Usage usage) {
+    double rate() {
+      return messages * 1e9 / nanos;
+    }
+
+    double enqueueRate() {
+      return messages * 1e9 / enqueueNanos;
+    }
+
+    double percentileMillis(double p) {
+      int i = (int) Math.min(latencies.length - 1, Math.ceil(p / 100 * latencies.length) - 1);
+      return latencies[Math.max(0, i)] / 1e6;
+    }
+
+    String describe() {
+      return String.format(Locale.ROOT, "%,d messages in %.2f s = %,.0f msg/s (enqueue %,.0f msg/s);"
+              + " enqueue-to-sent p50 %.2f ms, p99 %.2f ms; per message %.1f Redis script calls, %.0f µs Redis CPU,"
+              + " %.0f µs JVM CPU", messages, nanos / 1e9, rate(), enqueueRate(),
+          percentileMillis(50), percentileMillis(99), usage.scriptCalls() / (double) messages,
+          usage.redisCpuNanos() / 1e3 / messages, usage.jvmCpuNanos() / 1e3 / messages);
+    }
+  }
+
+  /**
+   * What a phase cost: Lua script calls (EVAL and EVALSHA, from INFO commandstats) and CPU time of
+   * the Redis server (INFO cpu) and of this JVM. Redis's figures are server-wide: another client
+   * of the same Redis would show up in them.
+   */
+  private record Usage(long scriptCalls, long redisCpuNanos, long jvmCpuNanos) {
+    static Usage now(RedisCommands<String, byte[]> redis) {
+      long calls = 0;
+      for (String line : redis.info("commandstats").split("\r?\n")) {
+        if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+          String first = line.substring(line.indexOf(':') + 1).split(",")[0];
+          calls += Long.parseLong(first.substring(first.indexOf('=') + 1));
+        }
+      }
+      double cpu = 0;
+      for (String line : redis.info("cpu").split("\r?\n")) {
+        if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+          cpu += Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
+        }
+      }
+      return new Usage(calls, (long) (cpu * 1e9), Load.processCpuNanos());
+    }
+
+    Usage since(Usage before) {
+      return new Usage(scriptCalls - before.scriptCalls, redisCpuNanos - before.redisCpuNanos,
+          jvmCpuNanos - before.jvmCpuNanos);
+    }
+  }
+
+  /**
+   * What scenario 4 measured.
+   *
+   * @param paceRate the offered load of the latency phases
+   */
+  private record Figures(Phase postline, Phase ceiling, Phase postlinePaced, Phase ceilingPaced, double paceRate,
+      long heapBefore, long heapAfter) {}
+
+  private static Figures load(RedisClient client, RedisCommands<String, byte[]> admin, String prefix, byte[] payload)
+      throws InterruptedException {
+    Tracker tracker = new Tracker();
+    InMemoryProvider memory = new InMemoryProvider("memory");
+    RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("load").build();
+    Mailer mailer = Mailer.builder().provider(memory).queue(queue).workers(WORKERS).listener(tracker).build();
+    tracker.provider = memory;
+    try (StatefulRedisConnection<String, byte[]> connection = client.connect(CODEC)) {
+      RedisCeiling ceiling = new RedisCeiling(connection.sync(), prefix + ":{ceiling}", 60_000);
+      print("postline warm-up", postline(mailer, tracker, admin, WARMUP, 0));
+      print("ceiling warm-up", ceiling(ceiling, admin, payload, WARMUP, 0, 0));
+      memory.clear();
+      long heapBefore = Load.usedHeapAfterGc();
+      Phase postline = print("postline", postline(mailer, tracker, admin, MESSAGES, 0));
+      Phase raw = print("ceiling", ceiling(ceiling, admin, payload, MESSAGES, 0, 1));
+      double pace = Math.floor(Math.min(postline.rate(), raw.rate()) / 2 / 100) * 100;
+      Phase postlinePaced = print(String.format(Locale.ROOT, "postline paced %,.0f/s", pace),
+          postline(mailer, tracker, admin, LATENCY_MESSAGES, pace));
+      Phase rawPaced = print(String.format(Locale.ROOT, "ceiling paced %,.0f/s", pace),
+          ceiling(ceiling, admin, payload, LATENCY_MESSAGES, pace, 2));
+      memory.clear();
+      long heapAfter = Load.usedHeapAfterGc();
+      System.out.printf(Locale.ROOT, "scenario 5: heap used after GC %s before the load, %s after%n",
+          Load.mib(heapBefore), Load.mib(heapAfter));
+      return new Figures(postline, raw, postlinePaced, rawPaced, pace, heapBefore, heapAfter);
+    } finally {
+      mailer.close();
+    }
+  }
+
+  private static Phase print(String what, Phase p) {
+    System.out.printf(Locale.ROOT, "scenario 4: %-26s %s%n", what, p.describe());
+    return p;
+  }
+
+  /**
+   * Enqueues {@code count} messages through the mailer and waits until its workers sent them all.
+   *
+   * @param rate messages per second to offer, or 0 for as fast as the producers go
+   */
+  private static Phase postline(Mailer mailer, Tracker tracker, RedisCommands<String, byte[]> admin, int count,
+      double rate) throws InterruptedException {
+    Tracker.Run run = tracker.begin(count);
+    Usage before = Usage.now(admin);
+    long interval = rate > 0 ? (long) (1e9 / rate) : 0;
+    long start = System.nanoTime();
+    Load.Result r = Load.run("enqueue", PRODUCERS, count, i -> {
+      long t0 = interval > 0 ? waitUntil(start + i * interval) : System.nanoTime();
+      Tracker.ENQUEUED_AT.get()[0] = t0;
+      mailer.enqueue(BenchMail.email());
+    });
+    if (r.failed() > 0) {
+      throw new IllegalStateException(r.failed() + " of " + count + " enqueues failed; first: " + r.firstFailure());
+    }
+    long enqueued = System.nanoTime();
+    if (!run.done.await(PHASE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+      throw new IllegalStateException("only " + run.sent.get() + " of " + count + " queued messages were sent within "
+          + TimeUnit.NANOSECONDS.toSeconds(PHASE_TIMEOUT_NANOS) + " s");
+    }
+    if (run.failures.get() > 0) {
+      throw new IllegalStateException(run.failures.get() + " send attempts failed; every one should succeed");
+    }
+    return new Phase(count, run.last - start, enqueued - start, run.sortedLatencies(), Usage.now(admin).since(before));
+  }
+
+  /**
+   * The same with the ceiling: {@link #PRODUCERS} threads enqueue, {@link #WORKERS} threads take
+   * and ack. A worker waits on a semaphore released per enqueue, so it never takes from an empty
+   * queue: a perfect wake-up, which no real queue has.
+   */
+  private static Phase ceiling(RedisCeiling queue, RedisCommands<String, byte[]> admin, byte[] payload, int count,
+      double rate, int runNumber) throws InterruptedException {
+    Usage before = Usage.now(admin);
+    Map<String, Long> started = new ConcurrentHashMap<>(count * 2);
+    long[] latencies = new long[count];
+    AtomicInteger delivered = new AtomicInteger();
+    AtomicLong last = new AtomicLong();
+    AtomicInteger failures = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(count);
+    Semaphore available = new Semaphore(0);
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < WORKERS; w++) {
+      Thread t = new Thread(() -> {
+        while (done.getCount() > 0) {
+          try {
+            if (!available.tryAcquire(100, TimeUnit.MILLISECONDS)) {
+              continue;
+            }
+            RedisCeiling.Taken taken = queue.take();
+            if (taken == null) {
+              failures.incrementAndGet();
+              continue;
+            }
+            long now = System.nanoTime();
+            Long t0 = started.remove(taken.id());
+            int n = delivered.getAndIncrement();
+            latencies[n] = now - (t0 == null ? now : t0);
+            if (n + 1 == count) {
+              last.set(now);
+            }
+            queue.ack(taken.id());
+            done.countDown();
+          } catch (InterruptedException e) {
+            return;
+          } catch (RuntimeException e) {
+            failures.incrementAndGet();
+          }
+        }
+      }, "ceiling-worker-" + (w + 1));
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
+    long interval = rate > 0 ? (long) (1e9 / rate) : 0;
+    long start = System.nanoTime();
+    Load.Result r = Load.run("ceiling-enqueue", PRODUCERS, count, i -> {
+      String id = String.format(Locale.ROOT, "c%02d%023d", runNumber, i);
+      long t0 = interval > 0 ? waitUntil(start + i * interval) : System.nanoTime();
+      started.put(id, t0);
+      queue.enqueue(id, payload);
+      available.release();
+    });
+    long enqueued = System.nanoTime();
+    boolean all = done.await(PHASE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
+    for (Thread t : workers) {
+      t.interrupt();
+      t.join();
+    }
+    if (r.failed() > 0 || failures.get() > 0 || !all) {
+      throw new IllegalStateException("ceiling: " + r.failed() + " enqueues and " + failures.get()
+          + " takes failed, " + delivered.get() + " of " + count + " delivered; first: " + r.firstFailure());
+    }
+    Arrays.sort(latencies);
+    return new Phase(count, last.get() - start, enqueued - start, latencies, Usage.now(admin).since(before));
+  }
+
+  /** Parks until {@code deadline} (System.nanoTime); returns it. */
+  private static long waitUntil(long deadline) {
+    for (long left = deadline - System.nanoTime(); left > 0; left = deadline - System.nanoTime()) {
+      LockSupport.parkNanos(left);
+    }
+    return deadline;
+  }
+
+  /**
+   * Follows the mailer's events: the enqueue time of each message (set by the producer thread
+   * just before {@code enqueue}, picked up by the {@code Queued} event it publishes before storing
+   * the message), and its latency when {@code Sent} arrives. Empties the provider's outbox every
+   * 5,000 messages, so that the heap holds no sent mail.
+   */
+  private static final class Tracker implements MailListener {
+    static final ThreadLocal<long[]> ENQUEUED_AT = ThreadLocal.withInitial(() -> new long[1]);
+
+    private final Map<String, Long> enqueuedAt = new ConcurrentHashMap<>();
+    private volatile @Nullable Run run;
+    volatile @Nullable InMemoryProvider provider;
+
+    Run begin(int count) {
+      enqueuedAt.clear();
+      Run r = new Run(count);
+      run = r;
+      return r;
+    }
+
+    @Override
+    public void onEvent(MailEvent event) {
+      Run r = run;
+      if (r == null) {
+        return;
+      }
+      if (event instanceof MailEvent.Queued q) {
+        enqueuedAt.put(q.mailId(), ENQUEUED_AT.get()[0]);
+      } else if (event instanceof MailEvent.Sent s) {
+        long now = System.nanoTime();
+        Long t0 = enqueuedAt.remove(s.mailId());
+        int n = r.sent.getAndIncrement();
+        if (n < r.latencies.length) {
+          r.latencies[n] = now - (t0 == null ? now : t0);
+        }
+        if ((n + 1) % 5_000 == 0) {
+          InMemoryProvider p = provider;
+          if (p != null) {
+            p.clear();
+          }
+        }
+        if (n + 1 == r.latencies.length) {
+          r.last = now;
+        }
+        r.done.countDown();
+      } else if (event instanceof MailEvent.AttemptFailed || event instanceof MailEvent.Failed
+          || event instanceof MailEvent.DeadLettered) {
+        r.failures.incrementAndGet();
+      }
+    }
+
+    /** One phase: its latencies and progress. */
+    static final class Run {
+      final long[] latencies;
+      final AtomicInteger sent = new AtomicInteger();
+      final AtomicInteger failures = new AtomicInteger();
+      final CountDownLatch done;
+      volatile long last;
+
+      Run(int count) {
+        latencies = new long[count];
+        done = new CountDownLatch(count);
+      }
+
+      long[] sortedLatencies() {
+        long[] copy = latencies.clone();
+        Arrays.sort(copy);
+        return copy;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- rows
+
+  private static void report(ResultTable table, Figures load, Memory memory) {
+    Phase p = load.postline();
+    Phase c = load.ceiling();
+    String setup = String.format(Locale.ROOT, "%,d ~5 KB messages, %d producer threads calling Mailer.enqueue,"
+        + " %d mailer workers, InMemoryProvider; postline %s; ceiling %s", MESSAGES, PRODUCERS, WORKERS,
+        p.describe(), c.describe());
+    table.add("4a. Redis queue end to end: Postline vs raw Lettuce Lua ceiling (msgs/s)", p.rate(), c.rate(), "msg/s",
+        ResultTable.Goal.AT_LEAST, 0.5, setup);
+    table.custom("4b. Redis queue end to end: Postline vs the absolute target on 2 cores (msgs/s)",
+        ResultTable.format(p.rate(), "msg/s"), "10,000 msg/s (target)", ResultTable.ratio(p.rate() / 10_000),
+        "≥ 1.00", p.rate() >= 10_000, "");
+    String paced = String.format(Locale.ROOT, "%,d messages offered at %,.0f msg/s (half the lower throughput),"
+        + " timed from the intended enqueue time to the provider accepting (ceiling: to the take returning it)",
+        LATENCY_MESSAGES, load.paceRate());
+    Phase pp = load.postlinePaced();
+    Phase cp = load.ceilingPaced();
+    table.custom("4c. Redis queue enqueue-to-sent latency p50, Postline vs ceiling",
+        String.format(Locale.ROOT, "%.2f ms", pp.percentileMillis(50)),
+        String.format(Locale.ROOT, "%.2f ms", cp.percentileMillis(50)),
+        ResultTable.ratio(pp.percentileMillis(50) / cp.percentileMillis(50)), "–", null, paced);
+    table.custom("4d. Redis queue enqueue-to-sent latency p99, Postline vs ceiling",
+        String.format(Locale.ROOT, "%.2f ms", pp.percentileMillis(99)),
+        String.format(Locale.ROOT, "%.2f ms", cp.percentileMillis(99)),
+        ResultTable.ratio(pp.percentileMillis(99) / cp.percentileMillis(99)), "–", null, "");
+    double limit = 2.0 * memory.payload().length + 300;
+    table.custom("5a. Redis bytes per queued message vs 2 × payload + 300 B",
+        String.format(Locale.ROOT, "%,.0f B", memory.bytesPerMessage()),
+        String.format(Locale.ROOT, "%,.0f B (payload %,d B)", limit, memory.payload().length),
+        ResultTable.ratio(memory.bytesPerMessage() / limit), "≤ 1.00", memory.bytesPerMessage() <= limit,
+        String.format(Locale.ROOT, "INFO memory used_memory around %,d messages enqueued through Mailer.enqueue and"
+                + " not worked; payload = the stored JSON of one message; MEMORY USAGE of one message's hash %,d B;"
+                + " enqueue alone ran at %,.0f msg/s", MESSAGES, memory.hashBytes(), memory.enqueueRate()));
+    long growth = load.heapAfter() - load.heapBefore();
+    table.custom("5b. JVM heap used after GC: after vs before the scenario 4 load",
+        Load.mib(load.heapAfter()), Load.mib(load.heapBefore()),
+        String.format(Locale.ROOT, "%+.1f MiB", growth / (1024.0 * 1024.0)), "flat: within ± 8 MiB",
+        Math.abs(growth) <= HEAP_FLAT_BYTES,
+        "mailer still open, after " + String.format(Locale.ROOT, "%,d", MESSAGES + LATENCY_MESSAGES)
+            + " messages; 'before' follows a warm-up that fills the default in-memory audit log (10,000 messages)");
+  }
+}
