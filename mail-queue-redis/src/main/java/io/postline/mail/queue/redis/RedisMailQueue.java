@@ -161,7 +161,7 @@ public final class RedisMailQueue implements MailQueue {
       pubsub.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String message) {
-          wakeup.signalAll();
+          wakeup.signalOne();
         }
       });
       pubsub.sync().subscribe(channel);

@@ -36,6 +36,21 @@ public final class Wakeup {
   }
 
   /**
+   * Wakes one waiter: one new message needs one worker. The others notice the new generation
+   * when they next wake (at the latest after their poll interval), so nothing is stranded, but a
+   * burst of notifications no longer sends every idle worker to Redis for each message.
+   */
+  public void signalOne() {
+    lock.lock();
+    try {
+      generation++;
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
    * Waits until the generation moves past {@code seen} or {@code nanos} pass.
    *
    * @return true if woken by a notification
