@@ -165,7 +165,7 @@ class QueueTest {
   void aWorkerSurvivesAQueueThatFailsToCompleteAMessage() {
     MailQueue memory = MailQueue.inMemory(100, clock);
     java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger(1);
-    MailQueue flaky = new ForwardingQueue(memory) {
+    MailQueue flaky = new ForwardingMailQueue(memory) {
       @Override
       public boolean ack(Lease lease) {
         if (failures.getAndDecrement() > 0) {

@@ -6,12 +6,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** A queue that forwards every call, for tests that break one of them. */
-class ForwardingQueue implements MailQueue {
+/**
+ * A queue that forwards every call to another: extend it and override what you want to change
+ * (count, delay or fail an operation in a test, add logging), and the rest keeps working.
+ */
+public class ForwardingMailQueue implements MailQueue {
   private final MailQueue delegate;
 
-  ForwardingQueue(MailQueue delegate) {
-    this.delegate = delegate;
+  /** Forwards to {@code delegate}. */
+  protected ForwardingMailQueue(MailQueue delegate) {
+    this.delegate = java.util.Objects.requireNonNull(delegate, "delegate");
   }
 
   @Override
