@@ -24,8 +24,18 @@ public class ForwardingMailQueue implements MailQueue {
   }
 
   @Override
+  public void enqueueBatch(List<QueuedMail> mails) {
+    delegate.enqueueBatch(mails);
+  }
+
+  @Override
   public Optional<Lease> take(Duration wait, Duration leaseFor) throws InterruptedException {
     return delegate.take(wait, leaseFor);
+  }
+
+  @Override
+  public List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
+    return delegate.take(max, wait, leaseFor);
   }
 
   @Override

@@ -16,7 +16,10 @@ import java.util.Optional;
  * worker died) returns to the queue.
  *
  * <p>Implementations are thread-safe. Nothing is ever dropped silently: a message that cannot be
- * stored makes {@link #enqueue} throw.
+ * stored makes {@link #enqueue} throw. Enqueuing is idempotent by mail id: storing a message
+ * whose {@link QueuedMail#id()} the queue holds already (ready, scheduled, leased, dead-lettered or
+ * recently finished) changes nothing, so a caller that lost a reply can store the same message
+ * again without it being sent twice.
  */
 public interface MailQueue extends AutoCloseable {
 
@@ -37,12 +40,32 @@ public interface MailQueue extends AutoCloseable {
   }
 
   /**
-   * Stores a message, to be taken from its {@link QueuedMail#dueAt()} on.
+   * Stores a message, to be taken from its {@link QueuedMail#dueAt()} on. A message whose id the
+   * queue already holds is left as it is.
    *
-   * @throws QueueFullException if the queue is at its capacity
-   * @throws io.postline.mail.MailException if it cannot be stored for another reason
+   * @throws QueueFullException if the queue is at its capacity; nothing was stored
+   * @throws io.postline.mail.MailOutcomeUnknownException if the queue cannot tell whether the
+   *     message was stored (a timeout, a lost reply); enqueuing the same message again is safe
+   * @throws io.postline.mail.MailException if it was not stored for another reason
    */
   void enqueue(QueuedMail mail);
+
+  /**
+   * Stores several messages in as few round trips as the queue allows (a durable queue writes
+   * one chunk per call); the same rules as {@link #enqueue} apply to each. The default stores
+   * them one by one.
+   *
+   * @throws QueueFullException if the queue cannot take all of them; a queue that stores the
+   *     batch atomically stored none, otherwise the messages before the failing one are stored
+   *     (enqueuing the whole batch again is safe: stored ids are skipped)
+   * @throws io.postline.mail.MailOutcomeUnknownException if the queue cannot tell whether the
+   *     batch was stored; enqueuing it again is safe
+   */
+  default void enqueueBatch(List<QueuedMail> mails) {
+    for (QueuedMail mail : mails) {
+      enqueue(mail);
+    }
+  }
 
   /**
    * Takes the next due message: the highest priority first, the oldest first within one. Waits
@@ -54,6 +77,20 @@ public interface MailQueue extends AutoCloseable {
    * @throws InterruptedException if the thread is interrupted while waiting
    */
   Optional<Lease> take(Duration wait, Duration leaseFor) throws InterruptedException;
+
+  /**
+   * Takes up to {@code max} due messages in one call, in the order {@link #take(Duration, Duration)}
+   * would hand them out, waiting up to {@code wait} only while none is due. The default takes one.
+   *
+   * @return the leases, empty if nothing was due within {@code wait}
+   * @throws InterruptedException if the thread is interrupted while waiting
+   */
+  default List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be at least 1, was " + max);
+    }
+    return take(wait, leaseFor).map(List::of).orElse(List.of());
+  }
 
   /**
    * Extends a lease.

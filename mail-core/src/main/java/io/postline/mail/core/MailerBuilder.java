@@ -1,9 +1,9 @@
 package io.postline.mail.core;
 
-import io.github.bucket4j.Bandwidth;
-import io.github.bucket4j.BucketConfiguration;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.FailureKind;
@@ -33,7 +33,9 @@ import java.util.TreeSet;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -56,15 +58,15 @@ public final class MailerBuilder {
   /** Providers by name, in order: a {@link ProviderSettings} or a {@link MailProvider}. */
   private final Map<String, Object> providers = new LinkedHashMap<>();
   private final List<MailListener> listeners = new ArrayList<>();
-  private final Map<String, Long> ratePermits = new LinkedHashMap<>();
-  private final Map<String, Duration> ratePeriods = new LinkedHashMap<>();
-  private final Map<String, Duration> timeouts = new LinkedHashMap<>();
+  private final Map<String, ProviderOptions> options = new LinkedHashMap<>();
   private Routing routing = Routing.failover();
   private RetryPolicy retry = RetryPolicy.exponential(3, Duration.ofMillis(200));
   private RetryPolicy queueRetry = RetryPolicy.exponential(8, Duration.ofSeconds(1)).withMaxDelay(Duration.ofMinutes(10));
-  private CircuitBreakerConfig circuitBreaker = CircuitBreakerConfig.custom()
-      .slidingWindowSize(20).minimumNumberOfCalls(5).failureRateThreshold(50)
-      .waitDurationInOpenState(Duration.ofSeconds(30)).permittedNumberOfCallsInHalfOpenState(1).build();
+  private CircuitBreakerSettings circuitBreaker = CircuitBreakerSettings.defaults();
+  private @Nullable CircuitBreakerRegistry circuitBreakerRegistry;
+  private @Nullable RetryRegistry retryRegistry;
+  private @Nullable ThreadFactory threadFactory;
+  private boolean meterCallerTag;
   private Duration rateLimitWait = Duration.ofSeconds(5);
   private @Nullable RateLimitBackend rateLimitBackend;
   private @Nullable Templates templates;
@@ -96,8 +98,19 @@ public final class MailerBuilder {
    * @throws IllegalArgumentException if the name is taken or the DSN does not parse
    */
   public MailerBuilder provider(String name, String dsn) {
+    return provider(name, dsn, p -> {});
+  }
+
+  /**
+   * Adds a provider from a DSN together with its options (rate limit, timeout, weight, circuit
+   * breaker): {@code provider("primary", dsn, p -> p.rateLimit(50, Duration.ofSeconds(1)))}.
+   *
+   * @throws IllegalArgumentException if the name is taken, the DSN does not parse, or an option
+   *     is out of range
+   */
+  public MailerBuilder provider(String name, String dsn, Consumer<ProviderOptions> configure) {
     Objects.requireNonNull(dsn, "dsn");
-    return provider(ProviderSettings.parse(dsn).withName(checkName(name)));
+    return provider(ProviderSettings.parse(dsn).withName(checkName(name)), configure);
   }
 
   /**
@@ -106,20 +119,47 @@ public final class MailerBuilder {
    * @throws IllegalArgumentException if the name is taken
    */
   public MailerBuilder provider(ProviderSettings settings) {
-    Objects.requireNonNull(settings, "settings");
-    providers.put(checkName(settings.name()), settings);
-    return this;
+    return provider(settings, p -> {});
   }
 
   /**
-   * Adds a provider built by hand; its name is {@link MailProvider#name()}. The mailer closes it
-   * when it closes.
+   * Adds a provider from settings together with its options; its name is
+   * {@link ProviderSettings#name()}.
+   *
+   * @throws IllegalArgumentException if the name is taken or an option is out of range
+   */
+  public MailerBuilder provider(ProviderSettings settings, Consumer<ProviderOptions> configure) {
+    Objects.requireNonNull(settings, "settings");
+    return add(checkName(settings.name()), settings, configure);
+  }
+
+  /**
+   * Adds a provider built by hand; its name is {@link MailProvider#name()}. The application owns
+   * it: the mailer does not close it.
    *
    * @throws IllegalArgumentException if the name is taken
    */
   public MailerBuilder provider(MailProvider provider) {
+    return provider(provider, p -> {});
+  }
+
+  /**
+   * Adds a provider built by hand together with its options; the application owns it: the mailer
+   * does not close it.
+   *
+   * @throws IllegalArgumentException if the name is taken or an option is out of range
+   */
+  public MailerBuilder provider(MailProvider provider, Consumer<ProviderOptions> configure) {
     Objects.requireNonNull(provider, "provider");
-    providers.put(checkName(provider.name()), provider);
+    return add(checkName(provider.name()), provider, configure);
+  }
+
+  private MailerBuilder add(String name, Object spec, Consumer<ProviderOptions> configure) {
+    Objects.requireNonNull(configure, "configure");
+    ProviderOptions o = new ProviderOptions();
+    configure.accept(o);
+    providers.put(name, spec);
+    options.put(name, o);
     return this;
   }
 
@@ -142,38 +182,44 @@ public final class MailerBuilder {
   }
 
   /**
-   * The circuit breaker settings for every provider (window, failure rate, wait in open state,
-   * half-open calls). Which failures count is Postline's: TRANSIENT and PROVIDER_UNAVAILABLE
-   * failures and timeouts are failures, RATE_LIMITED is ignored, and a PERMANENT or
-   * RECIPIENTS_REJECTED answer is a success (the provider works; the message was bad), so a bad
-   * message never opens a circuit. The mailer's clock is used.
+   * The circuit breaker settings of every provider that sets none of its own
+   * ({@link CircuitBreakerSettings#defaults()} unless set). Which failures count is Postline's
+   * rule, described on {@link CircuitBreakerSettings}. The mailer's clock is used.
    */
-  public MailerBuilder circuitBreaker(CircuitBreakerConfig config) {
-    this.circuitBreaker = Objects.requireNonNull(config, "config");
+  public MailerBuilder circuitBreaker(CircuitBreakerSettings settings) {
+    this.circuitBreaker = Objects.requireNonNull(settings, "settings");
     return this;
   }
 
   /**
-   * Limits a provider to {@code permits} messages per {@code period} (a token bucket of that
-   * capacity, refilled greedily).
+   * The application's Resilience4j circuit breaker registry: each provider's breaker is created
+   * in it (named after the provider), so that it shows in the application's Resilience4j metrics
+   * and endpoints. Without one, the mailer keeps its own registry.
+   */
+  public MailerBuilder circuitBreakerRegistry(CircuitBreakerRegistry registry) {
+    this.circuitBreakerRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /**
+   * The application's Resilience4j retry registry: each provider's retries are created in it
+   * (named {@code <provider>} for synchronous sends and {@code <provider>.queued} for queued
+   * messages). Without one, the mailer keeps its own registry.
+   */
+  public MailerBuilder retryRegistry(RetryRegistry registry) {
+    this.retryRegistry = Objects.requireNonNull(registry, "registry");
+    return this;
+  }
+
+  /**
+   * Limits a provider already added to {@code permits} messages per {@code period}; the same as
+   * {@code p.rateLimit(permits, period)} in its {@link ProviderOptions}.
    *
-   * @throws IllegalArgumentException if permits is below 1 or the period is not positive
+   * @throws IllegalArgumentException if no provider of that name was added yet, permits is below
+   *     1 or the period is not positive
    */
   public MailerBuilder rateLimit(String provider, long permits, Duration period) {
-    Objects.requireNonNull(provider, "provider");
-    Objects.requireNonNull(period, "period");
-    if (permits < 1) {
-      throw new IllegalArgumentException("rate limit of " + provider + ": permits must be at least 1, was " + permits);
-    }
-    if (period.isNegative() || period.isZero()) {
-      throw new IllegalArgumentException("rate limit of " + provider + ": period must be positive, was " + period);
-    }
-    if (permits > period.toNanos()) {
-      throw new IllegalArgumentException("rate limit of " + provider + ": at most one permit per nanosecond, was "
-          + permits + " per " + period);
-    }
-    ratePermits.put(provider, permits);
-    ratePeriods.put(provider, period);
+    optionsOf("rateLimit", provider).rateLimit(permits, period);
     return this;
   }
 
@@ -194,16 +240,14 @@ public final class MailerBuilder {
   }
 
   /**
-   * The longest a single call to {@code provider} may take; past it the attempt fails
-   * TRANSIENT. Providers have finite I/O timeouts of their own; this bounds the whole call.
+   * The longest a single call to a provider already added may take; the same as
+   * {@code p.timeout(timeout)} in its {@link ProviderOptions}.
+   *
+   * @throws IllegalArgumentException if no provider of that name was added yet or the timeout is
+   *     not positive
    */
   public MailerBuilder timeout(String provider, Duration timeout) {
-    Objects.requireNonNull(provider, "provider");
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("timeout of " + provider + " must be positive, was " + timeout);
-    }
-    timeouts.put(provider, timeout);
+    optionsOf("timeout", provider).timeout(timeout);
     return this;
   }
 
@@ -229,10 +273,13 @@ public final class MailerBuilder {
     return this;
   }
 
-  /** How many threads work the queue; at least 1, default 4. */
+  /**
+   * How many threads work the queue; default 4. Zero makes a producer-only mailer: it enqueues
+   * (for other JVMs sharing a durable queue to send) and never takes from the queue.
+   */
   public MailerBuilder workers(int workers) {
-    if (workers < 1) {
-      throw new IllegalArgumentException("workers must be at least 1, was " + workers);
+    if (workers < 0) {
+      throw new IllegalArgumentException("workers must not be negative, was " + workers);
     }
     this.workers = workers;
     return this;
@@ -338,6 +385,26 @@ public final class MailerBuilder {
     return this;
   }
 
+  /**
+   * Makes every thread the mailer starts (queue workers, the async pool, the lease renewer,
+   * timeouts and health checks), for applications that name, group or track their threads.
+   * Without one, the mailer makes daemon threads named {@code postline-...}.
+   */
+  public MailerBuilder threadFactory(ThreadFactory factory) {
+    this.threadFactory = Objects.requireNonNull(factory, "factory");
+    return this;
+  }
+
+  /**
+   * Whether the send timer is tagged with the email's {@code caller}; off by default, because a
+   * caller is free text and every distinct value makes a new time series. Turn it on only when
+   * callers are a small fixed set (service names).
+   */
+  public MailerBuilder meterCallerTag(boolean tagged) {
+    this.meterCallerTag = tagged;
+    return this;
+  }
+
   /** How long {@link Mailer#close()} waits for sends in flight; default 30 seconds. */
   public MailerBuilder closeTimeout(Duration timeout) {
     this.closeTimeout = nonNegative("closeTimeout", timeout);
@@ -375,17 +442,20 @@ public final class MailerBuilder {
           + "provider(\"primary\", \"smtp://user:pass@host:587\") or provider(new InMemoryProvider(\"memory\"))");
     }
     checkReferences("routing", routing.referencedProviders());
-    checkReferences("rateLimit", ratePermits.keySet());
-    checkReferences("timeout", timeouts.keySet());
     List<MailProvider> created = createProviders();
     MailMetrics metrics = new MailMetrics(meterRegistry);
     RateLimitBackend buckets = rateLimitBackend != null ? rateLimitBackend : RateLimitBackend.local(clock);
-    CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.from(circuitBreaker)
+    CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
+        .failureRateThreshold(circuitBreaker.failureRateThreshold())
+        .slidingWindowSize(circuitBreaker.slidingWindowSize())
+        .minimumNumberOfCalls(circuitBreaker.minimumCalls())
+        .waitDurationInOpenState(circuitBreaker.waitInOpenState())
+        .permittedNumberOfCallsInHalfOpenState(circuitBreaker.halfOpenCalls())
         .recordException(MailerBuilder::countsAgainstProvider)
         .ignoreException(e -> e instanceof ProviderException p && p.kind() == FailureKind.RATE_LIMITED)
         .clock(clock)
         .build();
-    ExecutorService callExecutor = timeouts.isEmpty() ? null : Executors.newCachedThreadPool(r -> {
+    ExecutorService callExecutor = options.values().stream().noneMatch(o -> o.timeout().isPresent()) ? null : Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "postline-call-" + CALL_POOLS.incrementAndGet());
       t.setDaemon(true);
       return t;
@@ -395,13 +465,9 @@ public final class MailerBuilder {
       String name = provider.name();
       CircuitBreaker breaker = CircuitBreaker.of(name, breakerConfig);
       metrics.bindCircuit(name, breaker);
-      var bucket = ratePermits.containsKey(name)
-          ? buckets.bucket(name, BucketConfiguration.builder()
-              .addLimit(Bandwidth.builder().capacity(ratePermits.get(name))
-                  .refillGreedy(ratePermits.get(name), ratePeriods.get(name)).build())
-              .build())
-          : null;
-      slots.add(new ProviderSlot(provider, breaker, bucket, timeouts.get(name), callExecutor));
+      ProviderOptions o = options.get(name);
+      TokenBucket bucket = o.rateLimit().map(l -> buckets.bucket(name, l)).orElse(null);
+      slots.add(new ProviderSlot(provider, breaker, bucket, o.timeout().orElse(null), callExecutor));
     }
     AuditLog auditLog = audit != null ? audit : AuditLog.inMemory(Duration.ofDays(30), 10_000, clock);
     List<MailListener> all = new ArrayList<>();
@@ -459,6 +525,17 @@ public final class MailerBuilder {
       throw new IllegalArgumentException(what + " names provider(s) " + unknown + " that the mailer does not have; "
           + "its providers are " + providers.keySet());
     }
+  }
+
+  private ProviderOptions optionsOf(String what, String provider) {
+    Objects.requireNonNull(provider, "provider");
+    ProviderOptions o = options.get(provider);
+    if (o == null) {
+      throw new IllegalArgumentException(what + " names provider '" + provider + "', which was not added (yet): "
+          + "add the provider first, or set it in provider(name, dsn, p -> p." + what + "(...)); providers so far: "
+          + providers.keySet());
+    }
+    return o;
   }
 
   private String checkName(String name) {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
@@ -122,9 +121,9 @@ class ResilienceTest {
   @Test
   void aProviderThatIsDownFailsOverAtOnceAndFailsBackWhenItsCircuitCloses() {
     primary.failNext(1_000, FailureKind.PROVIDER_UNAVAILABLE);
-    Mailer mailer = build(builder().circuitBreaker(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).failureRateThreshold(50)
-        .waitDurationInOpenState(Duration.ofSeconds(30)).permittedNumberOfCallsInHalfOpenState(1).build()));
+    Mailer mailer = build(builder().circuitBreaker(CircuitBreakerSettings.defaults()
+        .withSlidingWindow(2, 2).withFailureRateThreshold(50)
+        .withWaitInOpenState(Duration.ofSeconds(30)).withHalfOpenCalls(1)));
 
     assertThat(mailer.send(email()).provider()).isEqualTo("backup");
     assertThat(mailer.send(email()).provider()).isEqualTo("backup");
@@ -148,8 +147,7 @@ class ResilienceTest {
 
   @Test
   void aPermanentErrorIsOneAttemptWithoutFailoverAndNeverOpensTheCircuit() {
-    Mailer mailer = build(builder().circuitBreaker(CircuitBreakerConfig.custom()
-        .slidingWindowSize(2).minimumNumberOfCalls(2).build()));
+    Mailer mailer = build(builder().circuitBreaker(CircuitBreakerSettings.defaults().withSlidingWindow(2, 2)));
     for (int i = 0; i < 5; i++) {
       primary.failNext(1, FailureKind.PERMANENT);
       assertThatThrownBy(() -> mailer.send(email()))
@@ -379,11 +377,16 @@ class ResilienceTest {
     assertThatThrownBy(() -> builder().routing(Routing.failover("primary", "sendgrid")).build())
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("routing names provider(s) [sendgrid]");
-    assertThatThrownBy(() -> builder().rateLimit("ses", 1, Duration.ofSeconds(1)).build())
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rateLimit names provider(s) [ses]");
+    assertThatThrownBy(() -> builder().rateLimit("ses", 1, Duration.ofSeconds(1)))
+        .as("a typo fails at the call that names the provider, not at build()")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("rateLimit names provider 'ses', which was not added")
+        .hasMessageContaining("[primary, backup]");
+    assertThatThrownBy(() -> builder().timeout("sess", Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("timeout names provider 'sess'");
     assertThatThrownBy(() -> builder().rateLimit("primary", 2_000_000_000L, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("rate limit of primary: at most one permit per nanosecond, was 2000000000 per PT1S");
+        .hasMessage("rate limit allows at most one permit per nanosecond, was 2000000000 per PT1S");
   }
 
   private static ProviderHealth health(Mailer mailer, String provider) {

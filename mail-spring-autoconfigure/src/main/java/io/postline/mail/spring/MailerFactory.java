@@ -1,6 +1,5 @@
 package io.postline.mail.spring;
 
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.Address;
@@ -11,6 +10,7 @@ import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.MailerBuilder;
 import io.postline.mail.core.RateLimitBackend;
+import io.postline.mail.core.CircuitBreakerSettings;
 import io.postline.mail.core.RetryPolicy;
 import io.postline.mail.core.Routing;
 import io.postline.mail.core.Templates;
@@ -379,15 +379,13 @@ final class MailerFactory {
     return check(property + ".jitter", () -> capped.withJitter(jitter));
   }
 
-  private CircuitBreakerConfig circuitBreakerConfig() {
+  private CircuitBreakerSettings circuitBreakerConfig() {
     PostlineMailProperties.CircuitBreaker c = properties.getCircuitBreaker();
-    return check("postline.mail.circuit-breaker", () -> CircuitBreakerConfig.custom()
-        .failureRateThreshold(c.getFailureRateThreshold())
-        .slidingWindowSize(c.getSlidingWindowSize())
-        .minimumNumberOfCalls(c.getMinimumNumberOfCalls())
-        .waitDurationInOpenState(c.getWaitDurationInOpenState())
-        .permittedNumberOfCallsInHalfOpenState(c.getPermittedNumberOfCallsInHalfOpenState())
-        .build());
+    return check("postline.mail.circuit-breaker", () -> CircuitBreakerSettings.defaults()
+        .withFailureRateThreshold(c.getFailureRateThreshold())
+        .withSlidingWindow(c.getSlidingWindowSize(), c.getMinimumNumberOfCalls())
+        .withWaitInOpenState(c.getWaitDurationInOpenState())
+        .withHalfOpenCalls(c.getPermittedNumberOfCallsInHalfOpenState()));
   }
 
   private @Nullable RateLimitBackend rateLimitBackend(@Nullable PostlineRedis redis) {

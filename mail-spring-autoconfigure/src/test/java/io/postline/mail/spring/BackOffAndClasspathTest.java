@@ -108,9 +108,9 @@ class BackOffAndClasspathTest {
   void anApplicationQueueTemplatesAndRateLimitBackendAreUsed() {
     MailQueue queue = MailQueue.inMemory();
     AtomicInteger buckets = new AtomicInteger();
-    RateLimitBackend backend = (provider, configuration) -> {
+    RateLimitBackend backend = (provider, limit) -> {
       buckets.incrementAndGet();
-      return RateLimitBackend.local().bucket(provider, configuration);
+      return RateLimitBackend.local().bucket(provider, limit);
     };
     Templates templates = (name, locale, model) -> new RenderedTemplate("From the app: " + name,
         Optional.of("text"), Optional.empty(), locale);

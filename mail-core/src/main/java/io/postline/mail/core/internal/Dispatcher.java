@@ -1,7 +1,5 @@
 package io.postline.mail.core.internal;
 
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.ConsumptionProbe;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
@@ -9,6 +7,7 @@ import io.postline.mail.InvalidEmailException;
 import io.postline.mail.SendFailedException;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.QueuedMail;
+import io.postline.mail.core.TokenBucket;
 import io.postline.mail.core.RetryPolicy;
 import io.postline.mail.core.Routing;
 import io.postline.mail.event.MailEvent;
@@ -209,12 +208,11 @@ public final class Dispatcher {
         leaving = slot.name();
         continue;
       }
-      Bucket bucket = slot.bucket();
+      TokenBucket bucket = slot.bucket();
       if (bucket != null) {
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-        if (!probe.isConsumed()) {
+        Duration wait = bucket.tryTake();
+        if (!wait.isZero()) {
           slot.breaker().releasePermission();
-          Duration wait = Duration.ofNanos(probe.getNanosToWaitForRefill());
           metrics.rateLimitWait(slot.name(), true, wait);
           events.publish(new MailEvent.RetryScheduled(mailId, clock.instant(), caller, slot.name(), attempts + 1, wait));
           return new Decision.Reschedule(now.plus(wait), attempts);
@@ -275,28 +273,28 @@ public final class Dispatcher {
     if (!slot.breaker().tryAcquirePermission()) {
       return circuitOpen(slot);
     }
-    Bucket bucket = slot.bucket();
+    TokenBucket bucket = slot.bucket();
     if (bucket == null) {
       return null;
     }
-    ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
-    if (probe.isConsumed()) {
+    Duration wait = bucket.tryTake();
+    if (wait.isZero()) {
       return null;
     }
-    Duration wait = Duration.ofNanos(probe.getNanosToWaitForRefill());
     Duration left = Duration.between(clock.instant(), deadline);
     Duration bound = left.compareTo(maxRateLimitWait) < 0 ? left : maxRateLimitWait;
-    if (wait.compareTo(bound) <= 0) {
-      Instant before = clock.instant();
-      boolean got;
+    Instant before = clock.instant();
+    Instant until = before.plus(bound);
+    while (wait.compareTo(Duration.between(clock.instant(), until)) <= 0) {
       try {
-        got = bucket.asBlocking().tryConsume(1, bound, nanos -> sleeper.sleep(Duration.ofNanos(nanos)));
+        sleeper.sleep(wait);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        got = false;
+        break;
       }
-      metrics.rateLimitWait(slot.name(), false, Duration.between(before, clock.instant()));
-      if (got) {
+      wait = bucket.tryTake();
+      if (wait.isZero()) {
+        metrics.rateLimitWait(slot.name(), false, Duration.between(before, clock.instant()));
         return null;
       }
     }

@@ -1,10 +1,10 @@
 package io.postline.mail.core.internal;
 
-import io.github.bucket4j.Bucket;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
 import io.postline.mail.SendResult;
+import io.postline.mail.core.TokenBucket;
 import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
 import java.time.Duration;
@@ -22,12 +22,12 @@ import org.jspecify.annotations.Nullable;
 public final class ProviderSlot {
   private final MailProvider provider;
   private final CircuitBreaker breaker;
-  private final @Nullable Bucket bucket;
+  private final @Nullable TokenBucket bucket;
   private final @Nullable Duration timeout;
   private final @Nullable ExecutorService timeoutExecutor;
 
   /** A slot; {@code timeoutExecutor} must be given when {@code timeout} is. */
-  public ProviderSlot(MailProvider provider, CircuitBreaker breaker, @Nullable Bucket bucket,
+  public ProviderSlot(MailProvider provider, CircuitBreaker breaker, @Nullable TokenBucket bucket,
       @Nullable Duration timeout, @Nullable ExecutorService timeoutExecutor) {
     this.provider = provider;
     this.breaker = breaker;
@@ -52,7 +52,7 @@ public final class ProviderSlot {
   }
 
   /** Its token bucket, or null when it is not rate limited. */
-  public @Nullable Bucket bucket() {
+  public @Nullable TokenBucket bucket() {
     return bucket;
   }
 

@@ -1,6 +1,5 @@
 package io.postline.mail.queue.redis;
 
-import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.distributed.ExpirationAfterWriteStrategy;
 import io.github.bucket4j.distributed.proxy.ProxyManager;
@@ -11,7 +10,10 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.postline.mail.core.RateLimit;
 import io.postline.mail.core.RateLimitBackend;
+import io.postline.mail.core.TokenBucket;
+import io.postline.mail.core.internal.LocalTokenBuckets;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -78,10 +80,11 @@ public final class RedisRateLimitBackend implements RateLimitBackend, AutoClosea
   }
 
   @Override
-  public Bucket bucket(String provider, BucketConfiguration configuration) {
+  public TokenBucket bucket(String provider, RateLimit limit) {
     Objects.requireNonNull(provider, "provider");
-    Objects.requireNonNull(configuration, "configuration");
-    return proxyManager.builder().build((prefix + provider).getBytes(StandardCharsets.UTF_8), () -> configuration);
+    BucketConfiguration configuration = LocalTokenBuckets.configuration(limit);
+    return LocalTokenBuckets.of(
+        proxyManager.builder().build((prefix + provider).getBytes(StandardCharsets.UTF_8), () -> configuration));
   }
 
   /** Closes the connection, and the Redis client if the backend created it. */

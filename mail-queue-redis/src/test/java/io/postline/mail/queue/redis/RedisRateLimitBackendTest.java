@@ -2,8 +2,8 @@ package io.postline.mail.queue.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketConfiguration;
+import io.postline.mail.core.RateLimit;
+import io.postline.mail.core.TokenBucket;
 import io.lettuce.core.RedisClient;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -36,24 +36,23 @@ class RedisRateLimitBackendTest {
     clientB.shutdown();
   }
 
-  private static BucketConfiguration tenPerHour() {
-    return BucketConfiguration.builder()
-        .addLimit(limit -> limit.capacity(10).refillIntervally(10, Duration.ofHours(1))).build();
+  private static RateLimit tenPerHour() {
+    return RateLimit.of(10, Duration.ofHours(1));
   }
 
   @Test
   void twoBackendsShareOneBucketPerProvider() throws Exception {
     try (RedisRateLimitBackend jvm1 = RedisRateLimitBackend.builder(clientA).keyPrefix(prefix).build();
         RedisRateLimitBackend jvm2 = RedisRateLimitBackend.builder(clientB).keyPrefix(prefix).build()) {
-      Bucket b1 = jvm1.bucket("smtp", tenPerHour());
-      Bucket b2 = jvm2.bucket("smtp", tenPerHour());
-      Bucket other = jvm2.bucket("ses", tenPerHour());
+      TokenBucket b1 = jvm1.bucket("smtp", tenPerHour());
+      TokenBucket b2 = jvm2.bucket("smtp", tenPerHour());
+      TokenBucket other = jvm2.bucket("ses", tenPerHour());
       ExecutorService pool = Executors.newFixedThreadPool(4);
       try {
         List<Future<Boolean>> tries = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
-          Bucket b = i % 2 == 0 ? b1 : b2;
-          tries.add(pool.submit(() -> b.tryConsume(1)));
+          TokenBucket b = i % 2 == 0 ? b1 : b2;
+          tries.add(pool.submit(() -> b.tryTake().isZero()));
         }
         int granted = 0;
         for (Future<Boolean> t : tries) {
@@ -61,8 +60,8 @@ class RedisRateLimitBackendTest {
         }
 
         assertThat(granted).as("30 tries from two JVMs against 10 permits").isEqualTo(10);
-        assertThat(b1.getAvailableTokens()).isZero();
-        assertThat(other.tryConsume(1)).as("another provider has its own bucket").isTrue();
+        assertThat(b1.tryTake()).as("empty: the next token is due later").isPositive();
+        assertThat(other.tryTake().isZero()).as("another provider has its own bucket").isTrue();
         assertThat(RedisTestSupport.keys(clientA, prefix)).contains(prefix + ":ratelimit:smtp", prefix + ":ratelimit:ses");
       } finally {
         pool.shutdownNow();

@@ -1,0 +1,56 @@
+package io.postline.mail.core.internal;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.ConsumptionProbe;
+import io.github.bucket4j.TimeMeter;
+import io.postline.mail.core.RateLimit;
+import io.postline.mail.core.RateLimitBackend;
+import io.postline.mail.core.TokenBucket;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/** Bucket4j behind Postline's {@link TokenBucket}: the one place Bucket4j's types meet core's. */
+public final class LocalTokenBuckets {
+  private LocalTokenBuckets() {}
+
+  /** Local buckets on the monotonic clock. */
+  public static RateLimitBackend monotonic() {
+    return (provider, limit) -> of(Bucket.builder().addLimit(bandwidth(limit)).build());
+  }
+
+  /** Local buckets on {@code clock}. */
+  public static RateLimitBackend on(Clock clock) {
+    TimeMeter meter = new TimeMeter() {
+      @Override
+      public long currentTimeNanos() {
+        return TimeUnit.MILLISECONDS.toNanos(clock.millis());
+      }
+
+      @Override
+      public boolean isWallClockBased() {
+        return true;
+      }
+    };
+    return (provider, limit) -> of(Bucket.builder().withCustomTimePrecision(meter).addLimit(bandwidth(limit)).build());
+  }
+
+  /** The Bucket4j configuration of {@code limit}: capacity {@code permits}, refilled greedily. */
+  public static BucketConfiguration configuration(RateLimit limit) {
+    return BucketConfiguration.builder().addLimit(bandwidth(limit)).build();
+  }
+
+  /** Any Bucket4j bucket (local or a distributed proxy) as a {@link TokenBucket}. */
+  public static TokenBucket of(Bucket bucket) {
+    return () -> {
+      ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
+      return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
+    };
+  }
+
+  private static Bandwidth bandwidth(RateLimit limit) {
+    return Bandwidth.builder().capacity(limit.permits()).refillGreedy(limit.permits(), limit.period()).build();
+  }
+}
