@@ -24,9 +24,15 @@ import org.jspecify.annotations.Nullable;
  * template to render), attachments and the delivery hints Postline acts on (priority, schedule,
  * idempotency key, tags, metadata, caller).
  *
- * <p>Immutable and valid by construction: {@link Builder#build()} checks everything and throws an
- * {@link InvalidEmailException} that lists every problem at once. {@link #toString()} never shows
- * bodies, the subject or full addresses.
+ * <p>Immutable and valid by construction: {@link Builder#build()} checks its structure and throws
+ * an {@link InvalidEmailException} that lists every problem at once. {@link #toString()} never
+ * shows bodies, the subject or full addresses.
+ *
+ * <p>Two checks need more than the email itself and happen when it is sent or enqueued: an email
+ * needs at least one recipient to be sent on its own (a group email for {@code sendBatch} or
+ * {@code enqueueBatch} has none: each recipient gets its own copy, see {@link #forRecipient}), and
+ * its {@code sendAt} must lie within {@link #MAX_SCHEDULE_BEHIND} and {@link #MAX_SCHEDULE_AHEAD}
+ * of the sending {@code Mailer}'s clock.
  *
  * <pre>{@code
  * Email email = Email.builder()
@@ -42,6 +48,7 @@ public final class Email {
   public static final Duration MAX_SCHEDULE_BEHIND = Duration.ofDays(30);
 
   private static final int MAX_HEADER_VALUE = 998;
+  private static final String SUBJECT_MISSING = "subject is missing";
   private static final int MAX_SHORT_TEXT = 256;
   private static final Pattern HEADER_NAME = Pattern.compile("[!-9;-~]{1,76}");
   private static final Pattern METADATA_KEY = Pattern.compile("[A-Za-z0-9_.-]{1,128}");
@@ -119,6 +126,103 @@ public final class Email {
     all.addAll(cc);
     all.addAll(bcc);
     this.recipients = Collections.unmodifiableList(all);
+  }
+
+  /** Adds the problems of a literal subject and bodies to {@code all}. */
+  private static void contentProblems(List<String> all, @Nullable String subject, @Nullable String text,
+      @Nullable String html) {
+    boolean body = text != null && !text.isEmpty() || html != null && !html.isEmpty();
+    if (!body) {
+      all.add("no content: set text, html or a template");
+    }
+    // A lone surrogate cannot be encoded: it would go out as '?', silently changing the text.
+    if (text != null && Texts.hasBrokenSurrogate(text)) {
+      all.add("text contains an unpaired surrogate");
+    }
+    if (html != null && Texts.hasBrokenSurrogate(html)) {
+      all.add("html contains an unpaired surrogate");
+    }
+    if (subject == null) {
+      all.add(SUBJECT_MISSING);
+    } else if (Texts.hasLineBreak(subject)) {
+      all.add("subject contains a line break");
+    } else if (Texts.hasControl(subject) || Texts.hasBrokenSurrogate(subject)) {
+      all.add("subject contains a control character");
+    } else if (subject.length() > MAX_HEADER_VALUE) {
+      all.add("subject is longer than " + MAX_HEADER_VALUE + " characters");
+    }
+  }
+
+  /** A copy of {@code base} with other recipients, content, template and idempotency key. */
+  private Email(Email base, List<Address> to, List<Address> cc, List<Address> bcc, @Nullable String subject,
+      @Nullable String text, @Nullable String html, @Nullable Template template, @Nullable String idempotencyKey) {
+    this.from = base.from;
+    this.to = to;
+    this.cc = cc;
+    this.bcc = bcc;
+    this.replyTo = base.replyTo;
+    this.subject = subject;
+    this.text = text;
+    this.html = html;
+    this.attachments = base.attachments;
+    this.headers = base.headers;
+    this.tags = base.tags;
+    this.metadata = base.metadata;
+    this.priority = base.priority;
+    this.sendAt = base.sendAt;
+    this.idempotencyKey = idempotencyKey;
+    this.template = template;
+    this.locale = base.locale;
+    this.caller = base.caller;
+    if (cc.isEmpty() && bcc.isEmpty()) {
+      this.recipients = to;
+    } else {
+      List<Address> all = new ArrayList<>(to.size() + cc.size() + bcc.size());
+      all.addAll(to);
+      all.addAll(cc);
+      all.addAll(bcc);
+      this.recipients = Collections.unmodifiableList(all);
+    }
+  }
+
+  /**
+   * The copy of this group email for one recipient: {@code to} is the recipient alone (the group
+   * email's own to, cc and bcc are dropped), the recipient's values are laid over the template
+   * model, and the idempotency key, if any, becomes {@code key/address} so that each copy has its
+   * own. Everything else is shared with this email and not checked again.
+   *
+   * @throws InvalidEmailException if the recipient has template values but the email has no template
+   */
+  public Email forRecipient(Recipient recipient) {
+    Objects.requireNonNull(recipient, "recipient");
+    Template perRecipient = template;
+    if (template != null && !recipient.model().isEmpty()) {
+      Map<String, Object> model = new LinkedHashMap<>(template.model());
+      model.putAll(recipient.model());
+      perRecipient = new Template(template.name(), model);
+    } else if (template == null && !recipient.model().isEmpty()) {
+      throw new InvalidEmailException("recipient " + recipient.address().masked()
+          + " has template values but the email has no template");
+    }
+    String key = idempotencyKey == null ? null : idempotencyKey + "/" + recipient.address().asciiEmail();
+    return new Email(this, List.of(recipient.address()), List.of(), List.of(), subject, text, html, perRecipient, key);
+  }
+
+  /**
+   * This email with its template rendered: the template is replaced by the given subject and
+   * bodies, which are checked as {@link Builder#build()} checks them; nothing else is checked again.
+   *
+   * @param text the plain-text body, or null for none
+   * @param html the HTML body, or null for none
+   * @throws InvalidEmailException listing what is wrong with the rendered content
+   */
+  public Email withContent(String subject, @Nullable String text, @Nullable String html) {
+    List<String> problems = new ArrayList<>();
+    contentProblems(problems, subject, text, html);
+    if (!problems.isEmpty()) {
+      throw new InvalidEmailException(problems);
+    }
+    return new Email(this, to, cc, bcc, subject, text, html, null, idempotencyKey);
   }
 
   /** A new, empty builder. */
@@ -644,14 +748,10 @@ public final class Email {
         all.add("from is missing");
       }
       all.addAll(recipientProblems);
-      if (to.isEmpty() && cc.isEmpty() && bcc.isEmpty() && recipientProblems.isEmpty()) {
-        all.add("no recipient: add at least one to, cc or bcc address");
-      }
       all.addAll(problems);
       all.addAll(settingProblems.values());
       checkContent(all);
       checkInlineIds(all);
-      checkSendAt(all);
       if (!all.isEmpty()) {
         throw new InvalidEmailException(all);
       }
@@ -659,34 +759,18 @@ public final class Email {
     }
 
     private void checkContent(List<String> all) {
-      boolean body = text != null && !text.isEmpty() || html != null && !html.isEmpty();
       if (template != null) {
         if (subject != null || text != null || html != null) {
           all.add("set either a template or subject/text/html, not both");
         }
         return;
       }
-      if (!body) {
-        all.add("no content: set text, html or a template");
+      List<String> content = new ArrayList<>();
+      contentProblems(content, subject, text, html);
+      if (subject == null && settingProblems.containsKey("subject")) {
+        content.remove(SUBJECT_MISSING); // reported already as "subject is null"
       }
-      // A lone surrogate cannot be encoded: it would go out as '?', silently changing the text.
-      if (text != null && Texts.hasBrokenSurrogate(text)) {
-        all.add("text contains an unpaired surrogate");
-      }
-      if (html != null && Texts.hasBrokenSurrogate(html)) {
-        all.add("html contains an unpaired surrogate");
-      }
-      if (subject == null) {
-        if (!settingProblems.containsKey("subject")) {
-          all.add("subject is missing");
-        }
-      } else if (Texts.hasLineBreak(subject)) {
-        all.add("subject contains a line break");
-      } else if (Texts.hasControl(subject) || Texts.hasBrokenSurrogate(subject)) {
-        all.add("subject contains a control character");
-      } else if (subject.length() > MAX_HEADER_VALUE) {
-        all.add("subject is longer than " + MAX_HEADER_VALUE + " characters");
-      }
+      all.addAll(content);
     }
 
     private void checkInlineIds(List<String> all) {
@@ -694,18 +778,6 @@ public final class Email {
       for (Attachment a : attachments) {
         a.contentId().filter(id -> !ids.add(id))
             .ifPresent(id -> all.add("inline content id " + id + " is used twice"));
-      }
-    }
-
-    private void checkSendAt(List<String> all) {
-      if (sendAt == null) {
-        return;
-      }
-      Instant now = Instant.now();
-      if (sendAt.isAfter(now.plus(MAX_SCHEDULE_AHEAD))) {
-        all.add("sendAt is more than " + MAX_SCHEDULE_AHEAD.toDays() + " days ahead");
-      } else if (sendAt.isBefore(now.minus(MAX_SCHEDULE_BEHIND))) {
-        all.add("sendAt is more than " + MAX_SCHEDULE_BEHIND.toDays() + " days in the past");
       }
     }
 

@@ -53,15 +53,34 @@ public interface Mailer extends AutoCloseable {
   CompletableFuture<SendResult> sendAsync(Email email);
 
   /**
-   * A group notification: one message per recipient, each rendered with the email's template
-   * model overlaid by the recipient's own values, sent on the mailer's executor. One recipient's
-   * failure does not stop the others.
+   * A group notification, sent now: one message per recipient (see {@link Email#forRecipient}),
+   * each rendered with the email's template model overlaid by the recipient's own values. Copies
+   * go to a provider that declares batches in {@link io.postline.mail.spi.MailProvider#sendBatch}
+   * calls of up to its batch size, and one by one to others, in parallel on the mailer's executor;
+   * each copy is retried and failed over on its own, with its own idempotency key
+   * ({@code key/address}). One recipient's failure does not stop the others.
    *
-   * @param email the message every recipient gets; its own to/cc/bcc are replaced
+   * @param email the message every recipient gets; it needs no recipients of its own (any it has
+   *     are replaced)
    * @param recipients who gets it, each with their template values
    * @return one outcome per recipient, in order
+   * @throws IllegalStateException if the mailer is closed
    */
   BatchResult sendBatch(Email email, List<Recipient> recipients);
+
+  /**
+   * The queued twin of {@link #sendBatch}: one queued message per recipient, each with its own id
+   * and idempotency key, written to the queue in chunks (one round trip per chunk for a durable
+   * queue). Every copy is checked and rendered first: if any is invalid, nothing is queued.
+   *
+   * @return one receipt per recipient, in order (a duplicate key gives the first message's id)
+   * @throws InvalidEmailException listing every recipient whose copy is invalid; nothing was queued
+   * @throws QueueFullException if the queue cannot take them (copies in earlier chunks stay queued)
+   * @throws io.postline.mail.MailOutcomeUnknownException if the queue cannot tell whether a chunk
+   *     was stored; enqueuing again with the same idempotency key is safe
+   * @throws IllegalStateException if the mailer is closed
+   */
+  List<Receipt> enqueueBatch(Email email, List<Recipient> recipients);
 
   /**
    * Puts an email in the mailer's queue, to be sent by its workers when due (its {@code sendAt},
@@ -75,6 +94,9 @@ public interface Mailer extends AutoCloseable {
    * @throws InvalidEmailException if the email is invalid or no provider could ever carry it
    * @throws TemplateException if its template cannot be rendered
    * @throws QueueFullException if the queue is full (nothing is dropped silently)
+   * @throws io.postline.mail.MailOutcomeUnknownException if the queue cannot tell whether it stored
+   *     the message (a timeout, a lost reply); the message may be queued, and will then be sent
+   *     once. Enqueuing again with the same idempotency key is safe: the claim on the key is kept
    * @throws IllegalStateException if the mailer is closed
    */
   Receipt enqueue(Email email);
@@ -95,10 +117,12 @@ public interface Mailer extends AutoCloseable {
   MailerHealth health();
 
   /**
-   * Stops taking new work and stops the workers, waits up to {@code timeout} for sends in flight,
-   * closes every provider, and returns the queued messages the mailer would lose: with an
-   * in-memory queue, every message not yet sent (so that the caller can keep them); with a
-   * durable queue, none. Idempotent: a second call returns an empty list.
+   * Stops taking new work (later calls fail with {@link IllegalStateException}) and stops the
+   * workers, waits up to {@code timeout} for sends in flight, stops the mailer's threads, closes
+   * what the mailer created (providers made from DSNs, its own queue) and nothing the application
+   * passed in, and returns the queued messages the mailer would lose: with an in-memory queue,
+   * every message not yet sent (so that the caller can keep them); with a durable queue, none.
+   * Idempotent: a second call returns an empty list.
    */
   List<QueuedMail> shutdown(java.time.Duration timeout);
 

@@ -1,24 +1,28 @@
 package io.postline.mail.core;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
-import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
 import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
-import io.postline.mail.FailureKind;
+import io.postline.mail.core.internal.Backoff;
+import io.postline.mail.core.internal.Breakers;
 import io.postline.mail.core.internal.DefaultMailer;
-import io.postline.mail.core.internal.Dispatcher;
+import io.postline.mail.core.internal.Engine;
 import io.postline.mail.core.internal.EventPublisher;
+import io.postline.mail.core.internal.HealthChecker;
 import io.postline.mail.core.internal.InMemoryIdempotencyStore;
+import io.postline.mail.core.internal.Intake;
+import io.postline.mail.core.internal.MailIds;
 import io.postline.mail.core.internal.MailMetrics;
+import io.postline.mail.core.internal.MailerThreads;
+import io.postline.mail.core.internal.Preparer;
 import io.postline.mail.core.internal.ProviderRegistry;
 import io.postline.mail.core.internal.ProviderSlot;
-import io.postline.mail.core.internal.QueueWorkers;
 import io.postline.mail.core.internal.Sleeper;
+import io.postline.mail.core.internal.Workers;
 import io.postline.mail.event.MailListener;
 import io.postline.mail.spi.MailProvider;
-import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,10 +35,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.Executor;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -53,8 +54,6 @@ import org.jspecify.annotations.Nullable;
  * messages; no metrics unless a {@link MeterRegistry} is given.
  */
 public final class MailerBuilder {
-  private static final AtomicInteger CALL_POOLS = new AtomicInteger();
-
   /** Providers by name, in order: a {@link ProviderSettings} or a {@link MailProvider}. */
   private final Map<String, Object> providers = new LinkedHashMap<>();
   private final List<MailListener> listeners = new ArrayList<>();
@@ -442,53 +441,63 @@ public final class MailerBuilder {
           + "provider(\"primary\", \"smtp://user:pass@host:587\") or provider(new InMemoryProvider(\"memory\"))");
     }
     checkReferences("routing", routing.referencedProviders());
-    List<MailProvider> created = createProviders();
-    MailMetrics metrics = new MailMetrics(meterRegistry);
+    List<MailProvider> all = providers();
+    List<MailProvider> created = all.stream().filter(p -> !providers.containsValue(p)).toList();
+    try {
+      return assemble(all, created);
+    } catch (RuntimeException e) {
+      created.forEach(DefaultMailer::closeQuietly);
+      throw e;
+    }
+  }
+
+  private Mailer assemble(List<MailProvider> all, List<MailProvider> created) {
+    MailMetrics metrics = new MailMetrics(meterRegistry, meterCallerTag, observationRegistry.isNoop());
     RateLimitBackend buckets = rateLimitBackend != null ? rateLimitBackend : RateLimitBackend.local(clock);
-    CircuitBreakerConfig breakerConfig = CircuitBreakerConfig.custom()
-        .failureRateThreshold(circuitBreaker.failureRateThreshold())
-        .slidingWindowSize(circuitBreaker.slidingWindowSize())
-        .minimumNumberOfCalls(circuitBreaker.minimumCalls())
-        .waitDurationInOpenState(circuitBreaker.waitInOpenState())
-        .permittedNumberOfCallsInHalfOpenState(circuitBreaker.halfOpenCalls())
-        .recordException(MailerBuilder::countsAgainstProvider)
-        .ignoreException(e -> e instanceof ProviderException p && p.kind() == FailureKind.RATE_LIMITED)
-        .clock(clock)
-        .build();
-    ExecutorService callExecutor = options.values().stream().noneMatch(o -> o.timeout().isPresent()) ? null : Executors.newCachedThreadPool(r -> {
-      Thread t = new Thread(r, "postline-call-" + CALL_POOLS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
+    CircuitBreakerRegistry breakers = circuitBreakerRegistry != null ? circuitBreakerRegistry
+        : CircuitBreakerRegistry.ofDefaults();
+    RetryRegistry retries = retryRegistry != null ? retryRegistry : RetryRegistry.ofDefaults();
+    int timeouts = (int) options.values().stream().filter(o -> o.timeout().isPresent()).count();
+    MailerThreads threads = new MailerThreads(threadFactory, executor, asyncThreads, asyncQueueCapacity,
+        timeouts == 0 ? 1 : workers + asyncThreads + 16, Math.min(4, all.size()));
     List<ProviderSlot> slots = new ArrayList<>();
-    for (MailProvider provider : created) {
+    Map<String, Integer> weights = new LinkedHashMap<>();
+    for (MailProvider provider : all) {
       String name = provider.name();
-      CircuitBreaker breaker = CircuitBreaker.of(name, breakerConfig);
-      metrics.bindCircuit(name, breaker);
       ProviderOptions o = options.get(name);
+      CircuitBreaker breaker = Breakers.of(breakers, name, o.circuitBreaker().orElse(circuitBreaker), clock);
+      metrics.bindCircuit(name, breaker);
       TokenBucket bucket = o.rateLimit().map(l -> buckets.bucket(name, l)).orElse(null);
-      slots.add(new ProviderSlot(provider, breaker, bucket, o.timeout().orElse(null), callExecutor));
+      slots.add(new ProviderSlot(provider, breaker, Backoff.of(retries, name, retry),
+          Backoff.of(retries, name + ".queued", queueRetry), bucket, o.timeout().orElse(null), threads));
+      weights.put(name, o.weight());
     }
     AuditLog auditLog = audit != null ? audit : AuditLog.inMemory(Duration.ofDays(30), 10_000, clock);
-    List<MailListener> all = new ArrayList<>();
-    all.add(auditLog::record);
-    all.add(metrics);
-    all.addAll(listeners);
-    EventPublisher events = new EventPublisher(all);
-    Dispatcher dispatcher = new Dispatcher(slots, routing, retry, queueRetry, rateLimitWait, events, metrics, clock, sleeper);
+    List<MailListener> publishTo = new ArrayList<>();
+    publishTo.add(auditLog::record);
+    publishTo.add(metrics);
+    publishTo.addAll(listeners);
+    EventPublisher events = new EventPublisher(publishTo);
+    Routing route = routing == Routing.roundRobin() ? Routing.roundRobin(weights) : routing;
+    Engine engine = new Engine(slots, route, retry.deadline(), rateLimitWait, events, metrics, clock, sleeper);
     MailQueue mailQueue = queue != null ? queue : MailQueue.inMemory(100_000, clock);
     metrics.bindQueue(mailQueue);
     IdempotencyStore keys = idempotency != null ? idempotency
         : new InMemoryIdempotencyStore(Duration.ofHours(24), 1_000_000, clock);
-    QueueWorkers queueWorkers = new QueueWorkers(mailQueue, dispatcher, events, keys, clock, workers,
-        leaseDuration, correlationKey, observationRegistry);
-    return new DefaultMailer(new DefaultMailer.Parts(dispatcher, events,
-        templates != null ? templates : Templates.classpath("mail/"), defaultLocale, keys, auditLog, mailQueue,
-        queueWorkers, queue != null, executor, asyncThreads, asyncQueueCapacity, closeTimeout, healthTimeout,
-        correlationKey, observationRegistry, clock, sleeper, callExecutor));
+    Workers queueWorkers = new Workers(mailQueue, engine, events, metrics, keys, clock, threads, workers,
+        queueRetry.maxAttempts(), leaseDuration, correlationKey, observationRegistry);
+    metrics.bindWorkers(queueWorkers);
+    Preparer preparer = new Preparer(templates != null ? templates : Templates.classpath("mail/"), defaultLocale,
+        engine, clock);
+    Intake intake = new Intake(engine, preparer, mailQueue, queueWorkers, keys, events, metrics, new MailIds(clock),
+        clock, sleeper, correlationKey, observationRegistry);
+    HealthChecker health = new HealthChecker(slots, threads, healthTimeout, queueWorkers);
+    return new DefaultMailer(intake, engine, queueWorkers, threads, health, mailQueue, auditLog,
+        new DefaultMailer.Owned(created, queue == null), closeTimeout, clock, queue != null);
   }
 
-  private List<MailProvider> createProviders() {
+  /** Every provider in order: the application's instances as given, the rest created from their settings. */
+  private List<MailProvider> providers() {
     List<MailProvider> created = new ArrayList<>();
     try {
       ProviderRegistry registry = null;
@@ -504,18 +513,10 @@ public final class MailerBuilder {
         }
       }
     } catch (RuntimeException e) {
-      created.forEach(DefaultMailer::closeQuietly);
+      created.stream().filter(p -> !providers.containsValue(p)).forEach(DefaultMailer::closeQuietly);
       throw e;
     }
     return created;
-  }
-
-  /** Failures that say the provider is unhealthy: they count towards opening its circuit. */
-  private static boolean countsAgainstProvider(Throwable e) {
-    if (e instanceof ProviderException p) {
-      return p.kind() == FailureKind.TRANSIENT || p.kind() == FailureKind.PROVIDER_UNAVAILABLE;
-    }
-    return true;
   }
 
   private void checkReferences(String what, Set<String> names) {

@@ -59,6 +59,16 @@ public interface Routing {
   }
 
   /**
+   * Spreads messages over every provider of the mailer in proportion to the weight each was given
+   * in its {@link ProviderOptions#weight(int) options} (1 unless set), as
+   * {@link #roundRobin(Map)} does. Taken as the mailer's own routing; inside {@link #rules()},
+   * name the weights with {@link #roundRobin(Map)}.
+   */
+  static Routing roundRobin() {
+    return io.postline.mail.core.internal.ByProviderWeights.INSTANCE;
+  }
+
+  /**
    * Spreads messages over providers in proportion to their weights (smooth weighted round
    * robin); the providers not picked follow, in the order of the map, as failover.
    *

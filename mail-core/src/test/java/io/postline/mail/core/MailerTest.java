@@ -259,13 +259,20 @@ class MailerTest {
   }
 
   @Test
-  void closeClosesEveryProvider() {
+  void closeLeavesWhatTheApplicationPassedInOpen() {
     List<String> closed = new ArrayList<>();
+    MailQueue queue = new ForwardingMailQueue(MailQueue.inMemory()) {
+      @Override
+      public void close() {
+        closed.add("queue");
+      }
+    };
     Mailer mailer = Mailer.builder()
         .provider(closeRecorder("a", closed))
-        .provider(closeRecorder("b", closed)).build();
+        .provider(closeRecorder("b", closed))
+        .queue(queue).build();
     mailer.close();
-    assertThat(closed).containsExactly("a", "b");
+    assertThat(closed).as("providers and a queue the application made are the application's to close").isEmpty();
   }
 
   @Test

@@ -39,7 +39,7 @@ class ObservationTest {
     }
 
     assertThat(stopped).hasSize(2);
-    assertThat(stopped.get(0).getName()).isEqualTo("postline.mail.dispatch");
+    assertThat(stopped.get(0).getName()).isEqualTo("postline.mail.send");
     assertThat(stopped.get(0).getLowCardinalityKeyValue("provider").getValue()).isEqualTo("memory");
     assertThat(stopped.get(0).getLowCardinalityKeyValue("outcome").getValue()).isEqualTo("sent");
     assertThat(stopped.get(1).getLowCardinalityKeyValue("outcome").getValue()).isEqualTo("failed");

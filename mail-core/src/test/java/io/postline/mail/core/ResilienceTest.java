@@ -302,6 +302,18 @@ class ResilienceTest {
   }
 
   @Test
+  void theCallerTagIsOptIn() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    Mailer mailer = build(builder().meterRegistry(registry).meterCallerTag(true));
+    mailer.send(email().toBuilder().caller("billing").build());
+    mailer.send(email());
+    assertThat(registry.get("postline.mail.send").tags("provider", "primary", "outcome", "sent", "caller", "billing")
+        .timer().count()).isEqualTo(1);
+    assertThat(registry.get("postline.mail.send").tags("provider", "primary", "outcome", "sent", "caller", "none")
+        .timer().count()).isEqualTo(1);
+  }
+
+  @Test
   void healthIsDownWhenNoProviderCanSend() {
     MailProvider down = probing("only", () -> {
       throw ProviderException.of(FailureKind.TRANSIENT, "only", "connection refused");
@@ -318,10 +330,12 @@ class ResilienceTest {
     mailer.send(email().toBuilder().caller("billing").build());
     mailer.send(email());
 
-    assertThat(registry.get("postline.mail.send").tags("provider", "backup", "outcome", "sent", "caller", "billing")
-        .timer().count()).isEqualTo(1);
-    assertThat(registry.get("postline.mail.send").tags("provider", "primary", "outcome", "sent", "caller", "none")
-        .timer().count()).isEqualTo(1);
+    assertThat(registry.get("postline.mail.send").tags("provider", "backup", "outcome", "sent").timer().count())
+        .isEqualTo(1);
+    assertThat(registry.get("postline.mail.send").tags("provider", "primary", "outcome", "sent").timer().count())
+        .isEqualTo(1);
+    assertThat(registry.find("postline.mail.send").tagKeys("caller").meters())
+        .as("caller is free text: a tag only when the application opts in").isEmpty();
     assertThat(registry.get("postline.mail.attempts").tags("provider", "primary", "outcome", "provider_unavailable")
         .counter().count()).isEqualTo(1);
     assertThat(registry.get("postline.mail.failovers").tags("from", "primary", "to", "backup").counter().count())

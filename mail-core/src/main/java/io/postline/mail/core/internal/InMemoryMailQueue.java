@@ -83,6 +83,9 @@ public final class InMemoryMailQueue implements MailQueue {
       Comparator.<Entry, Instant>comparing(e -> Objects.requireNonNull(e.expiresAt))
           .thenComparingLong(e -> e.token);
 
+  /** How many finished ids are remembered against repeated enqueues. */
+  private static final int FINISHED_IDS = 10_000;
+
   private final int capacity;
   private final Clock clock;
 
@@ -102,6 +105,15 @@ public final class InMemoryMailQueue implements MailQueue {
   /** Dead letters by arrival, oldest first. */
   private final TreeMap<Long, DeadLetter> deadLetters = new TreeMap<>();
   private final Map<String, Long> deadLetterIds = new HashMap<>();
+  /** Ids of recently sent messages, so that storing one again (a retried enqueue) changes nothing. */
+  private final Map<String, Boolean> finished = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    private static final long serialVersionUID = 1L;
+
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > FINISHED_IDS;
+    }
+  };
   private long nextSeq;
   private long nextToken;
   private long nextDeadLetterSeq;
@@ -137,17 +149,55 @@ public final class InMemoryMailQueue implements MailQueue {
       Instant now = clock.instant();
       lapsed = refresh(now);
       checkAccepting(mail.id());
-      if (held.containsKey(mail.id())) {
-        throw new IllegalArgumentException("a message with id " + mail.id() + " is already queued");
+      if (!known(mail.id())) {
+        checkRoom(mail.id());
+        store(mail, now);
       }
-      checkRoom(mail.id());
-      Entry entry = new Entry(mail, nextSeq++);
-      held.put(mail.id(), entry);
-      place(entry, now);
     } finally {
       lock.unlock();
       logLapsed(lapsed);
     }
+  }
+
+  /** Stores every message of the batch, or (when they do not all fit) none. */
+  @Override
+  public void enqueueBatch(List<QueuedMail> mails) {
+    Objects.requireNonNull(mails, "mails");
+    int lapsed = 0;
+    lock.lock();
+    try {
+      Instant now = clock.instant();
+      lapsed = refresh(now);
+      List<QueuedMail> fresh = new ArrayList<>(mails.size());
+      java.util.Set<String> seen = new java.util.HashSet<>();
+      for (QueuedMail mail : mails) {
+        checkAccepting(mail.id());
+        if (!known(mail.id()) && seen.add(mail.id())) {
+          fresh.add(mail);
+        }
+      }
+      if (held.size() + fresh.size() > capacity) {
+        throw new QueueFullException("the in-memory mail queue holds " + held.size() + " of " + capacity
+            + " messages and cannot take a batch of " + fresh.size() + "; nothing of the batch was queued");
+      }
+      for (QueuedMail mail : fresh) {
+        store(mail, now);
+      }
+    } finally {
+      lock.unlock();
+      logLapsed(lapsed);
+    }
+  }
+
+  /** Whether the queue holds the id already: queued, leased, dead-lettered or recently sent. */
+  private boolean known(String id) {
+    return held.containsKey(id) || deadLetterIds.containsKey(id) || finished.containsKey(id);
+  }
+
+  private void store(QueuedMail mail, Instant now) {
+    Entry entry = new Entry(mail, nextSeq++);
+    held.put(mail.id(), entry);
+    place(entry, now);
   }
 
   @Override
@@ -228,6 +278,7 @@ public final class InMemoryMailQueue implements MailQueue {
       }
       leased.remove(entry);
       held.remove(entry.mail.id());
+      finished.put(entry.mail.id(), Boolean.TRUE);
       return true;
     } finally {
       lock.unlock();

@@ -1,28 +1,49 @@
 package io.postline.mail.core.internal;
 
 import java.util.concurrent.ThreadLocalRandom;
+import java.time.Clock;
 
 /**
- * Message ids: 26 characters of Crockford base32, a 48-bit millisecond timestamp then 80 random
- * bits (the ULID layout), so ids sort by creation time and do not collide across JVMs.
+ * Message ids: 26 characters of Crockford base32, a 48-bit millisecond timestamp from the
+ * mailer's clock then 80 random bits (the ULID layout), so ids sort by creation time and do not
+ * collide across JVMs. Monotonic: within one millisecond (or while the clock stands still or steps
+ * back) each id is the previous one plus one, so ids of one mailer sort in the order they were made.
  */
 public final class MailIds {
   private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
+  private static final long RANDOM_HIGH_MASK = (1L << 40) - 1;
 
-  private MailIds() {}
+  private final Clock clock;
+  private long lastMillis = -1;
+  private long high;
+  private long low;
 
-  /** A new id. */
-  public static String next() {
-    return of(System.currentTimeMillis());
+  /** Ids stamped by {@code clock}. */
+  public MailIds(Clock clock) {
+    this.clock = clock;
   }
 
-  /** A new id for a message created at {@code epochMillis}. */
-  public static String of(long epochMillis) {
-    ThreadLocalRandom random = ThreadLocalRandom.current();
+  /** A new id, greater than every id this instance made before. */
+  public synchronized String next() {
+    long now = clock.millis() & 0xFFFF_FFFF_FFFFL;
+    if (now > lastMillis) {
+      lastMillis = now;
+      ThreadLocalRandom random = ThreadLocalRandom.current();
+      high = random.nextLong() & RANDOM_HIGH_MASK;
+      // The top bit of the low half starts clear, so a millisecond's increments never overflow it.
+      low = random.nextLong() & (RANDOM_HIGH_MASK >>> 1);
+    } else if (++low > RANDOM_HIGH_MASK) {
+      low = 0;
+      if (++high > RANDOM_HIGH_MASK) {
+        // 2^80 ids in one millisecond cannot happen; moving the stamp on keeps the order anyway.
+        lastMillis++;
+        high = 0;
+      }
+    }
     char[] out = new char[26];
-    write(out, 0, 10, epochMillis & 0xFFFF_FFFF_FFFFL);
-    write(out, 10, 8, random.nextLong() & 0xFF_FFFF_FFFFL);
-    write(out, 18, 8, random.nextLong() & 0xFF_FFFF_FFFFL);
+    write(out, 0, 10, lastMillis);
+    write(out, 10, 8, high);
+    write(out, 18, 8, low);
     return new String(out);
   }
 

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.Locale;
 import java.util.function.ToDoubleFunction;
@@ -27,7 +28,10 @@ import org.jspecify.annotations.Nullable;
  * events; timers and gauges are fed by the pipeline.
  */
 public final class MailMetrics implements MailListener {
-  /** Timer: one whole send (retries and failover included), by provider, outcome and caller. */
+  /**
+   * Timer: one whole send (retries and failover included), by provider and outcome (and caller,
+   * when the application opts in).
+   */
   public static final String SEND = "postline.mail.send";
   /** Counter: provider calls, by provider and outcome (success or a failure kind). */
   public static final String ATTEMPTS = "postline.mail.attempts";
@@ -39,6 +43,10 @@ public final class MailMetrics implements MailListener {
   public static final String DEAD_LETTERS = "postline.mail.dead.letters";
   /** Counter: submissions dropped as duplicates of an idempotency key. */
   public static final String DUPLICATES = "postline.mail.duplicates";
+  /** Gauge: queue workers running now. */
+  public static final String WORKERS = "postline.mail.workers";
+  /** Counter: queue workers that died; each is replaced while the mailer runs. */
+  public static final String WORKER_DEATHS = "postline.mail.workers.died";
   /** Timer: waits for a provider's rate limit, by provider and mode (sync or queued). */
   public static final String RATE_LIMIT_WAITS = "postline.mail.ratelimit.waits";
   /** Gauge: messages in the queue, by state (ready, scheduled, leased, dead) and priority. */
@@ -49,26 +57,41 @@ public final class MailMetrics implements MailListener {
   private static final String NO_CALLER = "none";
 
   private final @Nullable MeterRegistry registry;
+  private final boolean callerTag;
+  private final boolean timeSends;
   /** Meters by name and tags, so a send looks them up without building meter ids. */
   private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
   private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
 
-  /** Meters in {@code registry}; null turns metrics off. */
-  public MailMetrics(@Nullable MeterRegistry registry) {
+  /**
+   * Meters in {@code registry}; null turns metrics off.
+   *
+   * @param callerTag whether the send timer is tagged with the email's caller (free text: opt-in)
+   * @param timeSends whether this class times sends; false when an observation registry does
+   *     (its {@code postline.mail.send} observation is the timer), so no send is timed twice
+   */
+  public MailMetrics(@Nullable MeterRegistry registry, boolean callerTag, boolean timeSends) {
     this.registry = registry;
+    this.callerTag = callerTag;
+    this.timeSends = timeSends;
   }
 
-  /** Records a finished send. */
-  public void send(String provider, boolean sent, @Nullable String caller, Duration duration) {
-    if (registry == null) {
+  /** Records a finished send: sent, failed (synchronous) or dead-lettered (queued). */
+  public void send(String provider, String outcome, Optional<String> caller, Duration duration) {
+    if (registry == null || !timeSends) {
       return;
     }
-    String callerTag = caller == null ? NO_CALLER : caller;
-    String outcome = sent ? "sent" : "failed";
-    timers.computeIfAbsent(List.of(SEND, provider, outcome, callerTag), k -> Timer.builder(SEND)
-        .description("Sends, from the first attempt to the last answer")
-        .tags("provider", provider, "outcome", outcome, "caller", callerTag)
-        .register(registry)).record(duration);
+    List<String> key = callerTag
+        ? List.of(SEND, provider, outcome, caller.orElse(NO_CALLER))
+        : List.of(SEND, provider, outcome);
+    timers.computeIfAbsent(key, k -> {
+      Timer.Builder b = Timer.builder(SEND).description("Sends, from the first attempt to the last answer")
+          .tags("provider", provider, "outcome", outcome);
+      if (callerTag) {
+        b.tag("caller", k.get(3));
+      }
+      return b.register(registry);
+    }).record(duration);
   }
 
   /** Records a wait for tokens. */
@@ -94,6 +117,21 @@ public final class MailMetrics implements MailListener {
     gauge(QUEUE_DEPTH, counts, c -> c.get().scheduled(), "state", "scheduled", "priority", "all");
     gauge(QUEUE_DEPTH, counts, c -> c.get().leased(), "state", "leased", "priority", "all");
     gauge(QUEUE_DEPTH, counts, c -> c.get().deadLettered(), "state", "dead", "priority", "all");
+  }
+
+  /** Registers the gauge of running queue workers. */
+  public void bindWorkers(Workers workers) {
+    if (registry == null) {
+      return;
+    }
+    gauge(WORKERS, workers, Workers::running);
+  }
+
+  /** Counts a queue worker that died (the mailer starts another). */
+  public void workerDied() {
+    if (registry != null) {
+      counter(WORKER_DEATHS);
+    }
   }
 
   /** Registers a provider's circuit-state gauges. */

@@ -1,39 +1,63 @@
 package io.postline.mail.core.internal;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.retry.Retry;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
+import io.postline.mail.InvalidEmailException;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.TokenBucket;
 import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
+import io.postline.mail.spi.SendOutcome;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * One provider with what guards it: its circuit breaker, its token bucket (if rate limited) and
- * its call timeout (if set). Calls compose as CircuitBreaker(RateLimit(Timeout(send))).
+ * One provider with what guards it, and the one way to call it: {@link #acquire()} (circuit
+ * breaker, then token bucket) followed by {@link #send} or {@link #sendBatch} (within the timeout,
+ * reporting to the breaker). Every {@link Throwable} a provider throws, an {@link Error} included,
+ * comes back classified: nothing a provider does escapes as anything but an answer.
  */
 public final class ProviderSlot {
+  private static final Logger log = LoggerFactory.getLogger(ProviderSlot.class);
+
+  /** Why a call may not be made now. */
+  public sealed interface Blocked {
+    /** The circuit is open: the provider is unavailable for now. */
+    record CircuitOpen(ProviderException failure) implements Blocked {}
+
+    /** The bucket is empty: a token is due after {@code tokenDue}. */
+    record RateLimited(Duration tokenDue) implements Blocked {}
+  }
+
   private final MailProvider provider;
   private final CircuitBreaker breaker;
+  private final Retry syncRetry;
+  private final Retry queuedRetry;
   private final @Nullable TokenBucket bucket;
   private final @Nullable Duration timeout;
-  private final @Nullable ExecutorService timeoutExecutor;
+  private final MailerThreads threads;
 
-  /** A slot; {@code timeoutExecutor} must be given when {@code timeout} is. */
-  public ProviderSlot(MailProvider provider, CircuitBreaker breaker, @Nullable TokenBucket bucket,
-      @Nullable Duration timeout, @Nullable ExecutorService timeoutExecutor) {
+  /** A slot; calls with a timeout run on {@code threads}' call pool. */
+  public ProviderSlot(MailProvider provider, CircuitBreaker breaker, Retry syncRetry, Retry queuedRetry,
+      @Nullable TokenBucket bucket, @Nullable Duration timeout, MailerThreads threads) {
     this.provider = provider;
     this.breaker = breaker;
+    this.syncRetry = syncRetry;
+    this.queuedRetry = queuedRetry;
     this.bucket = bucket;
     this.timeout = timeout;
-    this.timeoutExecutor = timeoutExecutor;
+    this.threads = threads;
   }
 
   /** The provider's name. */
@@ -51,40 +75,135 @@ public final class ProviderSlot {
     return breaker;
   }
 
-  /** Its token bucket, or null when it is not rate limited. */
-  public @Nullable TokenBucket bucket() {
-    return bucket;
+  /** The retry that decides waits of synchronous sends. */
+  public Retry syncRetry() {
+    return syncRetry;
+  }
+
+  /** The retry that decides reschedules of queued messages. */
+  public Retry queuedRetry() {
+    return queuedRetry;
+  }
+
+  /** The most messages one provider call may carry: its batch size, or 1. */
+  public int batchSize() {
+    return provider.capabilities().batch() ? provider.capabilities().maxBatchSize() : 1;
   }
 
   /**
-   * Calls the provider once, within the timeout if one is set. The caller holds a circuit
-   * breaker permission and reports the outcome to the breaker.
+   * Takes a circuit-breaker permission and a token for one call.
+   *
+   * @return null when the call may be made (then exactly one of {@link #send}, {@link #sendBatch}
+   *     or {@link #release} must follow); otherwise why not, with nothing held
    */
-  public SendResult call(Email email) throws ProviderException {
-    if (timeout == null || timeoutExecutor == null) {
-      return provider.send(email);
+  public @Nullable Blocked acquire() {
+    if (!breaker.tryAcquirePermission()) {
+      return new Blocked.CircuitOpen(ProviderException.builder(FailureKind.PROVIDER_UNAVAILABLE, name(),
+          "circuit breaker is " + breaker.getState()).code("circuit-open").build());
     }
-    Future<SendResult> future = timeoutExecutor.submit(() -> provider.send(email));
+    if (bucket != null) {
+      Duration wait = bucket.tryTake();
+      if (!wait.isZero()) {
+        breaker.releasePermission();
+        return new Blocked.RateLimited(wait);
+      }
+    }
+    return null;
+  }
+
+  /** Gives back a permission that {@link #acquire()} took and no call used. */
+  public void release() {
+    breaker.releasePermission();
+  }
+
+  /**
+   * Sends one message with the permission {@link #acquire()} took.
+   *
+   * @throws ProviderException classified; the breaker has been told
+   * @throws InvalidEmailException if the provider found the message invalid (the breaker is not
+   *     told: the provider works)
+   */
+  public SendResult send(Email email) throws ProviderException {
+    return guarded(() -> provider.send(email), r -> true);
+  }
+
+  /**
+   * Sends several messages in one provider call with the permission {@link #acquire()} took. The
+   * call counts as a failure for the breaker only when every message failed for a reason that
+   * counts against the provider.
+   *
+   * @throws ProviderException when the whole call failed, classified; the breaker has been told
+   */
+  public List<SendOutcome> sendBatch(List<Email> emails) throws ProviderException {
+    return guarded(() -> provider.sendBatch(emails), outcomes -> outcomes.stream()
+        .anyMatch(o -> o.failure().map(f -> !Breakers.countsAgainstProvider(f)).orElse(true)));
+  }
+
+  private <T> T guarded(Callable<T> call, java.util.function.Predicate<T> healthy) throws ProviderException {
+    long started = System.nanoTime();
+    T result;
     try {
-      return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      result = timeout == null ? call.call() : callWithin(call, timeout);
+    } catch (ProviderException e) {
+      breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
+      throw e;
+    } catch (InvalidEmailException e) {
+      breaker.releasePermission();
+      throw e;
+    } catch (Throwable e) { // NOPMD: an Error from a provider is that message's failure, not the worker's
+      ProviderException bug = providerBug(e);
+      breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, bug);
+      throw bug;
+    }
+    if (healthy.test(result)) {
+      breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    } else {
+      breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS,
+          ProviderException.of(FailureKind.TRANSIENT, name(), "every message of the batch failed"));
+    }
+    return result;
+  }
+
+  private <T> T callWithin(Callable<T> call, Duration limit) throws Throwable {
+    Future<T> future;
+    try {
+      future = threads.callPool().submit(call);
+    } catch (RejectedExecutionException e) {
+      throw ProviderException.builder(FailureKind.TRANSIENT, name(), "no thread is free for a call with a timeout ("
+          + "earlier calls still hang past their timeout)").code("timeout").build();
+    }
+    try {
+      return future.get(limit.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
       future.cancel(true);
-      throw ProviderException.builder(FailureKind.TRANSIENT, name(),
-          "no answer within the timeout of " + timeout).code("timeout").cause(e).build();
+      throw ProviderException.builder(FailureKind.TRANSIENT, name(), "no answer within the timeout of " + limit)
+          .code("timeout").build();
     } catch (InterruptedException e) {
       future.cancel(true);
       Thread.currentThread().interrupt();
-      throw ProviderException.builder(FailureKind.TRANSIENT, name(), "interrupted while sending").cause(e).build();
+      throw ProviderException.builder(FailureKind.TRANSIENT, name(), "interrupted while sending").build();
     } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof ProviderException p) {
-        throw p;
-      }
-      if (cause instanceof RuntimeException r) {
-        throw r;
-      }
-      throw ProviderException.builder(FailureKind.TRANSIENT, name(), "the provider failed with "
-          + cause.getClass().getName()).cause(cause).build();
+      throw e.getCause();
     }
+  }
+
+  /**
+   * A provider bug as a classified failure. Its message may hold anything (a password in a URL),
+   * so only its type and where it was thrown are kept. A class that fails to load will fail every
+   * call: the provider is unavailable (fail over at once); anything else may pass (transient).
+   */
+  private ProviderException providerBug(Throwable e) {
+    StackTraceElement[] where = e.getStackTrace();
+    log.warn("Provider {} threw {} instead of a ProviderException, at {}", name(), e.getClass().getName(),
+        where.length > 0 ? where[0] : "an unknown place");
+    Throwable clean = new IllegalStateException(e.getClass().getName() + " (message withheld)");
+    clean.setStackTrace(where);
+    if (e instanceof LinkageError) {
+      return ProviderException.builder(FailureKind.PROVIDER_UNAVAILABLE, name(), "the provider cannot run: "
+              + e.getClass().getName() + " (a class failed to load or link; check the versions of its dependencies)")
+          .code("provider-bug").cause(clean).build();
+    }
+    return ProviderException.builder(FailureKind.TRANSIENT, name(), "the provider failed unexpectedly with "
+        + e.getClass().getName()).code("provider-bug").cause(clean).build();
   }
 }

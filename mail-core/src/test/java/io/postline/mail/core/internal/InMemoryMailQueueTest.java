@@ -540,19 +540,22 @@ class InMemoryMailQueueTest {
   }
 
   @Test
-  void aDuplicateIdIsRefused() throws Exception {
+  void storingAnIdAgainChangesNothingWhileTheQueueRemembersIt() throws Exception {
     MailQueue queue = queue(100);
     queue.enqueue(mail("m1", Priority.NORMAL));
+    queue.enqueue(mail("m1", Priority.HIGH));
+    assertThat(queue.counts().pending()).as("a retried enqueue stores nothing new").isEqualTo(1);
     Lease lease = takeNow(queue).orElseThrow();
 
-    assertThatThrownBy(() -> queue.enqueue(mail("m1", Priority.HIGH)))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("m1");
-    assertThat(queue.counts().pending()).isEqualTo(1);
+    queue.enqueue(mail("m1", Priority.HIGH));
+    assertThat(queue.counts().pending()).as("leased").isEqualTo(1);
 
     queue.ack(lease);
-    queue.enqueue(mail("m1", Priority.HIGH)); // finished: the id may be used again
-    assertThat(queue.counts().ready()).containsEntry(Priority.HIGH, 1L);
+    queue.enqueue(mail("m1", Priority.HIGH));
+    assertThat(queue.counts().pending()).as("sent: a late retry of its enqueue must not send it again").isZero();
+
+    queue.enqueueBatch(List.of(mail("m2", Priority.LOW), mail("m1", Priority.LOW), mail("m2", Priority.LOW)));
+    assertThat(queue.counts().pending()).as("a batch skips held and repeated ids").isEqualTo(1);
   }
 
   @Test

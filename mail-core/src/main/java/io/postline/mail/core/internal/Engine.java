@@ -1,0 +1,465 @@
+package io.postline.mail.core.internal;
+
+import io.github.resilience4j.retry.Retry;
+import io.postline.mail.Email;
+import io.postline.mail.FailureKind;
+import io.postline.mail.InvalidEmailException;
+import io.postline.mail.SendResult;
+import io.postline.mail.core.Routing;
+import io.postline.mail.event.MailEvent;
+import io.postline.mail.spi.Capabilities;
+import io.postline.mail.spi.ProviderException;
+import io.postline.mail.spi.SendOutcome;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * The one dispatch algorithm, for synchronous sends, queued messages and group sends alike. For
+ * each message, the providers its routing picks are tried in order; each try is one guarded call
+ * ({@link ProviderSlot#acquire()} then send), and one policy decides what follows a failure:
+ *
+ * <ul>
+ *   <li>PERMANENT or RECIPIENTS_REJECTED: give up (no provider will do better);
+ *   <li>PROVIDER_UNAVAILABLE or an open circuit: the next provider, at once;
+ *   <li>TRANSIENT or RATE_LIMITED: the provider's Resilience4j retry says when to try again
+ *       ({@link Backoff}); a synchronous send waits that long within its deadline, a queued
+ *       message is rescheduled; when the retry gives up, the next provider;
+ *   <li>an empty token bucket: a synchronous send waits for a token within its bounds (else the
+ *       next provider), a queued message is rescheduled to when one is due (not an attempt).
+ * </ul>
+ *
+ * <p>Messages of a group that share their route go to a provider together, in one
+ * {@link io.postline.mail.spi.MailProvider#sendBatch} call where it declares batches, and each
+ * message's answer is judged on its own. The engine publishes {@code Sending}, {@code FailedOver},
+ * {@code AttemptFailed}, {@code RetryScheduled} and {@code Sent}; the final failure is its
+ * caller's to publish ({@code Failed} for a send, {@code DeadLettered} once the queue took it).
+ */
+public final class Engine {
+  /** How a message is being sent. */
+  public enum Mode {
+    /** On the caller's thread, waiting between attempts within a deadline. */
+    SYNC,
+    /** By a queue worker, one pass that never waits: waits become reschedules. */
+    QUEUED
+  }
+
+  /** One message on its way through the engine. */
+  public static final class Job {
+    final String mailId;
+    final Email email;
+    final Optional<String> caller;
+    final long startedNanos = System.nanoTime();
+    int attempts;
+    int triesHere;
+    @Nullable ProviderException last;
+    @Nullable String leaving;
+    final List<String> unfit = new ArrayList<>();
+
+    /** A message with {@code attempts} attempts behind it. */
+    public Job(String mailId, Email email, int attempts) {
+      this.mailId = mailId;
+      this.email = email;
+      this.caller = email.caller();
+      this.attempts = attempts;
+    }
+
+    /** The message's id. */
+    public String mailId() {
+      return mailId;
+    }
+
+    /** The message. */
+    public Email email() {
+      return email;
+    }
+  }
+
+  /** What became of one message. */
+  public sealed interface Outcome {
+    /** A provider accepted it. */
+    record Sent(SendResult result) implements Outcome {}
+
+    /** A queued message to try again at {@code dueAt}, with {@code attempts} made so far. */
+    record Later(Instant dueAt, int attempts) implements Outcome {}
+
+    /**
+     * No provider accepted it and none will: a final failure.
+     *
+     * @param last the last provider's failure, or null when no provider could carry the message
+     * @param unfit why providers could not carry it, one line each
+     */
+    record GaveUp(FailureKind kind, String provider, String reason, int attempts, @Nullable ProviderException last,
+        List<String> unfit, Duration took) implements Outcome {}
+  }
+
+  /** How far off a {@code sendAt} may be for a synchronous send to take it as "now". */
+  private static final Duration SCHEDULE_TOLERANCE = Duration.ofSeconds(1);
+
+  private final Map<String, ProviderSlot> slots;
+  private final List<String> names;
+  private final Routing routing;
+  private final Duration syncDeadline;
+  private final Duration rateLimitWait;
+  private final EventPublisher events;
+  private final MailMetrics metrics;
+  private final Clock clock;
+  private final Sleeper sleeper;
+
+  /** An engine over {@code slots}, in the mailer's provider order. */
+  public Engine(List<ProviderSlot> slots, Routing routing, Duration syncDeadline, Duration rateLimitWait,
+      EventPublisher events, MailMetrics metrics, Clock clock, Sleeper sleeper) {
+    Map<String, ProviderSlot> byName = new LinkedHashMap<>();
+    slots.forEach(s -> byName.put(s.name(), s));
+    this.slots = byName;
+    this.names = List.copyOf(byName.keySet());
+    this.routing = routing;
+    this.syncDeadline = syncDeadline;
+    this.rateLimitWait = rateLimitWait;
+    this.events = events;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.sleeper = sleeper;
+  }
+
+  /** The slots in the mailer's provider order. */
+  public List<ProviderSlot> slots() {
+    return List.copyOf(slots.values());
+  }
+
+  /** How long a synchronous send may take, retries included. */
+  public Duration syncDeadline() {
+    return syncDeadline;
+  }
+
+  /** Sends one message now, retrying and failing over within the deadline. */
+  public Outcome send(String mailId, Email email) {
+    return run(List.of(new Job(mailId, email, 0)), Mode.SYNC).get(0);
+  }
+
+  /** Sends the messages of one group chunk now; one outcome per job, in order. */
+  public List<Outcome> sendGroup(List<Job> jobs) {
+    return run(jobs, Mode.SYNC);
+  }
+
+  /** One pass over the providers for a queued message, never waiting. */
+  public Outcome attemptQueued(String mailId, Email email, int attempts) {
+    return run(List.of(new Job(mailId, email, attempts)), Mode.QUEUED).get(0);
+  }
+
+  /**
+   * The problems that keep every provider the routing picks from carrying {@code email}; empty
+   * when at least one can. Scheduling is not a problem here: the queue holds the message.
+   */
+  public List<String> queueProblems(Email email) {
+    List<String> all = new ArrayList<>();
+    for (ProviderSlot slot : candidates(email)) {
+      List<String> problems = slot.provider().capabilities().problems(email);
+      if (problems.isEmpty()) {
+        return List.of();
+      }
+      problems.forEach(p -> all.add("provider " + slot.name() + ": " + p));
+    }
+    return all;
+  }
+
+  /** How many messages of a group one call to the first provider routed for {@code email} may carry. */
+  public int batchSize(Email email) {
+    return candidates(email).get(0).batchSize();
+  }
+
+  private List<Outcome> run(List<Job> jobs, Mode mode) {
+    Instant deadline = clock.instant().plus(syncDeadline);
+    Map<Job, Outcome> outcomes = new IdentityHashMap<>();
+    Map<List<String>, List<Job>> byRoute = new LinkedHashMap<>();
+    for (Job job : jobs) {
+      byRoute.computeIfAbsent(routing.route(job.email, names), k -> new ArrayList<>()).add(job);
+    }
+    for (Map.Entry<List<String>, List<Job>> route : byRoute.entrySet()) {
+      runRoute(slotsOf(route.getKey()), route.getValue(), mode, deadline, outcomes);
+    }
+    List<Outcome> ordered = new ArrayList<>(jobs.size());
+    for (Job job : jobs) {
+      ordered.add(outcomes.get(job));
+    }
+    return ordered;
+  }
+
+  private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, Instant deadline,
+      Map<Job, Outcome> outcomes) {
+    List<Job> pending = new ArrayList<>(group);
+    for (ProviderSlot slot : candidates) {
+      if (pending.isEmpty() || mode == Mode.SYNC && !clock.instant().isBefore(deadline)) {
+        break;
+      }
+      List<Job> fit = new ArrayList<>();
+      for (Job job : pending) {
+        List<String> problems = problems(slot, job.email, mode);
+        if (problems.isEmpty()) {
+          job.triesHere = 0;
+          fit.add(job);
+        } else {
+          problems.forEach(p -> job.unfit.add("provider " + slot.name() + ": " + p));
+        }
+      }
+      tryProvider(slot, fit, mode, deadline, outcomes);
+      pending.removeIf(outcomes::containsKey);
+    }
+    for (Job job : pending) {
+      outcomes.put(job, finalOutcome(job, mode, candidates));
+    }
+  }
+
+  /** Works {@code fit} on one provider until each is sent, settled, or moves on to the next one. */
+  private void tryProvider(ProviderSlot slot, List<Job> fit, Mode mode, Instant deadline, Map<Job, Outcome> outcomes) {
+    Map<Job, Retry.AsyncContext<?>> contexts = new IdentityHashMap<>();
+    Instant rateLimitedSince = null;
+    while (!fit.isEmpty()) {
+      ProviderSlot.Blocked blocked = slot.acquire();
+      if (blocked instanceof ProviderSlot.Blocked.CircuitOpen open) {
+        moveOn(fit, slot, open.failure());
+        return;
+      }
+      if (blocked instanceof ProviderSlot.Blocked.RateLimited limited) {
+        Duration wait = limited.tokenDue();
+        if (mode == Mode.QUEUED) {
+          metrics.rateLimitWait(slot.name(), true, wait);
+          for (Job job : fit) {
+            events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
+                job.attempts + 1, wait));
+            outcomes.put(job, new Outcome.Later(clock.instant().plus(wait), job.attempts));
+          }
+          return;
+        }
+        Instant now = clock.instant();
+        if (rateLimitedSince == null) {
+          rateLimitedSince = now;
+        }
+        Instant until = earlier(rateLimitedSince.plus(rateLimitWait), deadline);
+        if (!now.plus(wait).isAfter(until) && pause(wait)) {
+          continue;
+        }
+        metrics.rateLimitWait(slot.name(), false, Duration.between(rateLimitedSince, clock.instant()));
+        moveOn(fit, slot, ProviderException.builder(FailureKind.RATE_LIMITED, slot.name(), "rate limit: no token within "
+            + Duration.between(rateLimitedSince, until).toMillis() + " ms (next in " + wait.toMillis() + " ms)")
+            .retryAfter(wait).build());
+        return;
+      }
+      if (rateLimitedSince != null) {
+        metrics.rateLimitWait(slot.name(), false, Duration.between(rateLimitedSince, clock.instant()));
+        rateLimitedSince = null;
+      }
+      for (Job job : fit) {
+        if (job.leaving != null && job.last != null) {
+          events.publish(new MailEvent.FailedOver(job.mailId, clock.instant(), job.caller, job.leaving, slot.name(),
+              describe(job.last)));
+        }
+        job.leaving = null;
+        job.attempts++;
+        job.triesHere++;
+        events.publish(new MailEvent.Sending(job.mailId, clock.instant(), job.caller, slot.name(), job.attempts));
+      }
+      List<Object> answers = call(slot, fit);
+      List<Job> retrying = new ArrayList<>();
+      Duration wait = Duration.ZERO;
+      for (int i = 0; i < fit.size(); i++) {
+        Job job = fit.get(i);
+        Object answer = answers.get(i);
+        if (answer instanceof SendResult accepted) {
+          outcomes.put(job, new Outcome.Sent(sent(job, slot, accepted)));
+          Retry.AsyncContext<?> context = contexts.get(job);
+          if (context != null) {
+            context.onComplete();
+          }
+          continue;
+        }
+        ProviderException failure = (ProviderException) answer;
+        job.last = failure;
+        events.publish(new MailEvent.AttemptFailed(job.mailId, clock.instant(), job.caller, slot.name(), job.attempts,
+            failure.kind(), describe(failure)));
+        if (!failure.kind().failsOver()) {
+          outcomes.put(job, gaveUp(job, failure));
+          continue;
+        }
+        if (!failure.kind().retryable()) {
+          job.leaving = slot.name();
+          continue;
+        }
+        Retry retry = mode == Mode.SYNC ? slot.syncRetry() : slot.queuedRetry();
+        Retry.AsyncContext<?> context = contexts.computeIfAbsent(job, j -> retry.asyncContext());
+        Duration delay = Backoff.after(context, failure, mode == Mode.SYNC ? job.triesHere : job.attempts);
+        if (delay == null) {
+          job.leaving = slot.name();
+        } else if (mode == Mode.QUEUED) {
+          events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
+              job.attempts + 1, delay));
+          outcomes.put(job, new Outcome.Later(clock.instant().plus(delay), job.attempts));
+        } else if (clock.instant().plus(delay).isBefore(deadline)) {
+          retrying.add(job);
+          wait = delay.compareTo(wait) > 0 ? delay : wait;
+        } else {
+          job.leaving = slot.name();
+        }
+      }
+      if (retrying.isEmpty()) {
+        return;
+      }
+      for (Job job : retrying) {
+        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
+            job.attempts + 1, wait));
+      }
+      if (!pause(wait)) {
+        retrying.forEach(job -> job.leaving = slot.name());
+        return;
+      }
+      fit = retrying;
+    }
+  }
+
+  /**
+   * Calls the provider once for {@code jobs}: {@code send} for one message, {@code sendBatch} for
+   * several. Returns, per job, the provider's {@link SendResult} or a {@link ProviderException}.
+   */
+  private List<Object> call(ProviderSlot slot, List<Job> jobs) {
+    try {
+      if (jobs.size() == 1) {
+        return List.of(slot.send(jobs.get(0).email));
+      }
+      List<Email> emails = new ArrayList<>(jobs.size());
+      jobs.forEach(j -> emails.add(j.email));
+      List<SendOutcome> answered = slot.sendBatch(emails);
+      List<Object> out = new ArrayList<>(jobs.size());
+      for (int i = 0; i < jobs.size(); i++) {
+        SendOutcome o = i < answered.size() ? answered.get(i) : null;
+        out.add(o == null ? ProviderException.of(FailureKind.TRANSIENT, slot.name(),
+                "the provider's batch answer has no outcome for this message")
+            : o.result().<Object>map(r -> r).orElseGet(() -> o.failure().orElseThrow()));
+      }
+      return out;
+    } catch (ProviderException e) {
+      return repeat(e, jobs.size());
+    } catch (InvalidEmailException e) {
+      // The provider's own checks: this message can never go through it, nor (likely) any other.
+      return repeat(ProviderException.builder(FailureKind.PERMANENT, slot.name(), "the provider refused the message: "
+          + String.join("; ", e.problems())).code("invalid").cause(e).build(), jobs.size());
+    }
+  }
+
+  private SendResult sent(Job job, ProviderSlot slot, SendResult accepted) {
+    Duration took = took(job);
+    SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), job.attempts, took,
+        Optional.of(job.mailId));
+    events.publish(new MailEvent.Sent(job.mailId, clock.instant(), job.caller, slot.name(), result.messageId(),
+        job.attempts, took));
+    metrics.send(slot.name(), "sent", job.caller, took);
+    return result;
+  }
+
+  private void moveOn(List<Job> jobs, ProviderSlot slot, ProviderException why) {
+    for (Job job : jobs) {
+      job.last = why;
+      job.leaving = slot.name();
+    }
+  }
+
+  private Outcome finalOutcome(Job job, Mode mode, List<ProviderSlot> candidates) {
+    ProviderException last = job.last;
+    if (last == null) {
+      String reason = "no provider can carry it: " + String.join("; ", job.unfit);
+      return new Outcome.GaveUp(FailureKind.PERMANENT, "none", reason, job.attempts, null, List.copyOf(job.unfit),
+          took(job));
+    }
+    if (mode == Mode.QUEUED) {
+      // Every provider failed or is unavailable: try again later, until the attempts are spent.
+      ProviderSlot lastSlot = slots.getOrDefault(last.provider(), candidates.get(candidates.size() - 1));
+      Duration delay = Backoff.later(lastSlot.queuedRetry(), last, job.attempts);
+      if (delay != null) {
+        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, last.provider(),
+            job.attempts + 1, delay));
+        return new Outcome.Later(clock.instant().plus(delay), job.attempts);
+      }
+      return new Outcome.GaveUp(last.kind(), last.provider(), "gave up after " + job.attempts + " attempts; last: "
+          + describe(last), job.attempts, last, List.copyOf(job.unfit), took(job));
+    }
+    return gaveUp(job, last);
+  }
+
+  private static Outcome gaveUp(Job job, ProviderException failure) {
+    return new Outcome.GaveUp(failure.kind(), failure.provider(), describe(failure), job.attempts, failure,
+        List.copyOf(job.unfit), took(job));
+  }
+
+  private static Duration took(Job job) {
+    return Duration.ofNanos(System.nanoTime() - job.startedNanos);
+  }
+
+  private List<ProviderSlot> candidates(Email email) {
+    return slotsOf(routing.route(email, names));
+  }
+
+  private List<ProviderSlot> slotsOf(List<String> order) {
+    List<ProviderSlot> out = new ArrayList<>(order.size());
+    for (String name : order) {
+      ProviderSlot slot = slots.get(name);
+      if (slot == null) {
+        throw new IllegalStateException("routing picked provider '" + name + "', which this mailer does not have: " + names);
+      }
+      out.add(slot);
+    }
+    if (out.isEmpty()) {
+      throw new IllegalStateException("routing picked no provider; the mailer has " + names);
+    }
+    return out;
+  }
+
+  private List<String> problems(ProviderSlot slot, Email email, Mode mode) {
+    Capabilities capabilities = slot.provider().capabilities();
+    List<String> problems = capabilities.problems(email);
+    Optional<Instant> sendAt = email.sendAt();
+    if (mode == Mode.QUEUED || sendAt.isEmpty() || !sendAt.get().isAfter(clock.instant().plus(SCHEDULE_TOLERANCE))) {
+      return problems;
+    }
+    List<String> more = new ArrayList<>(problems);
+    if (!capabilities.scheduling()) {
+      more.add("cannot hold a message until sendAt; enqueue it instead");
+    } else if (sendAt.get().isAfter(clock.instant().plus(capabilities.maxScheduleAhead()))) {
+      more.add("schedules at most " + capabilities.maxScheduleAhead() + " ahead; enqueue it instead");
+    }
+    return more;
+  }
+
+  /** Waits {@code delay}; false if interrupted (the interrupt is kept). */
+  private boolean pause(Duration delay) {
+    try {
+      sleeper.sleep(delay);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  private static List<Object> repeat(Object answer, int times) {
+    List<Object> out = new ArrayList<>(times);
+    for (int i = 0; i < times; i++) {
+      out.add(answer);
+    }
+    return out;
+  }
+
+  private static Instant earlier(Instant a, Instant b) {
+    return a.isBefore(b) ? a : b;
+  }
+
+  /** The provider's answer with its code, for events and exceptions. */
+  public static String describe(ProviderException e) {
+    return e.kind() + e.code().map(c -> " " + c).orElse("") + ": " + e.getMessage();
+  }
+}
