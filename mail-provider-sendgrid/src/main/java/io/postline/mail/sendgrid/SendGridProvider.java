@@ -1,9 +1,5 @@
 package io.postline.mail.sendgrid;
 
-import com.sendgrid.Method;
-import com.sendgrid.Request;
-import com.sendgrid.Response;
-import com.sendgrid.SendGrid;
 import io.postline.mail.Address;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
@@ -34,8 +30,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends email through the SendGrid v3 Mail Send API ({@code POST /v3/mail/send}) with
- * sendgrid-java.
+ * Sends email through the SendGrid v3 Mail Send API ({@code POST /v3/mail/send}): request bodies
+ * built with sendgrid-java's model, sent with the JDK's HTTP client.
  *
  * <p>Created from a DSN by the {@code sendgrid} factory, or by hand:
  *
@@ -59,8 +55,9 @@ import org.slf4j.LoggerFactory;
  * and timeouts {@link FailureKind#TRANSIENT}.
  *
  * <p>{@link #sendBatch(List)} packs emails into requests of at most 1,000 recipients (one
- * personalization per email, differing bodies as per-personalization substitutions) and reports
- * one outcome per email.
+ * personalization per email, differing bodies as per-personalization substitutions, at most
+ * 10,000 bytes of them per personalization and 50,000 per request) and reports one outcome per
+ * email.
  *
  * <p>Thread-safe. The API key never appears in {@link #toString()}, logs or exception messages.
  */
@@ -109,7 +106,6 @@ public final class SendGridProvider implements MailProvider {
   private final String apiKey;
   private final URI baseUrl;
   private final Duration timeout;
-  private final SendGrid sendGrid;
   private final JdkClient client;
   private final SendGridRequests requests;
   private final Clock clock;
@@ -121,10 +117,7 @@ public final class SendGridProvider implements MailProvider {
     this.baseUrl = b.baseUrl != null ? b.baseUrl : b.region.baseUrl();
     this.timeout = b.timeout;
     this.clock = b.clock;
-    boolean plainHttp = "http".equalsIgnoreCase(baseUrl.getScheme());
-    this.client = JdkClient.create(plainHttp, b.timeout, b.connectTimeout);
-    this.sendGrid = new SendGrid(apiKey, client);
-    this.sendGrid.setHost(baseUrl.getRawAuthority());
+    this.client = JdkClient.create(baseUrl, apiKey, b.timeout, b.connectTimeout);
     this.requests = new SendGridRequests(name, b.sandbox);
   }
 
@@ -210,8 +203,8 @@ public final class SendGridProvider implements MailProvider {
   }
 
   /**
-   * Sends the emails in as few requests as SendGrid allows: at most 1,000 recipients per request,
-   * emails that share sender, reply-to, attachments, tags and kinds of body travelling together.
+   * Sends the emails in as few requests as SendGrid allows: at most 1,000 recipients and 50,000
+   * bytes of substitutions per request, emails that share sender, reply-to, attachments, tags and kinds of body travelling together.
    * Every email is checked first; if any is invalid, nothing is sent.
    *
    * @return one outcome per email, in the order given; the emails of a failed request all fail
@@ -266,26 +259,22 @@ public final class SendGridProvider implements MailProvider {
 
   /** POSTs one body; returns SendGrid's message id, or throws the classified failure. */
   private String post(String body, int recipients) throws ProviderException {
-    Request request = new Request();
-    request.setMethod(Method.POST);
-    request.setEndpoint("mail/send");
-    request.setBody(body);
-    Response response;
+    JdkClient.Answer response;
     try {
-      response = sendGrid.api(request);
+      response = client.post("mail/send", body);
     } catch (IOException e) {
       ProviderException failure = SendGridErrors.ioFailure(name, e, apiKey, timeout);
       LOG.debug("SendGrid provider '{}' failed: {} ({}, {} recipient(s))",
           name, failure.kind(), e.getClass().getSimpleName(), recipients);
       throw failure;
     }
-    int status = response.getStatusCode();
-    Map<String, String> headers = response.getHeaders();
+    int status = response.status();
+    Map<String, String> headers = response.headers();
     if (status >= 200 && status < 300) {
       String id = SendGridErrors.header(headers, "X-Message-Id");
       return id == null ? "" : id;
     }
-    ProviderException failure = SendGridErrors.failure(name, status, headers, response.getBody(), apiKey, clock.instant());
+    ProviderException failure = SendGridErrors.failure(name, status, headers, response.body(), apiKey, clock.instant());
     LOG.debug("SendGrid provider '{}' failed: {} (HTTP {}, {} recipient(s){})", name, failure.kind(), status,
         recipients, failure.retryAfter().map(d -> ", retry after " + d.toSeconds() + "s").orElse(""));
     throw failure;
@@ -302,15 +291,10 @@ public final class SendGridProvider implements MailProvider {
     return addresses.stream().limit(3).map(Address::masked).toList();
   }
 
-  /** Marks the provider closed and releases the HTTP client. */
+  /** Marks the provider closed; the JDK's HTTP client frees its connections when unreferenced. */
   @Override
   public void close() {
     closed = true;
-    try {
-      client.close();
-    } catch (IOException e) {
-      LOG.debug("SendGrid provider '{}': closing the HTTP client failed: {}", name, e.getClass().getSimpleName());
-    }
   }
 
   /** The provider's name, base URL and timeout; never the API key. */

@@ -16,8 +16,10 @@ import io.postline.mail.InvalidEmailException;
 import io.postline.mail.spi.SendOutcome;
 import io.postline.mail.tck.DeliveredMessage;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -83,6 +85,24 @@ class SendGridBatchTest {
     assertThat(SendGridWire.delivered(wire)).extracting(m -> m.text().orElseThrow())
         .containsExactly("Dear user 0, your code is 1000", "Dear user 1, your code is 1001",
             "Dear user 2, your code is 1002");
+  }
+
+  @Test
+  void substitutionsStayWithinFiftyThousandBytesPerRequest() {
+    // 1,000 short, differing bodies: about 60 KB of substitutions, over SendGrid's 50,000 per request.
+    List<Email> emails = emails(1000, i -> "Dear user " + i + ", your one-time code is " + (100_000 + i) + ".");
+
+    List<SendOutcome> outcomes = provider.sendBatch(emails);
+
+    assertThat(outcomes).allMatch(SendOutcome::isSent);
+    List<JsonNode> bodies = SendGridWire.acceptedBodies(wire);
+    assertThat(bodies).hasSize(2);
+    assertThat(bodies).allSatisfy(b -> assertThat(substitutionBytes(b)).isBetween(1L, 50_000L));
+    assertThat(bodies.stream().mapToLong(SendGridBatchTest::substitutionBytes).sum()).isGreaterThan(50_000L);
+    assertThat(bodies).extracting(b -> b.path("personalizations").size())
+        .satisfies(sizes -> assertThat(sizes.get(0) + sizes.get(1)).isEqualTo(1000));
+    assertThat(SendGridWire.delivered(wire)).extracting(m -> m.text().orElseThrow())
+        .containsExactlyElementsOf(emails.stream().map(e -> e.text().orElseThrow()).toList());
   }
 
   @Test
@@ -170,6 +190,18 @@ class SendGridBatchTest {
   void anEmptyBatchSendsNothing() {
     assertThat(provider.sendBatch(List.of())).isEmpty();
     assertThat(wire.getAllServeEvents()).isEmpty();
+  }
+
+  /** The UTF-8 bytes of every substitution tag and value in one request body. */
+  private static long substitutionBytes(JsonNode body) {
+    long bytes = 0;
+    for (JsonNode p : body.path("personalizations")) {
+      for (Map.Entry<String, JsonNode> s : p.path("substitutions").properties()) {
+        bytes += s.getKey().getBytes(StandardCharsets.UTF_8).length
+            + s.getValue().asText().getBytes(StandardCharsets.UTF_8).length;
+      }
+    }
+    return bytes;
   }
 
   private static List<Email> emails(int count, IntFunction<String> text) {

@@ -1,12 +1,8 @@
 package io.postline.mail.sendgrid.internal;
 
-import com.sendgrid.Client;
-import com.sendgrid.Request;
-import com.sendgrid.Response;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -14,64 +10,65 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import org.apache.http.impl.client.HttpClients;
 
 /**
- * sendgrid-java's {@link Client} with its POSTs made by the JDK's {@link HttpClient}: a finite
- * connect timeout and a deadline per request, no automatic retries or redirects, and no header
- * logging (Apache HttpClient logs the {@code Authorization} header at DEBUG, which would put the
- * API key into an application's logs).
+ * POSTs SendGrid v3 request bodies with the JDK's {@link HttpClient}: a finite connect timeout and
+ * a deadline per request, no automatic retries or redirects, and no header logging (Apache
+ * HttpClient, which sendgrid-java's own client is built on, logs the {@code Authorization} header
+ * at DEBUG). sendgrid-java is used for its request model only, so its HTTP client is not on the
+ * class path at all.
  */
-public final class JdkClient extends Client {
-  /** Headers the JDK client sets itself and refuses to be given. */
-  private static final Set<String> RESTRICTED = Set.of("host", "content-length", "connection", "expect", "upgrade");
-
+public final class JdkClient {
   private final HttpClient http;
+  private final URI baseUrl;
+  private final String authorization;
   private final Duration timeout;
 
-  private JdkClient(HttpClient http, boolean plainHttp, Duration timeout) {
-    // The Apache client sendgrid-java insists on is never used for requests; close() closes it.
-    super(HttpClients.createMinimal(), plainHttp);
+  private JdkClient(HttpClient http, URI baseUrl, String apiKey, Duration timeout) {
     this.http = http;
+    this.baseUrl = baseUrl;
+    this.authorization = "Bearer " + apiKey;
     this.timeout = timeout;
   }
 
   /**
    * Creates a client.
    *
-   * @param plainHttp true to talk {@code http} instead of {@code https} (tests)
+   * @param baseUrl the API's base URL, without a path ({@code https://api.sendgrid.com})
+   * @param apiKey the API key, sent as a bearer token
    * @param timeout the deadline for one request, from sending it to receiving the answer
    * @param connectTimeout the limit for opening a connection
    */
-  public static JdkClient create(boolean plainHttp, Duration timeout, Duration connectTimeout) {
+  public static JdkClient create(URI baseUrl, String apiKey, Duration timeout, Duration connectTimeout) {
+    boolean plainHttp = "http".equalsIgnoreCase(baseUrl.getScheme());
     HttpClient http = HttpClient.newBuilder()
         .connectTimeout(connectTimeout)
         .followRedirects(HttpClient.Redirect.NEVER)
         // h2c upgrades over plain http get in the way of mock servers; https negotiates HTTP/2.
         .version(plainHttp ? HttpClient.Version.HTTP_1_1 : HttpClient.Version.HTTP_2)
         .build();
-    return new JdkClient(http, plainHttp, timeout);
+    return new JdkClient(http, baseUrl, apiKey, timeout);
   }
 
-  @Override
-  public Response post(Request request) throws URISyntaxException, IOException {
-    URI uri = buildUri(request.getBaseUri(), request.getEndpoint(), request.getQueryParams());
-    HttpRequest.Builder post = HttpRequest.newBuilder(uri)
+  /**
+   * POSTs a JSON body to {@code /v3/<endpoint>}.
+   *
+   * @throws IOException when no answer came: connection failure, timeout, interruption
+   */
+  public Answer post(String endpoint, String json) throws IOException {
+    URI uri = URI.create(baseUrl.getScheme() + "://" + baseUrl.getRawAuthority() + "/v3/" + endpoint);
+    HttpRequest post = HttpRequest.newBuilder(uri)
         .timeout(timeout)
-        .POST(HttpRequest.BodyPublishers.ofString(request.getBody(), StandardCharsets.UTF_8))
-        .header("Content-Type", "application/json");
-    for (Map.Entry<String, String> h : request.getHeaders().entrySet()) {
-      String lower = h.getKey().toLowerCase(Locale.ROOT);
-      if (!RESTRICTED.contains(lower) && !lower.equals("content-type")) {
-        post.header(h.getKey(), h.getValue());
-      }
-    }
+        .POST(HttpRequest.BodyPublishers.ofString(json, StandardCharsets.UTF_8))
+        .header("Authorization", authorization)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .header("User-Agent", "postline-sendgrid")
+        .build();
     HttpResponse<String> response;
     try {
-      response = http.send(post.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+      response = http.send(post, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted = new InterruptedIOException("interrupted while waiting for SendGrid");
@@ -84,6 +81,21 @@ public final class JdkClient extends Client {
         headers.put(h.getKey(), h.getValue().get(0));
       }
     }
-    return new Response(response.statusCode(), response.body(), headers);
+    return new Answer(response.statusCode(), response.body(), Map.copyOf(headers));
   }
+
+  /** {@code Authorization: Bearer <key>} is all this client holds; never printed. */
+  @Override
+  public String toString() {
+    return "JdkClient[" + baseUrl + "]";
+  }
+
+  /**
+   * SendGrid's answer.
+   *
+   * @param status the HTTP status
+   * @param body the response body, empty when there was none
+   * @param headers the first value of each response header, names as the server sent them
+   */
+  public record Answer(int status, String body, Map<String, String> headers) {}
 }

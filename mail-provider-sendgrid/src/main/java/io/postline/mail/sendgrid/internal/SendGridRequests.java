@@ -31,8 +31,10 @@ import java.util.Set;
  * {@value #MAX_RECIPIENTS} recipients, one personalization per email carrying its own subject,
  * headers, custom args and send time. Emails of a group that share their bodies are sent with
  * that content as it is; emails whose bodies differ carry them as per-personalization
- * substitutions of {@link #TEXT_KEY} and {@link #HTML_KEY} (at most {@value #MAX_SUBSTITUTION_BYTES}
- * bytes each, SendGrid's limit); an email that cannot is sent in a request of its own.
+ * substitutions of {@link #TEXT_KEY} and {@link #HTML_KEY}, within the stricter of SendGrid's
+ * documented substitution limits: at most {@value #MAX_SUBSTITUTION_BYTES} bytes per
+ * personalization and {@value #MAX_REQUEST_SUBSTITUTION_BYTES} bytes per request (tags and values,
+ * UTF-8). An email whose bodies are too large for a substitution is sent in a request of its own.
  */
 public final class SendGridRequests {
   /** SendGrid's limit of recipients (to + cc + bcc, over all personalizations) per request. */
@@ -45,7 +47,10 @@ public final class SendGridRequests {
   static final String TEXT_KEY = "%%postline:text%%";
   /** Substitution tag standing for the HTML body in a batch whose bodies differ. */
   static final String HTML_KEY = "%%postline:html%%";
+  /** SendGrid's limit of substitution bytes in one personalization. */
   static final int MAX_SUBSTITUTION_BYTES = 10_000;
+  /** SendGrid's limit of substitution bytes over all personalizations of one request. */
+  static final int MAX_REQUEST_SUBSTITUTION_BYTES = 50_000;
   private static final int MAX_CUSTOM_ARGS_BYTES = 10_000;
   private static final int MAX_CATEGORY_LENGTH = 255;
   /** Keeps one request well under SendGrid's 30 MB limit. */
@@ -131,7 +136,8 @@ public final class SendGridRequests {
 
   /**
    * Splits a batch into requests: each email appears in exactly one chunk; a chunk never exceeds
-   * {@value #MAX_RECIPIENTS} recipients.
+   * {@value #MAX_RECIPIENTS} recipients, nor {@value #MAX_REQUEST_SUBSTITUTION_BYTES} bytes of
+   * substitutions.
    */
   public List<Chunk> plan(List<Email> emails) {
     Map<GroupKey, List<Integer>> groups = new LinkedHashMap<>();
@@ -169,19 +175,24 @@ public final class SendGridRequests {
     List<Integer> current = new ArrayList<>();
     int recipients = 0;
     long bytes = 0;
+    long substitutions = 0;
     for (int i : indices) {
       Email e = emails.get(i);
       int r = e.recipients().size();
       long b = personalizationBytes(e, substituted);
-      if (!current.isEmpty() && (recipients + r > MAX_RECIPIENTS || bytes + b > MAX_REQUEST_BYTES)) {
+      long s = substituted ? substitutionBytes(e) : 0;
+      if (!current.isEmpty() && (recipients + r > MAX_RECIPIENTS || bytes + b > MAX_REQUEST_BYTES
+          || substitutions + s > MAX_REQUEST_SUBSTITUTION_BYTES)) {
         chunks.add(new Chunk(current, substituted));
         current = new ArrayList<>();
         recipients = 0;
         bytes = 0;
+        substitutions = 0;
       }
       current.add(i);
       recipients += r;
       bytes += b;
+      substitutions += s;
     }
     if (!current.isEmpty()) {
       chunks.add(new Chunk(current, substituted));
@@ -204,12 +215,23 @@ public final class SendGridRequests {
   }
 
   private static boolean substitutable(Email e) {
+    return substitutionBytes(e) <= MAX_SUBSTITUTION_BYTES
+        && !e.text().orElse("").contains("%%postline:") && !e.html().orElse("").contains("%%postline:")
+        && !e.subject().orElse("").contains("%%postline:");
+  }
+
+  /** The bytes of the substitutions {@link #build} writes for {@code e}: tags and values, UTF-8. */
+  private static long substitutionBytes(Email e) {
+    long size = 0;
     String text = e.text().orElse("");
     String html = e.html().orElse("");
-    long size = utf8(TEXT_KEY) + utf8(text) + utf8(HTML_KEY) + utf8(html);
-    return size <= MAX_SUBSTITUTION_BYTES
-        && !text.contains("%%postline:") && !html.contains("%%postline:")
-        && !e.subject().orElse("").contains("%%postline:");
+    if (!text.isEmpty()) {
+      size += utf8(TEXT_KEY) + utf8(text);
+    }
+    if (!html.isEmpty()) {
+      size += utf8(HTML_KEY) + utf8(html);
+    }
+    return size;
   }
 
   private String build(List<Email> emails, boolean substituted, Instant now) throws IOException {
