@@ -14,6 +14,11 @@ import org.jspecify.annotations.Nullable;
  * local parts need SMTPUTF8, which Postline does not negotiate, so they are rejected rather than
  * mangled. Domains compare case-insensitively; local parts exactly.
  *
+ * <p>A display name is one line of at most 998 characters, in any script: it is written quoted,
+ * RFC 2047 encoded and folded as needed, so it reads back exactly however long it is. 998 is not
+ * an RFC limit for a name (RFC 5322 sets none) but the one bound Postline puts on every header
+ * text (subject, header values, display names): the length of one RFC 5322 line.
+ *
  * <p>{@link #toString()} prints the address itself; use {@link #masked()} wherever the text may
  * end up in a log.
  */
@@ -21,7 +26,11 @@ public final class Address {
   private static final int MAX_LOCAL_PART = 64;
   private static final int MAX_ADDRESS = 254;
   private static final int MAX_DOMAIN = 253;
-  private static final int MAX_NAME = 256;
+  /**
+   * RFC 5322 sets no length for a display name (it is folded and encoded as needed); this is
+   * Postline's bound for every header text, the same as for a subject or a header value.
+   */
+  private static final int MAX_NAME = 998;
 
   private final String email;
   private final String localPart;
@@ -47,8 +56,8 @@ public final class Address {
   /**
    * An address with a display name; an empty name means none.
    *
-   * @throws InvalidEmailException if the address does not parse or the name holds a line break
-   *     or another control character
+   * @throws InvalidEmailException if the address does not parse, or the name holds a line break
+   *     or another control character, is blank or is longer than 998 characters
    */
   public static Address of(String email, String name) {
     Objects.requireNonNull(email, "email");

@@ -15,6 +15,10 @@ import org.jspecify.annotations.Nullable;
  * references as {@code cid:<contentId>}). Immutable: the content is copied in and out.
  */
 public final class Attachment {
+  /**
+   * Not a MIME limit (RFC 2231 continuations carry a name of any length) but the longest name the
+   * common file systems store (NTFS, APFS, ext4): a longer one could not be saved as it was sent.
+   */
   private static final int MAX_FILE_NAME = 255;
   private static final String TOKEN = "[A-Za-z0-9!#$&^_.+-]+";
   private static final Pattern CONTENT_TYPE = Pattern.compile(
@@ -55,8 +59,9 @@ public final class Attachment {
   /**
    * A regular attachment.
    *
-   * @param fileName the name the recipient sees; no path separators, control characters or
-   *     bidirectional overrides (U+202A to U+202E, U+2066 to U+2069)
+   * @param fileName the name the recipient sees: at most 255 characters, the longest name common
+   *     file systems store; no path separators, control characters or bidirectional overrides
+   *     (U+202A to U+202E, U+2066 to U+2069)
    * @param content the bytes, copied
    * @param contentType a MIME type such as {@code application/pdf}
    * @throws InvalidEmailException listing what is wrong with the arguments

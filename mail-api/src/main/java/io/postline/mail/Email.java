@@ -566,7 +566,10 @@ public final class Email {
       return this;
     }
 
-    /** The subject: one line, at most 998 characters. */
+    /**
+     * The subject: one line, at most 998 characters (RFC 5322's line length; it is folded and
+     * encoded as needed, and 998 is Postline's bound for every header text).
+     */
     public Builder subject(@Nullable String subject) {
       this.subject = subject;
       setting("subject", subject == null ? "subject is null" : null);
@@ -599,7 +602,8 @@ public final class Email {
 
     /**
      * Adds a custom header. Headers Postline writes itself (From, To, Subject, Content-Type, ...)
-     * cannot be set this way, and a name may appear once.
+     * cannot be set this way, and a name may appear once. The value is written as unstructured
+     * text: one line of at most 998 characters, Postline's bound for every header text.
      */
     public Builder header(@Nullable String name, @Nullable String value) {
       if (name == null || value == null) {

@@ -163,7 +163,7 @@ class EmailBuilderPropertyTest {
         broken.add("address is not one clean line: " + HostileInputs.describe(address.email()));
       }
       address.name().ifPresent(name -> {
-        if (!isCleanLine(name) || name.length() > 256 || name.isBlank()) {
+        if (!isCleanLine(name) || name.length() > 998 || name.isBlank()) {
           broken.add("display name: " + HostileInputs.describe(name));
         }
       });

@@ -312,16 +312,16 @@ public final class HostileInputs {
   /** A display name: tricky (quotes, commas, brackets, encoded-word look-alikes) or hostile. */
   public String displayName() {
     if (hostile()) {
-      return chance(0.3) ? "Ann " + "x".repeat(between(250, 400)) : hostileText();
+      return chance(0.3) ? "Ann " + "x".repeat(between(990, 1400)) : hostileText();
     }
     return switch (random.nextInt(8)) {
       case 0 -> pick(WORDS) + " " + pick(WORDS);
       case 1 -> "Doe, Ann";
       case 2 -> pick(List.of("Ann <evil@example.net>", "\"Ann\"", "a\\b", "=?UTF-8?B?SGk=?=",
           "Bücher & Co.", "张伟", "😀 Smile", "  spaced  ", "tab\tname", "O'Brien (Sales)",
-          "a \"quoted\" name", "x".repeat(256), "日本".repeat(128)));
+          "a \"quoted\" name", "x".repeat(998), "日本".repeat(499)));
       default -> {
-        String name = trickyText(chance(0.1) ? 256 : 40);
+        String name = trickyText(chance(0.1) ? 998 : 40);
         yield name.isBlank() ? pick(WORDS) : name;
       }
     };

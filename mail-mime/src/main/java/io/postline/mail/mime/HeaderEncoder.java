@@ -89,7 +89,7 @@ final class HeaderEncoder {
 
   /**
    * A value with parameters, like {@code attachment; filename="a.pdf"}: each parameter a quoted
-   * string when it is short printable ASCII, else RFC 2231 UTF-8 percent-encoding split into
+   * string when it is short printable ASCII without {@code =?}, else RFC 2231 UTF-8 percent-encoding split into
    * numbered sections ({@code filename*0*=UTF-8''...; filename*1*=...}) so that lines stay short.
    *
    * @param value the value before the parameters, such as {@code attachment} or {@code image/png}
@@ -110,7 +110,9 @@ final class HeaderEncoder {
   }
 
   private static List<String> parameter(String name, String value) {
-    if (value.length() <= MAX_PARAMETER_SECTION && isPrintableAscii(value)) {
+    // Readers decode encoded-words inside quoted parameters ("=?ISO-8859-1?Q?caf=E9?=.pdf" reads
+    // as "café.pdf"), but never inside RFC 2231 values.
+    if (value.length() <= MAX_PARAMETER_SECTION && isPrintableAscii(value) && !looksEncoded(value)) {
       return List.of(name + "=" + quote(value));
     }
     List<String> sections = new ArrayList<>();
@@ -189,21 +191,30 @@ final class HeaderEncoder {
       if (c != '\t' && (c < 0x20 || c > 0x7e)) {
         return false;
       }
-      if (c == '=' && i + 1 < value.length() && value.charAt(i + 1) == '?'
-          && (i == 0 || isWsp(value.charAt(i - 1)))) {
-        return false; // would be taken for an encoded-word
-      }
     }
-    return true;
+    return !looksEncoded(value);
+  }
+
+  /**
+   * Whether a reader might take part of the text for an encoded-word. RFC 2047 only decodes
+   * words that stand alone, but Python's {@code email} and nodemailer decode {@code =?...?=}
+   * glued to other text too ({@code word=?UTF-8?Q?x?=} reads as "wordx"), so any {@code =?}
+   * is encoded; an encoded {@code =?} is {@code =3D=3F}, which no reader decodes twice.
+   */
+  static boolean looksEncoded(String value) {
+    return value.contains("=?");
   }
 
   private static boolean isAtomPhrase(String name) {
     if (name.isEmpty() || name.startsWith(" ") || name.endsWith(" ") || name.contains("  ")) {
       return false;
     }
+    if (looksEncoded(name)) {
+      return false;
+    }
     for (String word : name.split(" ")) {
-      if (word.startsWith("=?") || word.length() > MAX_QUOTED_NAME) {
-        return false; // an encoded-word look-alike, or an atom too long to fold
+      if (word.length() > MAX_QUOTED_NAME) {
+        return false; // an atom too long to fold
       }
     }
     for (int i = 0; i < name.length(); i++) {
@@ -216,7 +227,7 @@ final class HeaderEncoder {
   }
 
   private static boolean isQuotablePhrase(String name) {
-    if (name.isEmpty() || name.length() > MAX_QUOTED_NAME || name.contains("=?")) {
+    if (name.isEmpty() || name.length() > MAX_QUOTED_NAME || looksEncoded(name)) {
       return false;
     }
     return isPrintableAscii(name);

@@ -31,7 +31,7 @@ import org.jspecify.annotations.Nullable;
  *       of the {@code multipart/mixed} below;
  *   <li>regular attachments: {@code multipart/mixed} around all of the above, attachments in the
  *       order they were added, base64 encoded, their file names RFC 2231 encoded when they are
- *       not short ASCII.
+ *       not short ASCII or hold {@code =?} (which readers would decode as an encoded-word).
  * </ul>
  * Attachments of a composite type ({@code message/rfc822}, {@code multipart/*}) may not be base64
  * encoded (RFC 2046), so they are sent as they are ({@code 7bit} or {@code 8bit}); their content
@@ -44,9 +44,10 @@ import org.jspecify.annotations.Nullable;
  * {@code From}, {@code To}, {@code Cc}, {@code Reply-To}, {@code Subject}, {@code Date},
  * {@code Message-ID} ({@code <unique@domain>}, on the {@linkplain Builder#messageIdDomain
  * configured domain} or else the sender's), {@code MIME-Version} and the email's custom headers.
- * Addresses are written with their domain in ASCII (punycode) form; non-ASCII subjects, display
- * names and header values are RFC 2047 encoded (UTF-8), and every header is folded so that no
- * line is longer than 998 characters. A header value reads back exactly as given.
+ * Addresses are written with their domain in ASCII (punycode) form; subjects, display names and
+ * header values that are not plain ASCII, or that hold {@code =?} anywhere, are RFC 2047 encoded
+ * (UTF-8), and every header is folded so that no line is longer than 998 characters. A header
+ * value reads back exactly as given, in Jakarta Mail and in Python's {@code email} package alike.
  *
  * <p><strong>No {@code Bcc} header is ever written</strong>: blind-copy recipients are envelope
  * recipients only, and a transport must add {@link Email#bcc()} to the recipients it sends to

@@ -128,7 +128,8 @@ class HeaderEncoderTest {
   @ValueSource(strings = {
       "line\r\nBcc: evil@example.net", "bare\nLF", "bare\rCR", "nul\u0000", "del\u007f",
       "c1\u0085\u2028\u2029", "lone \uD800 surrogate", "\tleading tab", "trailing blank ",
-      "=?UTF-8?B?SGk=?=", "Grüße 😀 漢字"})
+      "=?UTF-8?B?SGk=?=", "Grüße 😀 漢字", "word=?UTF-8?Q?glued?=", "(=?UTF-8?Q?paren?=)",
+      "a=?b", "x =?"})
   void anythingUnsafeOrAmbiguousIsEncoded(String value) {
     String folded = HeaderEncoder.text(value, 9);
 
@@ -186,6 +187,8 @@ class HeaderEncoderTest {
     assertThat(HeaderEncoder.phrase("Doe, Ann")).containsExactly("\"Doe, Ann\"");
     assertThat(HeaderEncoder.phrase("a \"b\" \\c")).containsExactly("\"a \\\"b\\\" \\\\c\"");
     assertThat(String.join("", HeaderEncoder.phrase("=?UTF-8?B?SGk=?="))).startsWith("=?UTF-8?");
+    assertThat(String.join("", HeaderEncoder.phrase("Ann=?UTF-8?Q?x?="))).as("a glued look-alike")
+        .startsWith("=?UTF-8?").doesNotContain("=?UTF-8?Q?x?=");
     assertThat(String.join("", HeaderEncoder.phrase("Zoë"))).startsWith("=?UTF-8?");
     assertThat(String.join("", HeaderEncoder.phrase("x, ".repeat(30).strip()))).as("too long to quote")
         .startsWith("=?UTF-8?");
@@ -220,6 +223,15 @@ class HeaderEncoderTest {
         .isEqualTo("attachment; filename*=UTF-8''%C3%9C.pdf");
     String tab = HeaderEncoder.withParameters("attachment", List.of(Map.entry("filename", "a\tb")), 21);
     assertThat(tab).isEqualTo("attachment; filename*=UTF-8''a%09b");
+  }
+
+  @Test
+  void parametersHoldingAnEncodedWordLookAlikeAreRfc2231Encoded() {
+    assertThat(MimeUtility.unfold(HeaderEncoder.withParameters("attachment",
+        List.of(Map.entry("filename", "=?ISO-8859-1?Q?caf=E9?=.pdf")), 21)))
+        .isEqualTo("attachment; filename*=UTF-8''%3D%3FISO-8859-1%3FQ%3Fcaf%3DE9%3F%3D.pdf");
+    assertThat(HeaderEncoder.withParameters("attachment", List.of(Map.entry("filename", "a=?b")), 21))
+        .isEqualTo("attachment; filename*=UTF-8''a%3D%3Fb");
   }
 
   @Test
