@@ -3,8 +3,6 @@ package io.postline.mail.spi;
 import io.postline.mail.FailureKind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.net.ConnectException;
-import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpTimeoutException;
 import java.time.DateTimeException;
@@ -36,7 +34,10 @@ import org.jspecify.annotations.Nullable;
  *       rate-limit reset header</td></tr>
  *   <tr><td>5xx</td><td>TRANSIENT</td></tr>
  *   <tr><td>anything else (1xx, 3xx: redirects are not followed)</td><td>PROVIDER_UNAVAILABLE</td></tr>
- *   <tr><td>no answer: I/O error, timeout, refused connection, unknown host</td><td>TRANSIENT</td></tr>
+ *   <tr><td>unreachable: connection refused, unknown host, no route, TLS handshake or untrusted
+ *       certificate (see {@link NetworkFailures})</td><td>PROVIDER_UNAVAILABLE</td></tr>
+ *   <tr><td>no answer: timeout (connect timeout included), dropped connection, other I/O
+ *       error</td><td>TRANSIENT</td></tr>
  * </table>
  *
  * <p>An instance stands for one service: its display name, which starts every message, and what
@@ -64,6 +65,8 @@ public final class HttpFailures {
   private static final int MAX_EXCERPT = 400;
   /** The standard header, read before any rate-limit reset header. */
   private static final String RETRY_AFTER = "Retry-After";
+  /** Where the HTTP providers' TLS trust comes from, for the advice on an untrusted certificate. */
+  private static final String JVM_TRUST = "the JVM's trust store (javax.net.ssl.trustStore)";
 
   private final String service;
   private final IntFunction<String> unavailableAdvice;
@@ -132,11 +135,15 @@ public final class HttpFailures {
   }
 
   /**
-   * The exception for a request that got no answer, always {@link FailureKind#TRANSIENT} with code
-   * {@code I/O} and the exception as its cause. The message says what happened: could not connect
-   * in time, no answer within the timeout, interrupted, unknown host, connection refused, or
-   * another I/O error by class and message, such as {@code Mailgun provider 'mg': no answer within
-   * the timeout of 1500 ms; retrying may help}.
+   * The exception for a request that got no answer, with code {@code I/O} and the exception as
+   * its cause. A server that cannot be reached at all (refused connection, unknown host, no route,
+   * TLS handshake or untrusted certificate; see {@link NetworkFailures}) is
+   * {@link FailureKind#PROVIDER_UNAVAILABLE}, with what to check, such as {@code SendGrid provider
+   * 'sg': connection refused (Connection refused): check the host and port and that the server
+   * is running; another provider may help}. Anything else is {@link FailureKind#TRANSIENT}: could
+   * not connect in time, no answer within the timeout, interrupted, or another I/O error by class
+   * and message, such as {@code Mailgun provider 'mg': no answer within the timeout of 1500 ms;
+   * retrying may help}.
    *
    * @param provider the provider's name
    * @param e what the HTTP client threw (pass an {@link InterruptedIOException} for an interrupt);
@@ -149,6 +156,15 @@ public final class HttpFailures {
     Objects.requireNonNull(e, "e");
     Objects.requireNonNull(secret, "secret");
     Objects.requireNonNull(timeout, "timeout");
+    Optional<String> unreachable = NetworkFailures.unreachable(e, JVM_TRUST);
+    if (unreachable.isPresent()) {
+      return ProviderException.builder(FailureKind.PROVIDER_UNAVAILABLE, provider,
+              service + " provider '" + provider + "': " + scrub(unreachable.get(), secret)
+                  + "; retrying will not help soon, another provider may")
+          .code("I/O")
+          .cause(e)
+          .build();
+    }
     return ProviderException.builder(FailureKind.TRANSIENT, provider,
             service + " provider '" + provider + "': " + describe(e, secret, timeout) + "; retrying may help")
         .code("I/O")
@@ -293,12 +309,6 @@ public final class HttpFailures {
       return "interrupted while waiting for an answer";
     }
     String message = scrub(String.valueOf(e.getMessage()), secret);
-    if (e instanceof UnknownHostException) {
-      return "unknown host " + message;
-    }
-    if (e instanceof ConnectException) {
-      return "could not connect (" + message + ")";
-    }
     return "I/O error " + e.getClass().getSimpleName() + " (" + message + ")";
   }
 

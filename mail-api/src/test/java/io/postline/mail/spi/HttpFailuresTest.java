@@ -9,6 +9,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
+import java.net.NoRouteToHostException;
 import java.net.UnknownHostException;
 import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
+import javax.net.ssl.SSLHandshakeException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -119,8 +121,6 @@ class HttpFailuresTest {
       "connect timeout | could not connect in time",
       "timeout         | no answer within the timeout of 1500 ms",
       "interrupted     | interrupted while waiting for an answer",
-      "unknown host    | unknown host api.acme.invalid",
-      "refused         | could not connect (Connection refused)",
       "other           | I/O error EOFException (unexpected end of stream)",
   })
   void ioFailuresSayWhatHappened(String what, String description) {
@@ -128,8 +128,6 @@ class HttpFailuresTest {
       case "connect timeout" -> new HttpConnectTimeoutException("HTTP connect timed out");
       case "timeout" -> new HttpTimeoutException("request timed out");
       case "interrupted" -> new InterruptedIOException("interrupted");
-      case "unknown host" -> new UnknownHostException("api.acme.invalid");
-      case "refused" -> new ConnectException("Connection refused");
       default -> new EOFException("unexpected end of stream");
     };
 
@@ -137,12 +135,36 @@ class HttpFailuresTest {
         .hasMessage("Acme provider 'p': " + description + "; retrying may help");
   }
 
+  @ParameterizedTest(name = "{0}")
+  @CsvSource(delimiter = '|', quoteCharacter = '"', value = {
+      "unknown host | unknown host api.acme.invalid: check the host name",
+      "refused      | connection refused (Connection refused): check the host and port",
+      "no route     | no route to host (No route to host): check the host and the network",
+      "handshake    | the TLS handshake failed (Received fatal alert: handshake_failure): check that the server"
+          + " speaks TLS on this port, and the trust settings, the JVM's trust store (javax.net.ssl.trustStore)",
+  })
+  void unreachableServersAreProviderUnavailableWithWhatToCheck(String what, String description) {
+    IOException e = switch (what) {
+      case "unknown host" -> new UnknownHostException("api.acme.invalid");
+      case "refused" -> new ConnectException("Connection refused");
+      case "no route" -> new NoRouteToHostException("No route to host");
+      default -> new SSLHandshakeException("Received fatal alert: handshake_failure");
+    };
+
+    ProviderException failure = ACME.ioFailure("p", e, KEY, Duration.ofMillis(1500));
+
+    assertThat(failure.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
+    assertThat(failure.code()).contains("I/O");
+    assertThat(failure).hasCause(e).hasMessageStartingWith("Acme provider 'p': " + description)
+        .hasMessageEndingWith("; retrying will not help soon, another provider may");
+  }
+
   @Test
   void ioFailuresScrubTheSecretFromWhatTheyQuote() {
     assertThat(ACME.ioFailure("p", new UnknownHostException(KEY + ".acme.invalid"), KEY, Duration.ofSeconds(1)))
         .hasMessageNotContaining(KEY).hasMessageContaining("unknown host ****.acme.invalid");
     assertThat(ACME.ioFailure("p", new ConnectException("refused by " + KEY), KEY, Duration.ofSeconds(1)))
-        .hasMessageNotContaining(KEY).hasMessageContaining("could not connect (refused by ****)");
+        .hasMessageNotContaining(KEY).hasMessageContaining("connection refused (refused by ****)");
     assertThat(ACME.ioFailure("p", new IOException("Bearer " + KEY), KEY, Duration.ofSeconds(1)))
         .hasMessageNotContaining(KEY).hasMessageContaining("(Bearer ****)");
   }

@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
+import com.github.tomakehurst.wiremock.matching.RequestPattern;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
 import io.postline.mail.spi.ProviderException;
@@ -36,6 +37,11 @@ class SesErrorMappingTest {
 
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
+
+  /** HTTPS only, with WireMock's own self-signed certificate, which the JVM does not trust. */
+  @RegisterExtension
+  static WireMockExtension untrusted = WireMockExtension.newInstance()
+      .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort()).build();
 
   private SesProvider provider;
 
@@ -152,20 +158,38 @@ class SesErrorMappingTest {
     wire.verify(0, postRequestedFor(urlEqualTo(SesWire.PATH)));
   }
 
-  @Test
-  void connectionRefusedIsTransient() throws Exception {
+  /** Servers that cannot be reached at all: the next provider should be tried at once. */
+  static Stream<Arguments> unreachableServers() throws Exception {
     int closedPort;
     try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
       closedPort = s.getLocalPort();
     }
-    try (SesProvider refused = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
-        .endpoint(URI.create("http://127.0.0.1:" + closedPort)).build()) {
+    return Stream.of(
+        Arguments.of("closed port", "http://127.0.0.1:" + closedPort,
+            "connection refused", "check the host and port"),
+        Arguments.of("unknown host", "http://api.postline-test.invalid",
+            "unknown host", "check the host name"),
+        Arguments.of("untrusted certificate", untrusted.getRuntimeInfo().getHttpsBaseUrl(),
+            "TLS certificate is not trusted", "check the trust settings, the JVM's trust store"));
+  }
 
-      ProviderException e = catchThrowableOfType(ProviderException.class, () -> refused.send(email()));
+  @ParameterizedTest(name = "{0} -> PROVIDER_UNAVAILABLE")
+  @MethodSource("unreachableServers")
+  void anUnreachableServerIsProviderUnavailableAndSaysWhatToCheck(String what, String baseUrl, String said,
+      String advice) {
+    try (SesProvider unreachable = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
+        .endpoint(URI.create(baseUrl)).build()) {
 
-      assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
-      assertThat(e.getMessage()).contains("retrying may help").doesNotContain(SECRET);
+      ProviderException e = catchThrowableOfType(ProviderException.class, () -> unreachable.send(email()));
+
+      assertThat(e).as("thrown").isNotNull();
+      assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
+      assertThat(e.code()).contains("I/O");
+      assertThat(e.getMessage()).startsWith("SES provider 'ses': ").contains(said).contains(advice)
+          .endsWith("another provider may").doesNotContain(SECRET);
     }
+    assertThat(wire.countRequestsMatching(RequestPattern.everything()).getCount()
+        + untrusted.countRequestsMatching(RequestPattern.everything()).getCount()).as("requests that arrived").isZero();
   }
 
   private static Email email() {

@@ -167,7 +167,7 @@ class SmtpClassificationTest {
   }
 
   @Test
-  void connectionRefusedIsTransient() throws Exception {
+  void connectionRefusedIsProviderUnavailable() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
@@ -176,8 +176,35 @@ class SmtpClassificationTest {
 
     ProviderException e = failure(smtp, email());
 
-    assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
-    assertThat(e.getMessage()).contains("cannot connect").contains("127.0.0.1:" + port);
+    assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
+    assertThat(e.getMessage()).contains("cannot connect").contains("127.0.0.1:" + port)
+        .contains("connection refused").contains("check the host and port").endsWith("fail over");
+  }
+
+  @Test
+  void anUnknownHostIsProviderUnavailable() throws Exception {
+    SmtpProvider smtp = closing(SmtpProvider.builder("smtp.postline-test.invalid").port(2525).tls(TlsMode.NONE)
+        .build());
+
+    ProviderException e = failure(smtp, email());
+
+    assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
+    assertThat(e.getMessage()).contains("unknown host").contains("smtp.postline-test.invalid")
+        .contains("check the host name");
+  }
+
+  @Test
+  void anUntrustedCertificateIsProviderUnavailableAndNamesTheTrustOptions() throws Exception {
+    ScriptedSmtpServer server = closing(ScriptedSmtpServer.implicitTls(TestTls.localhostServer()));
+    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(server.port()).tls(TlsMode.IMPLICIT)
+        .readTimeout(Duration.ofSeconds(2)).build());
+
+    ProviderException e = failure(smtp, email());
+
+    assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
+    assertThat(e.getMessage()).contains("TLS certificate is not trusted").contains("check the trust settings")
+        .contains("trustedCertificate=").contains("trustStore=");
+    assertThat(server.commands()).isEmpty();
   }
 
   @Test

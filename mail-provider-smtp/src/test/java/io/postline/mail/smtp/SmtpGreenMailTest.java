@@ -126,7 +126,9 @@ class SmtpGreenMailTest {
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(simple("untrusted")));
 
     assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
-    assertThat(e.getMessage()).contains("TLS").contains("localhost:" + tlsFront.port());
+    assertThat(e.getMessage()).contains("localhost:" + tlsFront.port())
+        .contains("TLS certificate is not trusted").contains("check the trust settings")
+        .contains("trustedCertificate=").contains("trustStore=");
     assertThat(GreenMailInbox.read(GREENMAIL)).isEmpty();
   }
 
@@ -161,7 +163,7 @@ class SmtpGreenMailTest {
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(simple("untrusted")));
 
     assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
-    assertThat(e.getMessage()).contains("TLS");
+    assertThat(e.getMessage()).contains("TLS certificate is not trusted").contains("trustedCertificate=");
     assertThat(GreenMailInbox.read(GREENMAIL)).isEmpty();
   }
 

@@ -2,12 +2,14 @@ package io.postline.mail.ses.internal;
 
 import io.postline.mail.FailureKind;
 import io.postline.mail.spi.HttpFailures;
+import io.postline.mail.spi.NetworkFailures;
 import io.postline.mail.spi.ProviderException;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -37,6 +39,8 @@ import software.amazon.awssdk.services.sesv2.model.TooManyRequestsException;
  *   <tr><td>AccountSuspended, SendingPaused, MailFromDomainNotVerified, NotFound</td><td>PROVIDER_UNAVAILABLE</td></tr>
  *   <tr><td>HTTP 401/403 (bad or expired credentials, access denied), credentials not found</td><td>PROVIDER_UNAVAILABLE</td></tr>
  *   <tr><td>MessageRejected, BadRequest, other 4xx</td><td>PERMANENT</td></tr>
+ *   <tr><td>unreachable: connection refused, unknown host, TLS handshake or untrusted certificate
+ *       ({@link NetworkFailures})</td><td>PROVIDER_UNAVAILABLE</td></tr>
  *   <tr><td>5xx, I/O error, timeout, other client errors</td><td>TRANSIENT</td></tr>
  * </table>
  */
@@ -46,6 +50,9 @@ public final class SesErrors {
       "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch",
       "ExpiredToken", "ExpiredTokenException", "AccessDeniedException", "AccessDenied", "MissingAuthenticationToken",
       "IncompleteSignature");
+
+  /** Where the SDK's TLS trust comes from, for the advice on an untrusted certificate. */
+  private static final String JVM_TRUST = "the JVM's trust store (javax.net.ssl.trustStore)";
 
   private SesErrors() {}
 
@@ -64,25 +71,29 @@ public final class SesErrors {
     if (e instanceof AwsServiceException ase) {
       return serviceFailure(provider, ase, secrets, quotaRetryAfter, now);
     }
-    FailureKind kind;
+    FailureKind kind = FailureKind.TRANSIENT;
+    String code = "I/O";
     String what;
+    String advice = "retrying may help";
+    Optional<String> unreachable = NetworkFailures.unreachable(e, JVM_TRUST);
     if (e instanceof ApiCallTimeoutException || e instanceof ApiCallAttemptTimeoutException || readTimedOut(e)) {
-      kind = FailureKind.TRANSIENT;
       what = "no answer within the timeout of " + timeout.toMillis() + " ms";
+    } else if (unreachable.isPresent()) {
+      kind = FailureKind.PROVIDER_UNAVAILABLE;
+      what = quote(unreachable.get(), secrets);
+      advice = "retrying will not help soon, another provider may";
     } else if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("credentials")) {
       kind = FailureKind.PROVIDER_UNAVAILABLE;
+      code = "credentials";
       what = "no AWS credentials: " + quote(String.valueOf(e.getMessage()), secrets);
+      advice = "set credentials in the DSN (ses://ACCESS_KEY:SECRET@default) or for the SDK's default chain;"
+          + " retrying will not help, another provider may";
     } else {
-      kind = FailureKind.TRANSIENT;
       Throwable io = e.getCause() instanceof IOException ? e.getCause() : e;
       what = "I/O error " + io.getClass().getSimpleName() + " (" + quote(String.valueOf(io.getMessage()), secrets) + ")";
     }
-    String advice = kind == FailureKind.TRANSIENT
-        ? "retrying may help"
-        : "set credentials in the DSN (ses://ACCESS_KEY:SECRET@default) or for the SDK's default chain;"
-            + " retrying will not help, another provider may";
     return ProviderException.builder(kind, provider, "SES provider '" + provider + "': " + what + "; " + advice)
-        .code(kind == FailureKind.TRANSIENT ? "I/O" : "credentials")
+        .code(code)
         .cause(e)
         .build();
   }

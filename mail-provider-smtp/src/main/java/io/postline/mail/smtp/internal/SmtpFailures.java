@@ -3,6 +3,7 @@ package io.postline.mail.smtp.internal;
 import io.postline.mail.Address;
 import io.postline.mail.FailureKind;
 import io.postline.mail.RecipientStatus;
+import io.postline.mail.spi.NetworkFailures;
 import io.postline.mail.spi.ProviderException;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
@@ -32,9 +33,11 @@ import org.jspecify.annotations.Nullable;
  * Turns what Angus Mail throws into classified {@link ProviderException}s. The rules, in order:
  *
  * <ul>
- *   <li>timeouts, refused or dropped connections, other I/O errors: TRANSIENT;
+ *   <li>timeouts (connect timeouts included), dropped connections, other I/O errors: TRANSIENT;
+ *   <li>a server that cannot be reached at all (connection refused, unknown host, no route; see
+ *       {@link NetworkFailures}): PROVIDER_UNAVAILABLE, saying what to check;
  *   <li>TLS failures (handshake, untrusted certificate, host name mismatch, STARTTLS required but
- *       not offered): PROVIDER_UNAVAILABLE;
+ *       not offered): PROVIDER_UNAVAILABLE, naming the trust options;
  *   <li>530, 534, 535, 538 (authentication) anywhere, and a refused AUTH: PROVIDER_UNAVAILABLE;
  *       454 (temporary authentication or TLS failure): TRANSIENT;
  *   <li>an enhanced code X.2.2 (mailbox full), even on a 5xx: TRANSIENT;
@@ -53,6 +56,9 @@ import org.jspecify.annotations.Nullable;
 public final class SmtpFailures {
   private static final Set<Integer> AUTH_CODES = Set.of(530, 534, 535, 538);
   private static final int MAX_TEXT = 400;
+  /** The options that decide which certificates are trusted, named in the advice for TLS failures. */
+  static final String TRUST_SETTINGS = "the options trustedCertificate=/path/ca.pem or trustStore=/path/store.p12"
+      + " (without them, the JVM's trust store)";
   private static final Pattern RETRY_IN = Pattern.compile(
       "(?i)\\b(?:in|after|wait|for)\\s+(\\d{1,6})\\s*(s|secs?|seconds?|m|mins?|minutes?|h|hours?)\\b");
 
@@ -77,13 +83,20 @@ public final class SmtpFailures {
       return build(FailureKind.TRANSIENT, "timed out connecting to SMTP server " + server
           + " (" + timeout.getMessage() + ")", null, null, timeout);
     }
+    Optional<String> unreachable = NetworkFailures.unreachable(e, TRUST_SETTINGS);
+    if (unreachable.isPresent()) {
+      Throwable cause = find(e, IOException.class);
+      return build(FailureKind.PROVIDER_UNAVAILABLE, "cannot connect to SMTP server " + server + ": "
+          + unreachable.get(), null, null, cause);
+    }
     Throwable tls = find(e, SSLException.class);
     if (tls == null) {
       tls = find(e, GeneralSecurityException.class);
     }
     if (tls != null) {
       return build(FailureKind.PROVIDER_UNAVAILABLE, "TLS with SMTP server " + server + " failed: "
-          + rootMessage(tls), null, null, tls);
+          + rootMessage(tls) + "; check that the server speaks TLS on this port, and the trust settings, "
+          + TRUST_SETTINGS, null, null, tls);
     }
     String message = String.valueOf(e.getMessage());
     if (message.contains("STARTTLS is required")) {
