@@ -85,10 +85,13 @@ import org.slf4j.LoggerFactory;
  * With prefix {@code postline} and name {@code mail}: {@code postline:{mail}:ready:high},
  * {@code :ready:normal}, {@code :ready:low} (sorted sets by readiness order), {@code :delayed}
  * (by due time), {@code :leased} (by lease expiry), {@code :dead} (by dead-letter time),
- * {@code :done} (finished records, by finish time), {@code :m:<id>} (one hash per message),
- * {@code :seq}, {@code :fence}, {@code :stats}, {@code :rq:<uuid>} (a take's request, kept for
- * its lease time, so that a take retried after a lost reply gets its lease back); notifications
- * on the Pub/Sub channel
+ * {@code :done} (finished records of the previous version, trimmed away), {@code :fin} (finished
+ * records: the id scored by its last lease token), {@code :m:<id>} (one hash per unfinished or
+ * dead-lettered message), {@code :seq}, {@code :fence}, {@code :stats}, {@code :count} (unfinished
+ * messages, the capacity check), {@code :upkeep} (when lapsed leases and due messages were last
+ * looked for: at most every 5 ms), {@code :rq:<uuid>} (one per worker thread: its last take's
+ * leases, so that a take retried after a lost reply gets them back); notifications on the Pub/Sub
+ * channel
  * {@code postline:{mail}:wake}.
  *
  * <p>Thread-safe. One instance holds two connections (commands and Pub/Sub).
@@ -136,6 +139,9 @@ public final class RedisMailQueue implements MailQueue {
   private final Duration pollInterval;
   private final Duration operationTimeout;
   private final AtomicBoolean unreachable = new AtomicBoolean();
+  private final ThreadLocal<byte[]> requestKeys;
+  private final byte[] finishedAgeArg;
+  private final byte[] finishedCountArg;
   private volatile boolean draining;
   private volatile boolean closed;
 
@@ -144,7 +150,7 @@ public final class RedisMailQueue implements MailQueue {
     this.base = b.keyPrefix.isEmpty() ? "{" + b.name + "}" : b.keyPrefix + ":{" + b.name + "}";
     this.keys = new String[] {base + ":ready:high", base + ":ready:normal", base + ":ready:low",
         base + ":delayed", base + ":leased", base + ":dead", base + ":done", base + ":seq",
-        base + ":fence", base + ":stats"};
+        base + ":fence", base + ":stats", base + ":count", base + ":fin", base + ":upkeep"};
     this.messagePrefix = RedisLink.arg(base + ":m:");
     this.channel = base + ":wake";
     this.channelArg = RedisLink.arg(channel);
@@ -159,6 +165,9 @@ public final class RedisMailQueue implements MailQueue {
     this.finishedMaxAge = b.finishedMaxAge;
     this.finishedMaxCount = b.finishedMaxCount;
     this.pollInterval = b.pollInterval;
+    this.requestKeys = ThreadLocal.withInitial(() -> RedisLink.arg(base + ":rq:" + UUID.randomUUID()));
+    this.finishedAgeArg = RedisLink.arg(finishedMaxAge.toMillis());
+    this.finishedCountArg = RedisLink.arg(finishedMaxCount);
     this.operationTimeout = b.operationTimeout;
     RedisLink link = null;
     StatefulRedisPubSubConnection<String, String> pubsub = null;
@@ -344,8 +353,10 @@ public final class RedisMailQueue implements MailQueue {
     long deadline = System.nanoTime() + wait.toNanos();
     long pause = 0;
     // Repeated with every try of this take: if a try leased messages but its reply was lost,
-    // the next try gets those leases back.
-    byte[] request = RedisLink.arg(base + ":rq:" + UUID.randomUUID());
+    // the next try gets those leases back. The thread's request key holds the last take's leases
+    // and is overwritten by its next take (one key per worker thread, not per take).
+    byte[] request = RedisLink.arg(UUID.randomUUID().toString());
+    byte[] requestKey = requestKeys.get();
     byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
     byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
     while (!draining && !closed) {
@@ -357,7 +368,7 @@ public final class RedisMailQueue implements MailQueue {
       try {
         List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
             RedisLink.arg(maxLeaseLapses), RedisLink.arg(deadLetterMaxAge.toMillis()),
-            RedisLink.arg(deadLetterMaxCount), request, maxArg);
+            RedisLink.arg(deadLetterMaxCount), requestKey, request, maxArg, finishedAgeArg, finishedCountArg);
         reachable();
         pause = 0;
         int taken = (int) RedisLink.number(r.get(0));
@@ -769,8 +780,10 @@ public final class RedisMailQueue implements MailQueue {
     }
 
     /**
-     * How long and how many records of finished messages are kept (without their content; they
-     * make a repeated enqueue of the same id do nothing). Default 1 hour and 10,000.
+     * How long and how many records of finished messages are kept (only the id and its lease
+     * token, about 100 bytes each; they make a repeated enqueue of the same id do nothing and
+     * answer a repeated ack). A count of 0 keeps none: an id is then forgotten as soon as it is
+     * acked. Default 1 hour and 10,000.
      */
     public Builder finishedRetention(Duration maxAge, int maxCount) {
       this.finishedMaxAge = positive(maxAge, "finished max age");
