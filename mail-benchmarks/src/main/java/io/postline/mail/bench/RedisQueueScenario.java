@@ -12,7 +12,10 @@ import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.output.IntegerOutput;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.postline.mail.Email;
 import io.postline.mail.Priority;
+import io.postline.mail.core.Lease;
+import io.postline.mail.core.QueuedMail;
 import io.postline.mail.core.InMemoryProvider;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.QueueCounts;
@@ -20,7 +23,10 @@ import io.postline.mail.core.Receipt;
 import io.postline.mail.event.MailEvent;
 import io.postline.mail.event.MailListener;
 import io.postline.mail.queue.redis.RedisMailQueue;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Optional;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -80,8 +86,10 @@ final class RedisQueueScenario implements Scenario {
       try {
         Memory memory = memory(client, admin.sync(), prefix);
         delete(admin.sync(), prefix);
+        Extra extra = extra(client, admin.sync(), prefix);
+        delete(admin.sync(), prefix);
         Figures load = load(client, admin.sync(), prefix, memory.payload());
-        report(table, load, memory);
+        report(table, load, memory, extra);
       } finally {
         long deleted = delete(admin.sync(), prefix);
         System.out.printf(Locale.ROOT, "scenario 4/5: deleted %,d keys under %s%n", deleted, prefix);
@@ -135,6 +143,87 @@ final class RedisQueueScenario implements Scenario {
     } finally {
       mailer.close();
     }
+  }
+
+  // ------------------------------------------------- scenario 4e and 5c: batches, finished records
+
+  /**
+   * What the group and finished-record measurements found.
+   *
+   * @param batchRate messages per second of one {@code enqueueBatch} of {@value #GROUP} messages
+   * @param singleRate messages per second of {@value #GROUP} single {@code enqueue} calls
+   * @param finishedBytes growth of used_memory per finished (acked) message, its record kept
+   */
+  private record Extra(double batchRate, double singleRate, double finishedBytes) {}
+
+  static final int GROUP = 10_000;
+
+  /**
+   * A queued group send: {@value #GROUP} messages (one per recipient) stored by one
+   * {@code RedisMailQueue.enqueueBatch} call, against the same number of single enqueues from one
+   * thread, in the same run, each into a queue of its own that nobody works. Then bytes per
+   * finished record: {@value #GROUP} messages taken and acked (the default finished retention
+   * keeps the last 10,000), used_memory after against before the enqueue.
+   */
+  private static Extra extra(RedisClient client, RedisCommands<String, byte[]> redis, String prefix) {
+    List<QueuedMail> group = group("g");
+    List<QueuedMail> singles = group("s");
+    List<QueuedMail> warm = group("w");
+    double batchRate;
+    double singleRate;
+    try (RedisMailQueue batchQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("group").build();
+        RedisMailQueue singleQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("single").build();
+        RedisMailQueue warmQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("warm").build()) {
+      warmQueue.enqueueBatch(warm.subList(0, GROUP / 2));
+      warm.subList(GROUP / 2, GROUP).forEach(warmQueue::enqueue);
+      long t0 = System.nanoTime();
+      batchQueue.enqueueBatch(group);
+      long t1 = System.nanoTime();
+      singles.forEach(singleQueue::enqueue);
+      long t2 = System.nanoTime();
+      if (batchQueue.counts().ready().get(Priority.NORMAL) != GROUP
+          || singleQueue.counts().ready().get(Priority.NORMAL) != GROUP) {
+        throw new IllegalStateException("scenario 4e: expected " + GROUP + " ready messages in each queue");
+      }
+      batchRate = GROUP * 1e9 / (t1 - t0);
+      singleRate = GROUP * 1e9 / (t2 - t1);
+      System.out.printf(Locale.ROOT, "scenario 4e: group of %,d: enqueueBatch %,.0f msg/s, single enqueues %,.0f msg/s%n",
+          GROUP, batchRate, singleRate);
+    }
+    try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("finished").build()) {
+      List<QueuedMail> mails = group("f");
+      queue.enqueue(group("x").get(0));
+      queue.take(Duration.ZERO, Duration.ofMinutes(1)).ifPresent(queue::ack);
+      long before = usedMemory(redis);
+      queue.enqueueBatch(mails);
+      int acked = 0;
+      while (acked < GROUP) {
+        Optional<Lease> lease = queue.take(Duration.ofSeconds(5), Duration.ofMinutes(1));
+        if (lease.isEmpty() || !queue.ack(lease.get())) {
+          throw new IllegalStateException("scenario 5c: take or ack failed after " + acked + " messages");
+        }
+        acked++;
+      }
+      long after = usedMemory(redis);
+      double perRecord = (after - before) / (double) GROUP;
+      System.out.printf(Locale.ROOT, "scenario 5c: %,d finished records, used_memory %s -> %s, %,.0f bytes per record%n",
+          GROUP, Load.mib(before), Load.mib(after), perRecord);
+      return new Extra(batchRate, singleRate, perRecord);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  private static List<QueuedMail> group(String tag) {
+    Instant now = Instant.now();
+    List<QueuedMail> out = new ArrayList<>(GROUP);
+    for (int i = 0; i < GROUP; i++) {
+      Email email = Email.builder().from(BenchMail.FROM).to("r" + i + "@example.org").subject(BenchMail.SUBJECT)
+          .text(BenchMail.TEXT).html(BenchMail.HTML).build();
+      out.add(new QueuedMail(String.format(Locale.ROOT, "%s%025d", tag, i), email, 0, now, now, Optional.empty()));
+    }
+    return out;
   }
 
   private static long usedMemory(RedisCommands<String, byte[]> redis) {
@@ -451,7 +540,7 @@ final class RedisQueueScenario implements Scenario {
 
   // ---------------------------------------------------------------- rows
 
-  private static void report(ResultTable table, Figures load, Memory memory) {
+  private static void report(ResultTable table, Figures load, Memory memory, Extra extra) {
     Phase p = load.postline();
     Phase c = load.ceiling();
     String setup = String.format(Locale.ROOT, "%,d ~5 KB messages, %d producer threads calling Mailer.enqueue,"
@@ -483,6 +572,14 @@ final class RedisQueueScenario implements Scenario {
         String.format(Locale.ROOT, "INFO memory used_memory around %,d messages enqueued through Mailer.enqueue and"
                 + " not worked; payload = the stored JSON of one message; MEMORY USAGE of one message's hash %,d B;"
                 + " enqueue alone ran at %,.0f msg/s", MESSAGES, memory.hashBytes(), memory.enqueueRate()));
+    table.add("4e. Redis queue: a group of 10,000 via enqueueBatch vs 10,000 single enqueues (msgs/s)",
+        extra.batchRate(), extra.singleRate(), "msg/s", ResultTable.Goal.AT_LEAST, 10.0,
+        "one RedisMailQueue.enqueueBatch call (chunks of 500, one script call each) against 10,000 enqueue calls"
+            + " from one thread, the same ~5 KB email to 10,000 recipients, each into a queue nobody works");
+    table.custom("5c. Redis bytes per finished record (default finished retention)",
+        String.format(Locale.ROOT, "%,.0f B", extra.finishedBytes()), "200 B (target)",
+        ResultTable.ratio(extra.finishedBytes() / 200), "≤ 1.00", extra.finishedBytes() <= 200,
+        "INFO memory used_memory after 10,000 messages were enqueued, taken and acked, against before the enqueue");
     long growth = load.heapAfter() - load.heapBefore();
     table.custom("5b. JVM heap used after GC: after vs before the scenario 4 load",
         Load.mib(load.heapAfter()), Load.mib(load.heapBefore()),

@@ -7,6 +7,8 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.postline.mail.FailureKind;
+import io.postline.mail.MailException;
+import io.postline.mail.MailOutcomeUnknownException;
 import io.postline.mail.Priority;
 import io.postline.mail.core.DeadLetter;
 import io.postline.mail.core.Lease;
@@ -83,10 +85,13 @@ import org.slf4j.LoggerFactory;
  * With prefix {@code postline} and name {@code mail}: {@code postline:{mail}:ready:high},
  * {@code :ready:normal}, {@code :ready:low} (sorted sets by readiness order), {@code :delayed}
  * (by due time), {@code :leased} (by lease expiry), {@code :dead} (by dead-letter time),
- * {@code :done} (finished records, by finish time), {@code :m:<id>} (one hash per message),
- * {@code :seq}, {@code :fence}, {@code :stats}, {@code :rq:<uuid>} (a take's request, kept for
- * its lease time, so that a take retried after a lost reply gets its lease back); notifications
- * on the Pub/Sub channel
+ * {@code :done} (finished records of the previous version, trimmed away), {@code :fin} (finished
+ * records: the id scored by its last lease token), {@code :m:<id>} (one hash per unfinished or
+ * dead-lettered message), {@code :seq}, {@code :fence}, {@code :stats}, {@code :count} (unfinished
+ * messages, the capacity check), {@code :upkeep} (when lapsed leases and due messages were last
+ * looked for: at most every 5 ms), {@code :rq:<uuid>} (one per worker thread: its last take's
+ * leases, so that a take retried after a lost reply gets them back); notifications on the Pub/Sub
+ * channel
  * {@code postline:{mail}:wake}.
  *
  * <p>Thread-safe. One instance holds two connections (commands and Pub/Sub).
@@ -95,6 +100,11 @@ public final class RedisMailQueue implements MailQueue {
   private static final Logger log = LoggerFactory.getLogger(RedisMailQueue.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
   private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{0,100}");
+
+  /** Messages per enqueue script call in {@link #enqueueBatch}. */
+  static final int BATCH_CHUNK = 500;
+  /** The most messages one take script call leases. */
+  static final int MAX_TAKE = 100;
 
   private static final LuaScript ENQUEUE = script("enqueue");
   private static final LuaScript TAKE = script("take");
@@ -129,6 +139,9 @@ public final class RedisMailQueue implements MailQueue {
   private final Duration pollInterval;
   private final Duration operationTimeout;
   private final AtomicBoolean unreachable = new AtomicBoolean();
+  private final ThreadLocal<byte[]> requestKeys;
+  private final byte[] finishedAgeArg;
+  private final byte[] finishedCountArg;
   private volatile boolean draining;
   private volatile boolean closed;
 
@@ -137,7 +150,7 @@ public final class RedisMailQueue implements MailQueue {
     this.base = b.keyPrefix.isEmpty() ? "{" + b.name + "}" : b.keyPrefix + ":{" + b.name + "}";
     this.keys = new String[] {base + ":ready:high", base + ":ready:normal", base + ":ready:low",
         base + ":delayed", base + ":leased", base + ":dead", base + ":done", base + ":seq",
-        base + ":fence", base + ":stats"};
+        base + ":fence", base + ":stats", base + ":count", base + ":fin", base + ":upkeep"};
     this.messagePrefix = RedisLink.arg(base + ":m:");
     this.channel = base + ":wake";
     this.channelArg = RedisLink.arg(channel);
@@ -152,6 +165,9 @@ public final class RedisMailQueue implements MailQueue {
     this.finishedMaxAge = b.finishedMaxAge;
     this.finishedMaxCount = b.finishedMaxCount;
     this.pollInterval = b.pollInterval;
+    this.requestKeys = ThreadLocal.withInitial(() -> RedisLink.arg(base + ":rq:" + UUID.randomUUID()));
+    this.finishedAgeArg = RedisLink.arg(finishedMaxAge.toMillis());
+    this.finishedCountArg = RedisLink.arg(finishedMaxCount);
     this.operationTimeout = b.operationTimeout;
     RedisLink link = null;
     StatefulRedisPubSubConnection<String, String> pubsub = null;
@@ -161,7 +177,7 @@ public final class RedisMailQueue implements MailQueue {
       pubsub.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String message) {
-          wakeup.signalOne();
+          wakeup.signal(Wakeup.count(message));
         }
       });
       pubsub.sync().subscribe(channel);
@@ -228,29 +244,106 @@ public final class RedisMailQueue implements MailQueue {
     return base;
   }
 
+  /**
+   * Stores a message, unless its id is already held (ready, scheduled, leased, dead-lettered, or
+   * finished within the {@link Builder#finishedRetention finished retention}): one atomic script.
+   *
+   * @throws QueueFullException if the queue is at its capacity; nothing was stored
+   * @throws PayloadTooLargeException if the encoded message is over the limit; nothing was stored
+   * @throws MailOutcomeUnknownException if the script may have run but its reply never came (the
+   *     connection dropped, the command timed out, the thread was interrupted while waiting);
+   *     enqueuing the same message again is safe and stores nothing new
+   * @throws RedisUnavailableException if Redis could not be reached for the operation timeout and
+   *     no try reached it; nothing was stored
+   * @throws MailException if Redis refused the script (an error reply such as {@code OOM});
+   *     nothing was stored
+   */
   @Override
   public void enqueue(QueuedMail mail) {
     Objects.requireNonNull(mail, "mail");
+    enqueueChunk(List.of(mail));
+  }
+
+  /**
+   * Stores messages in chunks of up to {@value #BATCH_CHUNK}, one script call per chunk; each
+   * chunk is stored whole or not at all (its capacity is checked for all its new messages). A
+   * failing chunk throws as {@link #enqueue} does; the chunks before it are stored, the ones
+   * after it are not tried, and enqueuing the whole batch again is safe.
+   */
+  @Override
+  public void enqueueBatch(List<QueuedMail> mails) {
+    Objects.requireNonNull(mails, "mails");
+    for (int i = 0; i < mails.size(); i += BATCH_CHUNK) {
+      enqueueChunk(mails.subList(i, Math.min(mails.size(), i + BATCH_CHUNK)));
+    }
+  }
+
+  private void enqueueChunk(List<QueuedMail> chunk) {
     checkOpen();
-    byte[] payload = cipher.seal(QueuedMailJson.encode(mail), mail.id());
-    if (payload.length > maxPayloadBytes) {
-      throw new PayloadTooLargeException(payload.length, maxPayloadBytes);
+    if (chunk.isEmpty()) {
+      return;
     }
-    long delay = Math.max(0, Duration.between(clock.instant(), mail.dueAt()).toMillis());
-    long result = call("enqueue to queue " + name, () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys,
-        messagePrefix, channelArg, RedisLink.arg(mail.id()), payload, RedisLink.arg(mail.priority().ordinal()),
-        RedisLink.arg(delay), RedisLink.arg(mail.attempts()), RedisLink.arg(capacity)));
+    byte[][] args = new byte[3 + 5 * chunk.size()][];
+    args[0] = messagePrefix;
+    args[1] = channelArg;
+    args[2] = RedisLink.arg(capacity);
+    Instant now = clock.instant();
+    int i = 3;
+    for (QueuedMail mail : chunk) {
+      Objects.requireNonNull(mail, "mail");
+      byte[] payload = cipher.seal(QueuedMailJson.encode(mail), mail.id());
+      if (payload.length > maxPayloadBytes) {
+        throw new PayloadTooLargeException(payload.length, maxPayloadBytes);
+      }
+      args[i++] = RedisLink.arg(mail.id());
+      args[i++] = payload;
+      args[i++] = RedisLink.arg(mail.priority().ordinal());
+      args[i++] = RedisLink.arg(Math.max(0, Duration.between(now, mail.dueAt()).toMillis()));
+      args[i++] = RedisLink.arg(mail.attempts());
+    }
+    String first = chunk.get(0).id();
+    String what = chunk.size() == 1 ? "enqueue of message " + first + " to queue " + name
+        : "enqueue of " + chunk.size() + " messages (the first " + first + ") to queue " + name;
+    long result = Retry.run(what, operationTimeout,
+        () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable,
+        (message, cause, mayHaveRun, transientFailure) -> {
+          if (mayHaveRun) {
+            // Redis may have run the script: say so, never "nothing was stored".
+            return new MailOutcomeUnknownException(first, message + "; the outcome is unknown: "
+                + (chunk.size() == 1 ? "the message" : "the chunk") + " may or may not be stored, and"
+                + " enqueuing it again is safe", cause);
+          }
+          if (transientFailure) {
+            return new RedisUnavailableException(message + "; nothing was stored", cause);
+          }
+          return new MailException(message + "; nothing was stored", cause);
+        });
+    reachable();
     if (result < 0) {
-      throw new QueueFullException("the Redis queue " + name + " holds " + capacity
-          + " unfinished messages, its capacity; nothing was queued");
+      throw new QueueFullException("the Redis queue " + name + " cannot take " + chunk.size()
+          + " more message(s) within its capacity of " + capacity + " unfinished messages; nothing was queued");
     }
-    if (result == 0) {
-      log.debug("queue {}: message {} is already stored, enqueue did nothing", name, mail.id());
+    if (result < chunk.size()) {
+      log.debug("queue {}: {} of {} message(s) already stored, left as they were", name, chunk.size() - result,
+          chunk.size());
     }
   }
 
   @Override
   public Optional<Lease> take(Duration wait, Duration leaseFor) throws InterruptedException {
+    List<Lease> leases = take(1, wait, leaseFor);
+    return leases.isEmpty() ? Optional.empty() : Optional.of(leases.get(0));
+  }
+
+  /**
+   * Leases up to {@code max} due messages with one script call (the highest priority first, the
+   * oldest first within one), waiting up to {@code wait} only while none is due.
+   */
+  @Override
+  public List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be at least 1, was " + max);
+    }
     Objects.requireNonNull(wait, "wait");
     checkLease(leaseFor);
     if (wait.isNegative()) {
@@ -259,9 +352,13 @@ public final class RedisMailQueue implements MailQueue {
     checkOpen();
     long deadline = System.nanoTime() + wait.toNanos();
     long pause = 0;
-    // Repeated with every try of this take: if a try leased a message but its reply was lost,
-    // the next try gets that lease back.
-    byte[] request = RedisLink.arg(base + ":rq:" + UUID.randomUUID());
+    // Repeated with every try of this take: if a try leased messages but its reply was lost,
+    // the next try gets those leases back. The thread's request key holds the last take's leases
+    // and is overwritten by its next take (one key per worker thread, not per take).
+    byte[] request = RedisLink.arg(UUID.randomUUID().toString());
+    byte[] requestKey = requestKeys.get();
+    byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
+    byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
     while (!draining && !closed) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
@@ -269,17 +366,21 @@ public final class RedisMailQueue implements MailQueue {
       long seen = wakeup.generation();
       long nextMs;
       try {
-        List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg,
-            RedisLink.arg(leaseFor.toMillis()), RedisLink.arg(maxLeaseLapses),
-            RedisLink.arg(deadLetterMaxAge.toMillis()), RedisLink.arg(deadLetterMaxCount), request);
+        List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
+            RedisLink.arg(maxLeaseLapses), RedisLink.arg(deadLetterMaxAge.toMillis()),
+            RedisLink.arg(deadLetterMaxCount), requestKey, request, maxArg, finishedAgeArg, finishedCountArg);
         reachable();
         pause = 0;
-        boolean taken = RedisLink.number(r.get(0)) == 1;
-        reportRecovery(r.get(taken ? 7 : 2), r.get(taken ? 8 : 3));
-        if (taken) {
-          Optional<Lease> lease = lease(r);
-          if (lease.isPresent()) {
-            return lease;
+        int taken = (int) RedisLink.number(r.get(0));
+        reportRecovery(r.get(2), r.get(3));
+        if (taken > 0) {
+          if (RedisLink.number(r.get(1)) == 1) {
+            // More is ready than this take wanted: pass the wake-up on to another idle worker.
+            wakeup.signalOne();
+          }
+          List<Lease> leases = leases(r, taken);
+          if (!leases.isEmpty()) {
+            return leases;
           }
           continue;
         }
@@ -294,14 +395,14 @@ public final class RedisMailQueue implements MailQueue {
         pause = pause == 0 ? TimeUnit.MILLISECONDS.toNanos(50) : Math.min(pause * 2, pollInterval.toNanos());
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          return Optional.empty();
+          return List.of();
         }
         wakeup.pause(Math.min(left, pause));
         continue;
       }
       long left = deadline - System.nanoTime();
       if (left <= 0) {
-        return Optional.empty();
+        return List.of();
       }
       long nanos = Math.min(left, pollInterval.toNanos());
       if (nextMs >= 0) {
@@ -309,7 +410,7 @@ public final class RedisMailQueue implements MailQueue {
       }
       wakeup.await(seen, nanos);
     }
-    return Optional.empty();
+    return List.of();
   }
 
   @Override
@@ -497,18 +598,23 @@ public final class RedisMailQueue implements MailQueue {
    */
   public record Stats(long recoveredLeases, long poisonMessages, long trimmedDeadLetters) {}
 
-  private Optional<Lease> lease(List<Object> r) {
-    String id = RedisLink.text(r.get(1));
-    long token = RedisLink.number(r.get(2));
-    Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(3)));
-    try {
-      QueuedMail mail = decode(id, (byte[]) r.get(4), RedisLink.number(r.get(5)), RedisLink.number(r.get(6)));
-      return Optional.of(new Lease(mail, token, expires));
-    } catch (RuntimeException e) {
-      log.warn("queue {}: message {} cannot be read ({}); moving it to the dead letters", name, id, e.getMessage());
-      deadLetter(id, token, 0, FailureKind.PERMANENT, "stored message cannot be read: " + e.getMessage());
-      return Optional.empty();
+  /** The leases of a take's reply; a message that cannot be read goes to the dead letters. */
+  private List<Lease> leases(List<Object> r, int taken) {
+    List<Lease> out = new ArrayList<>(taken);
+    for (int i = 4, n = 0; n < taken; n++, i += 6) {
+      String id = RedisLink.text(r.get(i));
+      long token = RedisLink.number(r.get(i + 1));
+      Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(i + 2)));
+      try {
+        QueuedMail mail = decode(id, (byte[]) r.get(i + 3), RedisLink.number(r.get(i + 4)),
+            RedisLink.number(r.get(i + 5)));
+        out.add(new Lease(mail, token, expires));
+      } catch (RuntimeException e) {
+        log.warn("queue {}: message {} cannot be read ({}); moving it to the dead letters", name, id, e.getMessage());
+        deadLetter(id, token, 0, FailureKind.PERMANENT, "stored message cannot be read: " + e.getMessage());
+      }
     }
+    return out;
   }
 
   private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
@@ -674,8 +780,10 @@ public final class RedisMailQueue implements MailQueue {
     }
 
     /**
-     * How long and how many records of finished messages are kept (without their content; they
-     * make a repeated enqueue of the same id do nothing). Default 1 hour and 10,000.
+     * How long and how many records of finished messages are kept (only the id and its lease
+     * token, about 100 bytes each; they make a repeated enqueue of the same id do nothing and
+     * answer a repeated ack). A count of 0 keeps none: an id is then forgotten as soon as it is
+     * acked. Default 1 hour and 10,000.
      */
     public Builder finishedRetention(Duration maxAge, int maxCount) {
       this.finishedMaxAge = positive(maxAge, "finished max age");

@@ -51,6 +51,37 @@ public final class Wakeup {
   }
 
   /**
+   * Wakes up to {@code n} waiters: {@code n} new messages need at most {@code n} workers.
+   */
+  public void signal(int n) {
+    lock.lock();
+    try {
+      generation++;
+      for (int i = 0; i < n; i++) {
+        changed.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * How many workers a notification asks for: the number it carries (an enqueue's count), else
+   * one (older writers and the other scripts send a letter).
+   */
+  public static int count(String message) {
+    if (message.isEmpty() || message.length() > 4) {
+      return 1;
+    }
+    for (int i = 0; i < message.length(); i++) {
+      if (message.charAt(i) < '0' || message.charAt(i) > '9') {
+        return 1;
+      }
+    }
+    return Math.max(1, Math.min(64, Integer.parseInt(message)));
+  }
+
+  /**
    * Waits until the generation moves past {@code seen} or {@code nanos} pass.
    *
    * @return true if woken by a notification

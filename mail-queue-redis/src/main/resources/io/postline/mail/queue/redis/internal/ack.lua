@@ -1,14 +1,21 @@
--- ARGV[3] id  ARGV[4] token  ARGV[5] done max age ms  ARGV[6] done max count. Returns 1 or 0.
+-- ARGV[3] id  ARGV[4] token  ARGV[5] finished max age ms (trimmed by upkeep)  ARGV[6] finished
+-- max count (0 = keep no record). Returns 1 or 0.
+-- The message's hash goes at once; what stays is its member in the finished set, scored by its
+-- token, which keeps a repeated enqueue of the id a no-op and answers a repeated ack.
 local id, token = ARGV[3], ARGV[4]
 local key = MP .. id
 if not current(key, token) then
-  if done_before(key, token, 'ack') then return 1 end
+  local fin = redis.call('ZSCORE', FIN, id)
+  if (fin and tonumber(fin) == tonumber(token)) or done_before(key, token, 'ack') then return 1 end
   return 0
 end
-local now = now_ms()
 redis.call('ZREM', LEASED, id)
-redis.call('HDEL', key, 'p')
-redis.call('HSET', key, 's', 'done', 't', 0, 'lt', token .. ':ack', 'f', n2s(now))
-redis.call('ZADD', DONE, n2s(now), id)
-trim(DONE, tonumber(ARGV[5]), tonumber(ARGV[6]), now)
+redis.call('DEL', key)
+count_add(-1)
+local max_count = tonumber(ARGV[6])
+if max_count > 0 then
+  redis.call('ZADD', FIN, token, id)
+  local over = redis.call('ZCARD', FIN) - max_count
+  if over > 0 then redis.call('ZPOPMIN', FIN, math.min(over, 100)) end
+end
 return 1

@@ -1,26 +1,39 @@
--- ARGV[3] id  ARGV[4] payload  ARGV[5] priority index  ARGV[6] delay ms  ARGV[7] attempts
--- ARGV[8] capacity (0 = none). Returns 1 stored, 0 already there (a retried enqueue), -1 full.
-local id, delay, capacity = ARGV[3], tonumber(ARGV[6]), tonumber(ARGV[8])
-local key = MP .. id
-if redis.call('EXISTS', key) == 1 then
-  return 0
-end
-if capacity > 0 then
-  local total = redis.call('ZCARD', R[1]) + redis.call('ZCARD', R[2]) + redis.call('ZCARD', R[3])
-    + redis.call('ZCARD', DELAYED) + redis.call('ZCARD', LEASED)
-  if total >= capacity then
-    return -1
+-- ARGV[3] capacity (0 = none), then 5 per message: id, payload, priority index, delay ms, attempts.
+-- Idempotent by id: a message whose id the queue holds (ready, scheduled, leased, dead-lettered,
+-- or finished and still on record) is skipped. All or nothing: if the new messages would take the
+-- queue over its capacity, none is stored. Returns how many were stored, or -1 (full).
+local capacity = tonumber(ARGV[3])
+local fresh, seen = {}, {}
+for i = 4, #ARGV, 5 do
+  local id = ARGV[i]
+  if not seen[id] and redis.call('EXISTS', MP .. id) == 0 and not redis.call('ZSCORE', FIN, id) then
+    seen[id] = true
+    fresh[#fresh + 1] = i
   end
 end
-local now = now_ms()
-local due = now
-if delay > 0 then due = now + delay end
-redis.call('HSET', key, 'p', ARGV[4], 'pr', ARGV[5], 'a', ARGV[7], 'd', n2s(due), 't', 0, 'x', 0)
-if delay > 0 then
-  redis.call('HSET', key, 's', 'delayed')
-  redis.call('ZADD', DELAYED, n2s(due), id)
-else
-  make_ready(id, key, ARGV[5])
+if #fresh == 0 then
+  return 0
 end
-redis.call('PUBLISH', CHANNEL, 'e')
-return 1
+local count = redis.call('GET', COUNT)
+if count then count = tonumber(count) else count = unfinished() end
+if capacity > 0 and count + #fresh > capacity then
+  return -1
+end
+local now = now_ms()
+for _, i in ipairs(fresh) do
+  local id, pr, delay = ARGV[i], ARGV[i + 2], tonumber(ARGV[i + 3])
+  local key = MP .. id
+  if delay > 0 then
+    local due = now + delay
+    redis.call('HSET', key, 'p', ARGV[i + 1], 'pr', pr, 'a', ARGV[i + 4], 'd', n2s(due), 's', 'delayed')
+    redis.call('ZADD', DELAYED, n2s(due), id)
+  else
+    local seq = redis.call('INCR', SEQ)
+    redis.call('HSET', key, 'p', ARGV[i + 1], 'pr', pr, 'a', ARGV[i + 4], 'd', n2s(now), 's', 'ready')
+    redis.call('ZADD', R[tonumber(pr) + 1], seq, id)
+  end
+end
+redis.call('SET', COUNT, count + #fresh)
+-- The message says how many workers may find work.
+redis.call('PUBLISH', CHANNEL, tostring(#fresh))
+return #fresh

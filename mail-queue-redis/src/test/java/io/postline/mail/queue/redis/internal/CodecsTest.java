@@ -27,6 +27,20 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
 class CodecsTest {
+  @Test
+  void theFastInstantParserReadsWhatInstantToStringWritesAndLeavesTheRestToInstantParse() {
+    for (String t : List.of("2026-11-30T10:15:30Z", "2026-11-30T10:15:30.123Z", "1970-01-01T00:00:00.000000001Z",
+        "2024-02-29T23:59:59.999999999Z", "9999-12-31T23:59:59.5Z")) {
+      assertThat(Json.parseUtc(t)).as(t).isEqualTo(Instant.parse(t));
+    }
+    Instant now = Instant.now();
+    assertThat(Json.parseUtc(now.toString())).isEqualTo(now);
+    for (String t : List.of("2026-02-30T10:15:30Z", "2026-11-30T24:00:00Z", "2026-11-30T10:15:30.Z",
+        "1969-12-31T23:59:59Z", "+12026-11-30T10:15:30Z", "2026-11-30T10:15:30+01:00", "2026-11-30T1-:15:30Z")) {
+      assertThat(Json.parseUtc(t)).as(t).isNull();
+    }
+  }
+
   private static final Instant NOW = Instant.now();
 
   static Email fullEmail() {

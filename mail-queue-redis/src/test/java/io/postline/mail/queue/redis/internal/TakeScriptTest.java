@@ -29,24 +29,29 @@ class TakeScriptTest {
       }
       String base = queue.keyBase();
       String[] keys = {base + ":ready:high", base + ":ready:normal", base + ":ready:low", base + ":delayed",
-          base + ":leased", base + ":dead", base + ":done", base + ":seq", base + ":fence", base + ":stats"};
+          base + ":leased", base + ":dead", base + ":done", base + ":seq", base + ":fence", base + ":stats",
+          base + ":count", base + ":fin", base + ":upkeep"};
       LuaScript take = LuaScript.resource("take", "queue-lib.lua", "take.lua");
-      byte[] request = RedisLink.arg(base + ":rq:" + UUID.randomUUID());
+      byte[] requestKey = RedisLink.arg(base + ":rq:worker-1");
+      byte[] request = RedisLink.arg(UUID.randomUUID().toString());
 
       List<Object> once = link.eval(take, ScriptOutputType.MULTI, keys, RedisLink.arg(base + ":m:"),
-          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10), request);
+          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10), requestKey, request, RedisLink.arg(1),
+          RedisLink.arg(3_600_000), RedisLink.arg(10_000));
       List<Object> again = link.eval(take, ScriptOutputType.MULTI, keys, RedisLink.arg(base + ":m:"),
-          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10), request);
+          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10), requestKey, request, RedisLink.arg(1),
+          RedisLink.arg(3_600_000), RedisLink.arg(10_000));
       List<Object> other = link.eval(take, ScriptOutputType.MULTI, keys, RedisLink.arg(base + ":m:"),
           RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10),
-          RedisLink.arg(base + ":rq:" + UUID.randomUUID()));
+          requestKey, RedisLink.arg(UUID.randomUUID().toString()), RedisLink.arg(1), RedisLink.arg(3_600_000),
+          RedisLink.arg(10_000));
 
-      assertThat(RedisLink.text(once.get(1))).isEqualTo("first");
-      assertThat(RedisLink.text(again.get(1))).isEqualTo("first");
-      assertThat(RedisLink.number(again.get(2))).isEqualTo(RedisLink.number(once.get(2)));
-      assertThat(RedisLink.number(again.get(3))).isEqualTo(RedisLink.number(once.get(3)));
-      assertThat(RedisLink.text(other.get(1))).isEqualTo("second");
-      assertThat(RedisLink.number(other.get(2))).isGreaterThan(RedisLink.number(once.get(2)));
+      assertThat(RedisLink.text(once.get(4))).isEqualTo("first");
+      assertThat(RedisLink.text(again.get(4))).isEqualTo("first");
+      assertThat(RedisLink.number(again.get(5))).isEqualTo(RedisLink.number(once.get(5)));
+      assertThat(RedisLink.number(again.get(6))).isEqualTo(RedisLink.number(once.get(6)));
+      assertThat(RedisLink.text(other.get(4))).isEqualTo("second");
+      assertThat(RedisLink.number(other.get(5))).isGreaterThan(RedisLink.number(once.get(5)));
       assertThat(queue.counts().leased()).isEqualTo(2);
     } finally {
       try (var c = client.connect()) {
