@@ -1,5 +1,7 @@
 package io.postline.mail.spring;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.Address;
@@ -9,8 +11,9 @@ import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.MailerBuilder;
-import io.postline.mail.core.RateLimitBackend;
 import io.postline.mail.core.CircuitBreakerSettings;
+import io.postline.mail.core.ProviderOptions;
+import io.postline.mail.core.RateLimitBackend;
 import io.postline.mail.core.RetryPolicy;
 import io.postline.mail.core.Routing;
 import io.postline.mail.core.Templates;
@@ -20,6 +23,7 @@ import io.postline.mail.spi.MailProviderFactory;
 import io.postline.mail.spi.ProviderSettings;
 import io.postline.mail.spring.PostlineMailProperties.AuditStore;
 import io.postline.mail.spring.PostlineMailProperties.Provider;
+import io.postline.mail.spring.PostlineMailProperties.ProviderCircuitBreaker;
 import io.postline.mail.spring.PostlineMailProperties.Rule;
 import io.postline.mail.spring.PostlineMailProperties.Store;
 import java.nio.file.Path;
@@ -36,6 +40,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -61,9 +66,11 @@ final class MailerFactory {
 
   /**
    * What the auto-configuration found in the application context, each of which wins over what
-   * the properties would build.
+   * the properties would build, and {@code resources}, which takes what the factory creates for the
+   * Mailer (the Mailer does not close what it is given).
    */
   record Collaborators(
+      PostlineMailerResources resources,
       List<MailListener> listeners,
       AuditLog auditLog,
       IdempotencyStore idempotency,
@@ -72,22 +79,30 @@ final class MailerFactory {
       @Nullable Templates templates,
       @Nullable MeterRegistry meterRegistry,
       @Nullable ObservationRegistry observationRegistry,
+      @Nullable CircuitBreakerRegistry circuitBreakerRegistry,
+      @Nullable RetryRegistry retryRegistry,
       @Nullable PostlineRedis redis,
       List<MailerBuilderCustomizer> customizers) {}
 
   /** Builds the Mailer: providers, routing, policies, queue and stores from the properties, then the customizers. */
   Mailer create(Collaborators with) {
-    List<MailProvider> created = createProviders();
     try {
       MailerBuilder builder = Mailer.builder();
-      created.forEach(builder::provider);
-      configureProviders(builder);
+      CircuitBreakerSettings breaker = circuitBreakerSettings();
+      builder.circuitBreaker(breaker);
+      addProviders(builder, breaker, with.resources());
       builder.routing(routing());
       builder.retry(retryPolicy(properties.getRetry()));
       builder.queueRetry(queueRetryPolicy(properties.getQueue().getRetry()));
-      builder.circuitBreaker(circuitBreakerConfig());
+      if (with.circuitBreakerRegistry() != null) {
+        builder.circuitBreakerRegistry(with.circuitBreakerRegistry());
+      }
+      if (with.retryRegistry() != null) {
+        builder.retryRegistry(with.retryRegistry());
+      }
       check("postline.mail.rate-limits.max-wait", () -> builder.rateLimitWait(properties.getRateLimits().getMaxWait()));
-      RateLimitBackend buckets = with.rateLimitBackend() != null ? with.rateLimitBackend() : rateLimitBackend(with.redis());
+      RateLimitBackend buckets = with.rateLimitBackend() != null ? with.rateLimitBackend()
+          : rateLimitBackend(with.redis(), with.resources());
       if (buckets != null) {
         builder.rateLimitBackend(buckets);
       }
@@ -96,7 +111,7 @@ final class MailerFactory {
       if (locale != null) {
         builder.defaultLocale(locale);
       }
-      MailQueue mailQueue = with.queue() != null ? with.queue() : queue(with.redis());
+      MailQueue mailQueue = with.queue() != null ? with.queue() : queue(with.redis(), with.resources());
       if (mailQueue != null) {
         builder.queue(mailQueue);
       }
@@ -109,6 +124,7 @@ final class MailerFactory {
       if (with.meterRegistry() != null) {
         builder.meterRegistry(with.meterRegistry());
       }
+      builder.meterCallerTag(properties.getMetrics().isCallerTag());
       if (with.observationRegistry() != null) {
         builder.observationRegistry(with.observationRegistry());
       }
@@ -117,12 +133,9 @@ final class MailerFactory {
       check("postline.mail.close-timeout", () -> builder.closeTimeout(properties.getCloseTimeout()));
       with.customizers().forEach(c -> c.customize(builder));
       return builder.build();
-    } catch (RuntimeException e) {
-      created.forEach(MailerFactory::closeQuietly);
-      if (e instanceof IllegalArgumentException) {
-        throw new InvalidPostlinePropertyException("postline.mail", e.getMessage() == null ? e.toString() : e.getMessage(), e);
-      }
-      throw e;
+    } catch (IllegalArgumentException e) {
+      // What was created so far is in resources, which Spring closes when start-up fails.
+      throw new InvalidPostlinePropertyException("postline.mail", e.getMessage() == null ? e.toString() : e.getMessage(), e);
     }
   }
 
@@ -180,23 +193,22 @@ final class MailerFactory {
     return redis;
   }
 
-  private List<MailProvider> createProviders() {
+  /**
+   * Adds each configured provider with its options in one call. The providers are created here,
+   * not by the builder, so that a provider rejecting its settings names its own property; being
+   * given to the Mailer, they are closed by {@code resources}.
+   */
+  private void addProviders(MailerBuilder builder, CircuitBreakerSettings breaker, PostlineMailerResources resources) {
     Map<String, Provider> providers = properties.getProviders();
     if (providers.isEmpty()) {
       throw new InvalidPostlinePropertyException("postline.mail.providers",
           "no provider is configured; add one, such as postline.mail.providers.primary.dsn=smtp://user:pass@host:587");
     }
     Map<String, MailProviderFactory> factories = loadFactories();
-    List<MailProvider> created = new ArrayList<>();
-    try {
-      for (Map.Entry<String, Provider> e : providers.entrySet()) {
-        created.add(createProvider(e.getKey(), e.getValue(), factories));
-      }
-    } catch (RuntimeException e) {
-      created.forEach(MailerFactory::closeQuietly);
-      throw e;
-    }
-    return created;
+    providers.forEach((name, p) -> {
+      MailProvider provider = resources.add(createProvider(name, p, factories));
+      builder.provider(provider, options(PREFIX + "providers." + name, p, breaker));
+    });
   }
 
   private MailProvider createProvider(String name, Provider p, Map<String, MailProviderFactory> factories) {
@@ -274,21 +286,26 @@ final class MailerFactory {
     return factories;
   }
 
-  private void configureProviders(MailerBuilder builder) {
-    properties.getProviders().forEach((name, p) -> {
-      String base = PREFIX + "providers." + name;
+  /** One provider's rate limit, timeout, weight and circuit breaker, each checked against its property. */
+  private static Consumer<ProviderOptions> options(String base, Provider p, CircuitBreakerSettings breaker) {
+    return o -> {
       Long permits = p.getRateLimit().getPermits();
       if (permits != null) {
-        check(base + ".rate-limit", () -> builder.rateLimit(name, permits, p.getRateLimit().getPeriod()));
+        check(base + ".rate-limit", () -> o.rateLimit(permits, p.getRateLimit().getPeriod()));
       }
       Duration timeout = p.getTimeout();
       if (timeout != null) {
-        check(base + ".timeout", () -> builder.timeout(name, timeout));
+        check(base + ".timeout", () -> o.timeout(timeout));
       }
-      if (p.getWeight() < 1) {
-        throw new InvalidPostlinePropertyException(base + ".weight", "must be at least 1, was " + p.getWeight());
+      check(base + ".weight", () -> o.weight(p.getWeight()));
+      ProviderCircuitBreaker c = p.getCircuitBreaker();
+      if (c.getFailureRateThreshold() != null || c.getSlidingWindowSize() != null || c.getMinimumNumberOfCalls() != null
+          || c.getWaitDurationInOpenState() != null || c.getPermittedNumberOfCallsInHalfOpenState() != null) {
+        o.circuitBreaker(circuitBreaker(base + ".circuit-breaker", breaker, c.getFailureRateThreshold(),
+            c.getSlidingWindowSize(), c.getMinimumNumberOfCalls(), c.getWaitDurationInOpenState(),
+            c.getPermittedNumberOfCallsInHalfOpenState()));
       }
-    });
+    };
   }
 
   private Routing routing() {
@@ -379,23 +396,49 @@ final class MailerFactory {
     return check(property + ".jitter", () -> capped.withJitter(jitter));
   }
 
-  private CircuitBreakerSettings circuitBreakerConfig() {
+  private CircuitBreakerSettings circuitBreakerSettings() {
     PostlineMailProperties.CircuitBreaker c = properties.getCircuitBreaker();
-    return check("postline.mail.circuit-breaker", () -> CircuitBreakerSettings.defaults()
-        .withFailureRateThreshold(c.getFailureRateThreshold())
-        .withSlidingWindow(c.getSlidingWindowSize(), c.getMinimumNumberOfCalls())
-        .withWaitInOpenState(c.getWaitDurationInOpenState())
-        .withHalfOpenCalls(c.getPermittedNumberOfCallsInHalfOpenState()));
+    return circuitBreaker(PREFIX + "circuit-breaker", CircuitBreakerSettings.defaults(), c.getFailureRateThreshold(),
+        c.getSlidingWindowSize(), c.getMinimumNumberOfCalls(), c.getWaitDurationInOpenState(),
+        c.getPermittedNumberOfCallsInHalfOpenState());
   }
 
-  private @Nullable RateLimitBackend rateLimitBackend(@Nullable PostlineRedis redis) {
+  /** {@code base} with the values that are set, each checked against its property under {@code property}. */
+  private static CircuitBreakerSettings circuitBreaker(String property, CircuitBreakerSettings base,
+      @Nullable Float failureRateThreshold, @Nullable Integer slidingWindowSize, @Nullable Integer minimumNumberOfCalls,
+      @Nullable Duration waitDurationInOpenState, @Nullable Integer halfOpenCalls) {
+    CircuitBreakerSettings s = base;
+    if (failureRateThreshold != null) {
+      CircuitBreakerSettings b = s;
+      s = check(property + ".failure-rate-threshold", () -> b.withFailureRateThreshold(failureRateThreshold));
+    }
+    if (slidingWindowSize != null || minimumNumberOfCalls != null) {
+      int size = slidingWindowSize != null ? slidingWindowSize : s.slidingWindowSize();
+      int minimum = minimumNumberOfCalls != null ? minimumNumberOfCalls : s.minimumCalls();
+      // Blame the minimum only when it was given and the window itself is valid.
+      String blamed = minimumNumberOfCalls != null && size >= 1 ? ".minimum-number-of-calls" : ".sliding-window-size";
+      CircuitBreakerSettings b = s;
+      s = check(property + blamed, () -> b.withSlidingWindow(size, minimum));
+    }
+    if (waitDurationInOpenState != null) {
+      CircuitBreakerSettings b = s;
+      s = check(property + ".wait-duration-in-open-state", () -> b.withWaitInOpenState(waitDurationInOpenState));
+    }
+    if (halfOpenCalls != null) {
+      CircuitBreakerSettings b = s;
+      s = check(property + ".permitted-number-of-calls-in-half-open-state", () -> b.withHalfOpenCalls(halfOpenCalls));
+    }
+    return s;
+  }
+
+  private @Nullable RateLimitBackend rateLimitBackend(@Nullable PostlineRedis redis, PostlineMailerResources resources) {
     PostlineMailProperties.RateLimits limits = properties.getRateLimits();
     boolean anyLimit = properties.getProviders().values().stream().anyMatch(p -> p.getRateLimit().getPermits() != null);
     if (resolve(limits.getStore(), properties) != Store.REDIS || !anyLimit) {
       return null;
     }
     return requireRedis(redis, limits.getStore() != null ? "postline.mail.rate-limits.store" : "postline.mail.queue.type")
-        .rateLimits();
+        .rateLimits(resources);
   }
 
   private Templates templates() {
@@ -418,11 +461,14 @@ final class MailerFactory {
     return b.strict(t.isStrict()).build();
   }
 
-  /** The queue the properties ask for; null for the Mailer's own in-memory queue (its workers start on first use). */
-  private @Nullable MailQueue queue(@Nullable PostlineRedis redis) {
+  /**
+   * The queue the properties ask for, added to {@code resources}; null for the Mailer's own
+   * in-memory queue (its workers start on first use, and the Mailer closes it).
+   */
+  private @Nullable MailQueue queue(@Nullable PostlineRedis redis, PostlineMailerResources resources) {
     PostlineMailProperties.Queue q = properties.getQueue();
     if (q.getType() == Store.REDIS) {
-      return requireRedis(redis, "postline.mail.queue.type").queue(q);
+      return requireRedis(redis, "postline.mail.queue.type").queue(q, resources);
     }
     Long capacity = q.getCapacity();
     if (capacity == null) {
@@ -433,14 +479,6 @@ final class MailerFactory {
       throw new InvalidPostlinePropertyException("postline.mail.queue.capacity",
           "must be from 1 to " + Integer.MAX_VALUE + " for an in-memory queue, was " + c);
     }
-    return MailQueue.inMemory((int) c, Clock.systemUTC());
-  }
-
-  private static void closeQuietly(MailProvider provider) {
-    try {
-      provider.close();
-    } catch (Exception e) {
-      log.warn("Provider {} failed to close", provider.name(), e);
-    }
+    return resources.add(MailQueue.inMemory((int) c, Clock.systemUTC()));
   }
 }

@@ -1,5 +1,7 @@
 package io.postline.mail.spring;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreakerRegistry;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.core.AuditLog;
@@ -29,9 +31,12 @@ import org.springframework.util.ClassUtils;
  * {@link IdempotencyStore} replaces the one the properties describe; a {@link MailQueue},
  * {@link RateLimitBackend} or {@link Templates} replaces the one the Mailer would build; the
  * {@link MeterRegistry} and {@link ObservationRegistry} (Spring Boot's, with Micrometer) get
- * Postline's meters and observations; every {@link MailerBuilderCustomizer} is applied last. The
- * Mailer is closed with the context: it stops taking work and waits up to
- * {@code postline.mail.close-timeout} for sends in flight.
+ * Postline's meters and observations; a Resilience4j {@link CircuitBreakerRegistry} or
+ * {@link RetryRegistry} (such as resilience4j-spring-boot's) gets the providers' breakers and
+ * retries; every {@link MailerBuilderCustomizer} is applied last. The Mailer is closed with the
+ * context: it stops taking work and waits up to {@code postline.mail.close-timeout} for sends in
+ * flight; then what the auto-configuration created for it (providers, queue, Redis connection)
+ * is closed.
  */
 @AutoConfiguration(afterName = {
     "org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
@@ -72,19 +77,30 @@ public class PostlineMailAutoConfiguration {
       return MailerFactory.auditLog(properties, redis.getIfAvailable());
     }
 
+    /** Closes what the auto-configuration creates for the Mailer, after the Mailer (which depends on it). */
+    @Bean(destroyMethod = "close")
+    PostlineMailerResources postlineMailerResources(ObjectProvider<PostlineRedis> redis) {
+      PostlineMailerResources resources = new PostlineMailerResources();
+      // First in, so closed last: the Redis client outlives the queue and buckets built on it.
+      redis.ifAvailable(resources::add);
+      return resources;
+    }
+
     @Bean(destroyMethod = "close")
     Mailer postlineMailer(PostlineMailProperties properties, ConfigurableListableBeanFactory beanFactory,
-        ObjectProvider<MailListener> listeners, ObjectProvider<AuditLog> auditLogs,
+        PostlineMailerResources resources, ObjectProvider<MailListener> listeners, ObjectProvider<AuditLog> auditLogs,
         IdempotencyStore idempotency, ObjectProvider<MailQueue> queue,
         ObjectProvider<RateLimitBackend> rateLimitBackend, ObjectProvider<Templates> templates,
         ObjectProvider<MeterRegistry> meterRegistry, ObjectProvider<ObservationRegistry> observationRegistry,
+        ObjectProvider<CircuitBreakerRegistry> circuitBreakerRegistry, ObjectProvider<RetryRegistry> retryRegistry,
         ObjectProvider<PostlineRedis> redis, ObjectProvider<MailerBuilderCustomizer> customizers) {
       AuditLog audit = auditLogs.orderedStream().reduce(AuditLog::andThen).orElseThrow();
       return new MailerFactory(properties, classLoader(beanFactory))
-          .create(new MailerFactory.Collaborators(
+          .create(new MailerFactory.Collaborators(resources,
               listeners.orderedStream().toList(), audit, idempotency, queue.getIfUnique(),
               rateLimitBackend.getIfUnique(), templates.getIfUnique(), meterRegistry.getIfUnique(),
-              observationRegistry.getIfUnique(), redis.getIfAvailable(), customizers.orderedStream().toList()));
+              observationRegistry.getIfUnique(), circuitBreakerRegistry.getIfUnique(), retryRegistry.getIfUnique(),
+              redis.getIfAvailable(), customizers.orderedStream().toList()));
     }
 
     /** Postline's Redis resources, when io.postline:mail-queue-redis is on the classpath; connected on first use. */
@@ -92,7 +108,8 @@ public class PostlineMailAutoConfiguration {
     @ConditionalOnClass(name = "io.postline.mail.queue.redis.RedisMailQueue")
     static class RedisConfiguration {
 
-      @Bean(destroyMethod = "close")
+      // Closed by postlineMailerResources, after the Mailer and what it built on Redis; not by Spring directly.
+      @Bean(destroyMethod = "")
       PostlineRedis postlineRedis(PostlineMailProperties properties, ConfigurableListableBeanFactory beanFactory) {
         boolean springDataRedis = ClassUtils.isPresent(SpringDataRedisClients.FACTORY_CLASS, classLoader(beanFactory));
         return new PostlineRedis(properties.getRedis(),

@@ -38,7 +38,7 @@ public class PostlineMailProperties {
   /** Retries of a synchronous send, per provider. */
   private final Retry retry = new Retry();
 
-  /** The circuit breaker every provider gets. */
+  /** The circuit breaker of every provider that sets none of its own. */
   private final CircuitBreaker circuitBreaker = new CircuitBreaker();
 
   /** Where provider rate limits live and how long a send waits for one. */
@@ -70,6 +70,9 @@ public class PostlineMailProperties {
 
   /** How long closing the Mailer at shutdown waits for sends in flight. */
   private Duration closeTimeout = Duration.ofSeconds(30);
+
+  /** Postline's meters in the application's MeterRegistry. */
+  private final Metrics metrics = new Metrics();
 
   public boolean isEnabled() {
     return enabled;
@@ -155,6 +158,10 @@ public class PostlineMailProperties {
     this.closeTimeout = closeTimeout;
   }
 
+  public Metrics getMetrics() {
+    return metrics;
+  }
+
   /** One provider: a DSN, or the same parts as separate fields. */
   public static class Provider {
 
@@ -187,6 +194,9 @@ public class PostlineMailProperties {
 
     /** The longest a single call to this provider may take; past it the attempt fails and may be retried. */
     private @Nullable Duration timeout;
+
+    /** This provider's circuit breaker: each setting not given here is postline.mail.circuit-breaker's. */
+    private final ProviderCircuitBreaker circuitBreaker = new ProviderCircuitBreaker();
 
     public @Nullable String getDsn() {
       return dsn;
@@ -262,6 +272,84 @@ public class PostlineMailProperties {
 
     public void setTimeout(@Nullable Duration timeout) {
       this.timeout = timeout;
+    }
+
+    public ProviderCircuitBreaker getCircuitBreaker() {
+      return circuitBreaker;
+    }
+  }
+
+  /** One provider's circuit breaker settings; those not set are postline.mail.circuit-breaker's. */
+  public static class ProviderCircuitBreaker {
+
+    /** The failure rate, in percent, at or above which this provider's circuit opens. */
+    private @Nullable Float failureRateThreshold;
+
+    /** How many of the last calls the failure rate is computed over. */
+    private @Nullable Integer slidingWindowSize;
+
+    /** How many calls the window needs before the failure rate counts. */
+    private @Nullable Integer minimumNumberOfCalls;
+
+    /** How long an open circuit stays open before a trial call is let through. */
+    private @Nullable Duration waitDurationInOpenState;
+
+    /** How many trial calls a half-open circuit lets through. */
+    private @Nullable Integer permittedNumberOfCallsInHalfOpenState;
+
+    public @Nullable Float getFailureRateThreshold() {
+      return failureRateThreshold;
+    }
+
+    public void setFailureRateThreshold(@Nullable Float failureRateThreshold) {
+      this.failureRateThreshold = failureRateThreshold;
+    }
+
+    public @Nullable Integer getSlidingWindowSize() {
+      return slidingWindowSize;
+    }
+
+    public void setSlidingWindowSize(@Nullable Integer slidingWindowSize) {
+      this.slidingWindowSize = slidingWindowSize;
+    }
+
+    public @Nullable Integer getMinimumNumberOfCalls() {
+      return minimumNumberOfCalls;
+    }
+
+    public void setMinimumNumberOfCalls(@Nullable Integer minimumNumberOfCalls) {
+      this.minimumNumberOfCalls = minimumNumberOfCalls;
+    }
+
+    public @Nullable Duration getWaitDurationInOpenState() {
+      return waitDurationInOpenState;
+    }
+
+    public void setWaitDurationInOpenState(@Nullable Duration waitDurationInOpenState) {
+      this.waitDurationInOpenState = waitDurationInOpenState;
+    }
+
+    public @Nullable Integer getPermittedNumberOfCallsInHalfOpenState() {
+      return permittedNumberOfCallsInHalfOpenState;
+    }
+
+    public void setPermittedNumberOfCallsInHalfOpenState(@Nullable Integer permittedNumberOfCallsInHalfOpenState) {
+      this.permittedNumberOfCallsInHalfOpenState = permittedNumberOfCallsInHalfOpenState;
+    }
+  }
+
+  /** Postline's meters. */
+  public static class Metrics {
+
+    /** Whether the send timer is tagged with the email's caller; only for a small fixed set of callers, as each value is a new time series. */
+    private boolean callerTag;
+
+    public boolean isCallerTag() {
+      return callerTag;
+    }
+
+    public void setCallerTag(boolean callerTag) {
+      this.callerTag = callerTag;
     }
   }
 
@@ -687,7 +775,7 @@ public class PostlineMailProperties {
     /** The most unfinished messages the queue holds; 100,000 in memory and 1,000,000 on Redis unless set. */
     private @Nullable Long capacity;
 
-    /** How many threads work the queue. */
+    /** How many threads work the queue; 0 for a producer-only Mailer that enqueues for other instances to send. */
     private int workers = 4;
 
     /** How long a worker's lease on a message lasts before it must be renewed. */

@@ -31,8 +31,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Postline's Redis resources: the Lettuce client (one of its own from
  * {@code postline.mail.redis.url}, or the application's, from its Lettuce connection factory),
- * connected on first use, and the Redis stores built on it. Closes what it created, the client
- * last, and leaves the application's client open. Only loaded when mail-queue-redis is present.
+ * connected on first use, and the Redis stores built on it. Closes the idempotency store and
+ * audit log it created, then its own client, and leaves the application's client open; the queue
+ * and rate limits it builds are closed by their owner, {@link PostlineMailerResources}, which
+ * closes this last. Only loaded when mail-queue-redis is present.
  */
 final class PostlineRedis implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(PostlineRedis.class);
@@ -50,8 +52,8 @@ final class PostlineRedis implements AutoCloseable {
     this.applicationClient = applicationClient;
   }
 
-  /** A durable queue on Redis; the Mailer closes it. */
-  synchronized MailQueue queue(PostlineMailProperties.Queue queue) {
+  /** A durable queue on Redis, closed by {@code owner} (before this). */
+  synchronized MailQueue queue(PostlineMailProperties.Queue queue, PostlineMailerResources owner) {
     AbstractRedisClient c = client();
     RedisMailQueue.Builder b = c instanceof RedisClusterClient cluster
         ? RedisMailQueue.builder(cluster) : RedisMailQueue.builder((RedisClient) c);
@@ -65,7 +67,7 @@ final class PostlineRedis implements AutoCloseable {
     if (k != null) {
       b.encryption(k);
     }
-    return connect("the queue", b::build);
+    return owner.add(connect("the queue", b::build));
   }
 
   /** Idempotency keys on Redis. */
@@ -96,13 +98,13 @@ final class PostlineRedis implements AutoCloseable {
     return track(connect("the audit log", b::build));
   }
 
-  /** Rate-limit buckets on Redis, shared by every instance. */
-  synchronized RateLimitBackend rateLimits() {
+  /** Rate-limit buckets on Redis, shared by every instance, closed by {@code owner} (before this). */
+  synchronized RateLimitBackend rateLimits(PostlineMailerResources owner) {
     AbstractRedisClient c = client();
     RedisRateLimitBackend.Builder b = c instanceof RedisClusterClient cluster
         ? RedisRateLimitBackend.builder(cluster) : RedisRateLimitBackend.builder((RedisClient) c);
     MailerFactory.check("postline.mail.redis.key-prefix", () -> b.keyPrefix(properties.getKeyPrefix()));
-    return track(connect("the rate limits", b::build));
+    return owner.add(connect("the rate limits", b::build));
   }
 
   /** Whether the client is Postline's own (from postline.mail.redis.url). */

@@ -7,6 +7,7 @@ import static io.postline.mail.spring.TestSupport.emailBuilder;
 import static io.postline.mail.spring.TestSupport.outbox;
 import static io.postline.mail.spring.TestSupport.runner;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.KeyScanCursor;
@@ -16,11 +17,14 @@ import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.postline.mail.core.AuditLog;
 import io.postline.mail.core.IdempotencyStore;
+import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.Receipt;
 import io.postline.mail.event.MailEvent;
 import io.postline.mail.queue.redis.RedisAuditLog;
 import io.postline.mail.queue.redis.RedisIdempotencyStore;
+import io.postline.mail.queue.redis.RedisMailQueue;
+import io.postline.mail.queue.redis.RedisRateLimitBackend;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -77,6 +81,31 @@ class RedisAutoConfigurationTest {
           assertThat(mailer.audit().find(later.id())).isNotEmpty();
           assertThat(keys()).anyMatch(k -> k.contains("{q1}"));
         });
+  }
+
+  @Test
+  void closingTheContextClosesTheQueueBucketsAndClientItCreatedAfterTheMailer() {
+    PostlineMailerResources[] resources = new PostlineMailerResources[1];
+    PostlineRedis[] redis = new PostlineRedis[1];
+    MailQueue[] queue = new MailQueue[1];
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + outbox(),
+        "postline.mail.providers.a.rate-limit.permits=100", "postline.mail.queue.type=redis",
+        "postline.mail.redis.url=" + REDIS_URL, "postline.mail.redis.key-prefix=" + prefix).run(context -> {
+          assertThat(context).hasNotFailed();
+          resources[0] = context.getBean(PostlineMailerResources.class);
+          redis[0] = context.getBean(PostlineRedis.class);
+          assertThat(redis[0].ownsClient()).isTrue();
+          // Postline's Redis first, so closed last: its client outlives the queue and buckets on it.
+          assertThat(resources[0].owned()).last().isSameAs(redis[0]);
+          assertThat(resources[0].owned()).hasAtLeastOneElementOfType(RedisMailQueue.class)
+              .hasAtLeastOneElementOfType(RedisRateLimitBackend.class);
+          queue[0] = resources[0].owned().stream().filter(MailQueue.class::isInstance).map(MailQueue.class::cast)
+              .findFirst().orElseThrow();
+        });
+    assertThat(resources[0].owned()).isEmpty();
+    assertThat(redis[0].ownsClient()).isFalse();
+    assertThatThrownBy(() -> queue[0].take(Duration.ZERO, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("closed");
   }
 
   @Test
