@@ -51,7 +51,12 @@ import org.jspecify.annotations.Nullable;
  * limit (a synchronous send waits at most 5 s for a token); no call timeout beyond the
  * providers' own; an in-memory queue of 100,000 messages worked by 4 workers (started on the
  * first enqueue); idempotency keys kept 24 h; an in-memory audit log of 30 days / 10,000
- * messages; no metrics unless a {@link MeterRegistry} is given.
+ * messages; no metrics unless a {@link MeterRegistry} is given (and no {@code caller} tag unless
+ * {@link #meterCallerTag} is on); breakers and retries in registries of the mailer's own; daemon
+ * threads named {@code postline-N-role-M}.
+ *
+ * <p>Ownership: {@link Mailer#close()} closes what the mailer created (providers made from DSNs,
+ * its own queue, its threads) and nothing the application passed in.
  */
 public final class MailerBuilder {
   /** Providers by name, in order: a {@link ProviderSettings} or a {@link MailProvider}. */
@@ -264,8 +269,8 @@ public final class MailerBuilder {
 
   /**
    * The queue for {@link Mailer#enqueue}; an in-memory queue unless set. A queue given here is
-   * worked from the moment the mailer is built (it may hold messages already) and is closed with
-   * the mailer.
+   * worked from the moment the mailer is built (it may hold messages already); the application
+   * owns it, so the mailer does not close it.
    */
   public MailerBuilder queue(MailQueue queue) {
     this.queue = Objects.requireNonNull(queue, "queue");
@@ -316,7 +321,7 @@ public final class MailerBuilder {
     return this;
   }
 
-  /** Registers Postline's meters (see README) in {@code registry}. */
+  /** Registers Postline's meters (listed in docs/observability.md) in {@code registry}. */
   public MailerBuilder meterRegistry(MeterRegistry registry) {
     this.meterRegistry = Objects.requireNonNull(registry, "registry");
     return this;
