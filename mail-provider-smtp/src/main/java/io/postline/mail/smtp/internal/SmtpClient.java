@@ -377,27 +377,30 @@ public final class SmtpClient implements SmtpLink {
 
   /** Writes the body dot-stuffed (RFC 5321 4.5.2), ending with CRLF and the final dot. */
   private void body(byte[] mime) throws IOException {
-    if (wire != null) {
-      wire.write(mime, 0, mime.length);
-      wire.println();
-      wire.println(".");
-    }
     boolean lineStart = true;
     int from = 0;
     for (int i = 0; i < mime.length; i++) {
       if (lineStart && mime[i] == '.') {
-        out.write(mime, from, i - from);
-        out.write('.');
+        bodyBytes(mime, from, i - from);
+        bodyBytes(END_OF_DATA, 0, 1);
         from = i;
       }
       lineStart = mime[i] == '\n';
     }
-    out.write(mime, from, mime.length - from);
+    bodyBytes(mime, from, mime.length - from);
     if (mime.length < 2 || mime[mime.length - 2] != '\r' || mime[mime.length - 1] != '\n') {
-      out.write(CRLF);
+      bodyBytes(CRLF, 0, CRLF.length);
     }
-    out.write(END_OF_DATA);
+    bodyBytes(END_OF_DATA, 0, END_OF_DATA.length);
     flush();
+  }
+
+  /** Body bytes as they go on the wire, dot-stuffed; the wire log counts their lines, never logs them. */
+  private void bodyBytes(byte[] b, int offset, int length) throws IOException {
+    out.write(b, offset, length);
+    if (wire != null) {
+      wire.write(b, offset, length);
+    }
   }
 
   @Override
@@ -436,8 +439,8 @@ public final class SmtpClient implements SmtpLink {
         write("QUIT");
         flush();
       }
-    } catch (IOException e) {
-      // closing either way
+    } catch (IOException | RuntimeException e) {
+      // closing either way (a RuntimeException: the write-timeout scheduler is already shut down)
     }
     closeQuietly(socket);
   }
