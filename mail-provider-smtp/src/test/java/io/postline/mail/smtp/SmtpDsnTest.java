@@ -53,6 +53,14 @@ class SmtpDsnTest {
   }
 
   @Test
+  void theTransportIsPostlinesEngineUnlessAngusIsAskedFor() {
+    assertThat(create("smtp://localhost:2525?tls=none").toString()).contains("transport=postline");
+    assertThat(create("smtp://localhost:2525?tls=none&transport=angus").toString()).contains("transport=angus");
+    assertThatThrownBy(() -> create("smtp://localhost:2525?tls=none&transport=javamail"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("transport");
+  }
+
+  @Test
   void smtpDefaultsToStartTlsOn587RequiredWithCredentials() {
     SmtpProvider p = create("smtp://user:pa55word@smtp.example.org");
 
