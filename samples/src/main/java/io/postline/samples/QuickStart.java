@@ -124,7 +124,7 @@ public final class QuickStart {
           + " ms after its sendAt");
 
       receivedBySmtp = received(server);
-      section("5. The SMTP server goes down: retried (transient), then failover to backup");
+      section("5. The SMTP server goes down: the broken connection is retried, the refused reconnect fails over to backup at once");
       server.stop();
       SendResult failedOver = mailer.send(Email.builder().from("shop@example.org").to("dan@example.org")
           .subject("Your invoice").text("Attached soon.").caller("quick-start").build());

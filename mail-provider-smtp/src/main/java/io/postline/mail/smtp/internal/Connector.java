@@ -137,9 +137,43 @@ public final class Connector {
     return name;
   }
 
-  /** Looked up once: the host's names do not change, and a reverse lookup may be slow. */
+  /**
+   * Looked up once: the host's names do not change. A reverse lookup can hang for many seconds
+   * where DNS is unreachable, so it gets half a second; past that, the address literal.
+   */
   private static final class LocalName {
-    static final String NAME = lookUp();
+    static final String NAME = lookUpWithin(java.time.Duration.ofMillis(500));
+  }
+
+  private static String lookUpWithin(java.time.Duration limit) {
+    java.util.concurrent.FutureTask<String> lookup = new java.util.concurrent.FutureTask<>(Connector::lookUp);
+    Thread t = new Thread(lookup, "postline-ehlo-name");
+    t.setDaemon(true);
+    t.start();
+    try {
+      return lookup.get(limit.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      return addressLiteral();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return addressLiteral();
+    }
+  }
+
+  /** The first non-loopback IPv4 address of this host's interfaces, read without DNS. */
+  private static String addressLiteral() {
+    try {
+      for (java.net.NetworkInterface nic : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+        for (InetAddress a : java.util.Collections.list(nic.getInetAddresses())) {
+          if (!a.isLoopbackAddress() && !(a instanceof Inet6Address)) {
+            return "[" + a.getHostAddress() + "]";
+          }
+        }
+      }
+    } catch (java.net.SocketException e) {
+      // no interfaces to read: loopback below
+    }
+    return "[" + InetAddress.getLoopbackAddress().getHostAddress() + "]";
   }
 
   private static String lookUp() {
