@@ -243,7 +243,7 @@ public final class Engine {
           rateLimitedSince = now;
         }
         Instant until = earlier(rateLimitedSince.plus(rateLimitWait), deadline);
-        if (!now.plus(wait).isAfter(until) && pause(wait)) {
+        if (!now.plus(wait).isAfter(until) && sleeper.pause(wait)) {
           continue;
         }
         metrics.rateLimitWait(slot.name(), false, Duration.between(rateLimitedSince, clock.instant()));
@@ -315,7 +315,7 @@ public final class Engine {
         events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
             job.attempts + 1, wait));
       }
-      if (!pause(wait)) {
+      if (!sleeper.pause(wait)) {
         retrying.forEach(job -> job.leaving = slot.name());
         return;
       }
@@ -436,16 +436,6 @@ public final class Engine {
   }
 
   /** Waits {@code delay}; false if interrupted (the interrupt is kept). */
-  private boolean pause(Duration delay) {
-    try {
-      sleeper.sleep(delay);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
-    }
-  }
-
   private static List<Object> repeat(Object answer, int times) {
     List<Object> out = new ArrayList<>(times);
     for (int i = 0; i < times; i++) {

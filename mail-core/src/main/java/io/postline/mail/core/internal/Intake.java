@@ -169,11 +169,12 @@ public final class Intake {
     List<Engine.Outcome> outcomes;
     try {
       outcomes = engine.sendGroup(part);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // NOPMD: every recipient of the chunk gets an answer, whatever went wrong
       for (int j = 0; j < part.size(); j++) {
         release(part.get(j));
         items[where.get(j)] = BatchResult.Item.failed(recipients.get(where.get(j)).address(),
-            e instanceof MailException m ? m : new MailException("the group send failed unexpectedly", e));
+            e instanceof MailException m ? m
+                : new MailException("the group send failed unexpectedly with " + e.getClass().getName(), null));
       }
       return;
     }
@@ -290,7 +291,7 @@ public final class Intake {
         }
         return;
       } catch (MailOutcomeUnknownException e) {
-        if (attempt >= STORE_RETRY.maxAttempts() || !pause(STORE_RETRY.delayAfter(attempt, null,
+        if (attempt >= STORE_RETRY.maxAttempts() || !sleeper.pause(STORE_RETRY.delayAfter(attempt, null,
             ThreadLocalRandom.current().nextDouble()))) {
           String what = mails.size() == 1 ? "message " + mails.get(0).id()
               : mails.size() + " messages (from " + mails.get(0).id() + ")";
@@ -349,7 +350,7 @@ public final class Intake {
       if (claim.get().result().isPresent()) {
         return claim.get().result().get();
       }
-      if (System.nanoTime() > deadline || !pause(Duration.ofMillis(pauseMillis))) {
+      if (System.nanoTime() > deadline || !sleeper.pause(Duration.ofMillis(pauseMillis))) {
         throw new SendFailedException(FailureKind.TRANSIENT, "none", "a message with the same idempotency key ("
             + claim.get().mailId() + ") is still being sent; try again later", null, 0, null);
       }
@@ -364,16 +365,6 @@ public final class Intake {
   private void releaseAll(List<QueuedMail> mails) {
     for (QueuedMail mail : mails) {
       mail.email().idempotencyKey().ifPresent(k -> idempotency.release(k, mail.id()));
-    }
-  }
-
-  private boolean pause(Duration delay) {
-    try {
-      sleeper.sleep(delay);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
     }
   }
 

@@ -14,4 +14,15 @@ public interface Sleeper {
 
   /** Waits {@code duration}. */
   void sleep(Duration duration) throws InterruptedException;
+
+  /** Waits {@code duration}; false if interrupted (the thread's interrupt flag is kept). */
+  default boolean pause(Duration duration) {
+    try {
+      sleep(duration);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
 }
