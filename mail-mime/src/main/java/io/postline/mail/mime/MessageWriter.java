@@ -4,62 +4,67 @@ import io.postline.mail.Address;
 import io.postline.mail.Attachment;
 import io.postline.mail.Email;
 import io.postline.mail.MailException;
-import jakarta.activation.DataHandler;
-import jakarta.activation.DataSource;
-import jakarta.mail.MessagingException;
-import jakarta.mail.Part;
-import jakarta.mail.Session;
 import jakarta.mail.internet.ContentType;
-import jakarta.mail.internet.MimeBodyPart;
-import jakarta.mail.internet.MimeMessage;
-import jakarta.mail.internet.MimeMultipart;
-import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.ParameterList;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import jakarta.mail.internet.ParseException;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
-/** Builds the {@link MimeMessage} for one {@link Email}: headers, then the tree of parts. */
+/**
+ * Writes one {@link Email} straight to MIME bytes: headers, then the tree of parts, each part's
+ * transfer encoding chosen while it is written. No Jakarta Mail object is built on this path, so
+ * nothing pays Jakarta Mail's per-part {@code StreamProvider} service lookup.
+ */
 final class MessageWriter {
-  private static final String UTF_8 = "UTF-8";
+  private static final byte[] CRLF = {'\r', '\n'};
   /** RFC 5322 3.3 date-time with a numeric zone. */
   private static final DateTimeFormatter DATE =
       DateTimeFormatter.ofPattern("EEE, d MMM yyyy HH:mm:ss Z", Locale.US);
+  /** RFC 2045 6.7: encoded lines of quoted-printable are at most 76 characters. */
+  private static final int QP_LINE = 76;
+  private static final char[] HEX = "0123456789ABCDEF".toCharArray();
+  private static final char[] BOUNDARY_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
-  private MessageWriter() {}
+  private final ByteArrayOutputStream out;
 
-  /** One node of the MIME tree, written into the part (message or body part) that holds it. */
-  private interface Content {
-    void writeTo(MimePart part) throws MessagingException;
+  private MessageWriter(int sizeHint) {
+    this.out = new ByteArrayOutputStream(sizeHint);
   }
 
-  static MimeMessage write(Email email, Session session, String messageId, Instant now, ZoneId zone)
-      throws MessagingException {
-    RenderedMessage message = new RenderedMessage(session);
-    setHeader(message, "From", HeaderEncoder.addressList(List.of(email.from()), "From".length() + 2));
-    setAddresses(message, "To", email.to());
-    setAddresses(message, "Cc", email.cc());
-    setAddresses(message, "Reply-To", email.replyTo());
+  /** The email as MIME bytes (RFC 5322 and 2045-2049, CRLF line ends, ASCII only). */
+  static byte[] write(Email email, String messageId, Instant now, ZoneId zone) {
+    MessageWriter w = new MessageWriter((int) Math.min(Integer.MAX_VALUE - 8, email.approximateSize() * 4 / 3 + 1024));
+    w.header("From", HeaderEncoder.addressList(List.of(email.from()), "From".length() + 2));
+    w.addresses("To", email.to());
+    w.addresses("Cc", email.cc());
+    w.addresses("Reply-To", email.replyTo());
     // Bcc is deliberately never written: bcc recipients are envelope recipients only.
-    setText(message, "Subject", email.subject().orElse(""));
-    setHeader(message, "Date", DATE.format(now.atZone(zone)));
-    setHeader(message, "Message-ID", messageId);
+    w.text("Subject", email.subject().orElse(""));
+    w.header("Date", DATE.format(now.atZone(zone)));
+    w.header("Message-ID", messageId);
     for (Map.Entry<String, String> header : email.headers().entrySet()) {
-      setText(message, header.getKey(), header.getValue());
+      w.text(header.getKey(), header.getValue());
     }
-    body(email).writeTo(message);
-    message.saveChanges();
-    return message;
+    w.header("MIME-Version", "1.0");
+    body(email).writeTo(w);
+    return w.out.toByteArray();
+  }
+
+  /** One node of the MIME tree: writes its own Content-* headers, the blank line and its body. */
+  private interface Content {
+    void writeTo(MessageWriter w);
   }
 
   private static Content body(Email email) {
@@ -98,33 +103,48 @@ final class MessageWriter {
     return multipart("mixed", mixed, null);
   }
 
+  /** UTF-8 text: 7bit when it is short-lined ASCII, else quoted-printable. */
   private static Content textPart(String body, String subtype) {
-    String canonical = canonicalLineBreaks(body);
-    return part -> part.setText(canonical, UTF_8, subtype);
-  }
-
-  private static Content multipart(String subtype, List<Content> children, @Nullable String type) {
-    return part -> {
-      MimeMultipart multipart = new MimeMultipart(subtype);
-      for (Content child : children) {
-        MimeBodyPart bodyPart = new MimeBodyPart();
-        child.writeTo(bodyPart);
-        multipart.addBodyPart(bodyPart);
-      }
-      part.setContent(multipart);
-      if (type != null) {
-        // RFC 2387: multipart/related names the type of its root part.
-        ContentType contentType = new ContentType(multipart.getContentType());
-        contentType.setParameter("type", type);
-        part.setHeader("Content-Type", contentType.toString());
+    byte[] bytes = canonicalLineBreaks(body).getBytes(StandardCharsets.UTF_8);
+    return w -> {
+      w.header("Content-Type", "text/" + subtype + "; charset=UTF-8");
+      boolean sevenBit = isSevenBit(bytes);
+      w.header("Content-Transfer-Encoding", sevenBit ? "7bit" : "quoted-printable");
+      w.crlf();
+      if (sevenBit) {
+        w.out.writeBytes(bytes);
+      } else {
+        w.quotedPrintable(bytes);
       }
     };
   }
 
+  private static Content multipart(String subtype, List<Content> children, @Nullable String type) {
+    return w -> {
+      String boundary = boundary();
+      List<Map.Entry<String, String>> parameters = new ArrayList<>();
+      parameters.add(Map.entry("boundary", boundary));
+      if (type != null) {
+        // RFC 2387: multipart/related names the type of its root part.
+        parameters.add(Map.entry("type", type));
+      }
+      w.header("Content-Type", HeaderEncoder.withParameters("multipart/" + subtype, parameters,
+          "Content-Type".length() + 2));
+      w.crlf();
+      for (Content child : children) {
+        w.ascii("--" + boundary);
+        w.crlf();
+        child.writeTo(w);
+        w.crlf();
+      }
+      w.ascii("--" + boundary + "--");
+      w.crlf();
+    };
+  }
+
   private static Content attachmentPart(Attachment attachment) {
-    return part -> {
-      part.setDataHandler(new DataHandler(new AttachmentSource(attachment)));
-      ContentType declared = new ContentType(attachment.contentType());
+    return w -> {
+      ContentType declared = contentType(attachment);
       List<Map.Entry<String, String>> parameters = new ArrayList<>();
       ParameterList declaredParameters = declared.getParameterList();
       if (declaredParameters != null) {
@@ -137,28 +157,34 @@ final class MessageWriter {
       }
       // The name parameter is not standard, but some mail clients still look only there.
       parameters.add(Map.entry("name", attachment.fileName()));
-      setHeader(part, "Content-Type", HeaderEncoder.withParameters(
-          declared.getBaseType(), parameters, "Content-Type".length() + 2));
-      setHeader(part, "Content-Transfer-Encoding", transferEncoding(attachment, declared));
-      setHeader(part, "Content-Disposition", HeaderEncoder.withParameters(
-          attachment.isInline() ? Part.INLINE : Part.ATTACHMENT,
+      w.header("Content-Type", HeaderEncoder.withParameters(declared.getBaseType(), parameters,
+          "Content-Type".length() + 2));
+      String encoding = transferEncoding(attachment, declared);
+      w.header("Content-Transfer-Encoding", encoding);
+      w.header("Content-Disposition", HeaderEncoder.withParameters(
+          attachment.isInline() ? "inline" : "attachment",
           List.of(Map.entry("filename", attachment.fileName())),
           "Content-Disposition".length() + 2));
       if (attachment.contentId().isPresent()) {
-        setHeader(part, "Content-ID", "<" + attachment.contentId().get() + ">");
+        w.header("Content-ID", "<" + attachment.contentId().get() + ">");
+      }
+      w.crlf();
+      byte[] content = attachment.content();
+      if (encoding.equals("base64")) {
+        w.out.writeBytes(Base64.getMimeEncoder(QP_LINE, CRLF).encode(content));
+      } else {
+        w.out.writeBytes(content);
       }
     };
   }
 
   /**
    * Base64 for every attachment, except composite types: RFC 2046 (5.1, 5.2.1) allows only 7bit,
-   * 8bit or binary for {@code message/*} and {@code multipart/*}, and Jakarta Mail would write
-   * such a part unencoded under a base64 header. Their content goes as it is, so it must already
-   * be lines of at most 998 bytes ending in CRLF, without NUL; anything else cannot be sent under
-   * that type and is refused rather than corrupted.
+   * 8bit or binary for {@code message/*} and {@code multipart/*}. Their content goes as it is, so
+   * it must already be lines of at most 998 bytes ending in CRLF, without NUL; anything else
+   * cannot be sent under that type and is refused rather than corrupted.
    */
-  private static String transferEncoding(Attachment attachment, ContentType type)
-      throws MessagingException {
+  private static String transferEncoding(Attachment attachment, ContentType type) {
     if (!type.match("message/*") && !type.match("multipart/*")) {
       return "base64";
     }
@@ -183,22 +209,85 @@ final class MessageWriter {
     return eightBit ? "8bit" : "7bit";
   }
 
-  private static void setAddresses(MimePart part, String name, List<Address> addresses)
-      throws MessagingException {
-    if (!addresses.isEmpty()) {
-      setHeader(part, name, HeaderEncoder.addressList(addresses, name.length() + 2));
+  /** The attachment's declared type, parsed by Jakarta Mail's parser (no encoding involved). */
+  private static ContentType contentType(Attachment attachment) {
+    try {
+      return new ContentType(attachment.contentType());
+    } catch (ParseException e) {
+      throw new MailException("attachment " + attachment.fileName() + " has a content type that does not parse", e);
     }
   }
 
-  private static void setText(MimePart part, String name, String value) throws MessagingException {
-    setHeader(part, name, HeaderEncoder.text(value, name.length() + 2));
+  /** ASCII without NUL, every line (CRLF-separated) at most 998 bytes. */
+  private static boolean isSevenBit(byte[] bytes) {
+    int line = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      byte b = bytes[i];
+      if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
+        i++;
+        line = 0;
+      } else if (b <= 0 || b == '\r' || b == '\n' || ++line > HeaderEncoder.HARD_LIMIT) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** RFC 2045 6.7, CRLF kept as hard line breaks, white space before one encoded. */
+  private void quotedPrintable(byte[] bytes) {
+    int column = 0;
+    for (int i = 0; i < bytes.length; i++) {
+      int b = bytes[i] & 0xff;
+      boolean lineEnd = i + 1 >= bytes.length || (bytes[i + 1] == '\r' && i + 2 < bytes.length && bytes[i + 2] == '\n');
+      if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
+        out.writeBytes(CRLF);
+        column = 0;
+        i++;
+        continue;
+      }
+      boolean literal = b >= 33 && b <= 126 && b != '=' || (b == ' ' || b == '\t') && !lineEnd;
+      int width = literal ? 1 : 3;
+      // Room for the '=' of a soft line break at the end of the line.
+      if (column + width > QP_LINE - 1) {
+        out.write('=');
+        out.writeBytes(CRLF);
+        column = 0;
+      }
+      if (literal) {
+        out.write(b);
+      } else {
+        out.write('=');
+        out.write(HEX[b >> 4]);
+        out.write(HEX[b & 0xf]);
+      }
+      column += width;
+    }
+  }
+
+  private static String boundary() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    char[] id = new char[24];
+    for (int i = 0; i < id.length; i++) {
+      id[i] = BOUNDARY_CHARS[random.nextInt(BOUNDARY_CHARS.length)];
+    }
+    return "postline-" + new String(id);
+  }
+
+  private void addresses(String name, List<Address> addresses) {
+    if (!addresses.isEmpty()) {
+      header(name, HeaderEncoder.addressList(addresses, name.length() + 2));
+    }
+  }
+
+  private void text(String name, String value) {
+    header(name, HeaderEncoder.text(value, name.length() + 2));
   }
 
   /**
-   * Sets a header after checking that it is safe to write as it is: ASCII, lines folded with
+   * Writes a header after checking that it is safe to write as it is: ASCII, lines folded with
    * CRLF and white space, none over 998 characters. A failure here is a bug, never user input.
    */
-  private static void setHeader(MimePart part, String name, String value) throws MessagingException {
+  private void header(String name, String value) {
     int line = name.length() + 2;
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
@@ -212,7 +301,20 @@ final class MessageWriter {
             + HeaderEncoder.HARD_LIMIT + " characters)");
       }
     }
-    part.setHeader(name, value);
+    ascii(name);
+    ascii(": ");
+    ascii(value);
+    crlf();
+  }
+
+  private void ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      out.write(s.charAt(i));
+    }
+  }
+
+  private void crlf() {
+    out.writeBytes(CRLF);
   }
 
   /** Text bodies are sent in canonical form: every line break is CRLF (RFC 2046 4.1.1). */
@@ -235,28 +337,5 @@ final class MessageWriter {
       }
     }
     return out.toString();
-  }
-
-  /** Serves an attachment's bytes without copying them. */
-  private record AttachmentSource(Attachment attachment) implements DataSource {
-    @Override
-    public InputStream getInputStream() {
-      return attachment.openStream();
-    }
-
-    @Override
-    public OutputStream getOutputStream() throws IOException {
-      throw new IOException("attachments are read-only");
-    }
-
-    @Override
-    public String getContentType() {
-      return attachment.contentType();
-    }
-
-    @Override
-    public String getName() {
-      return attachment.fileName();
-    }
   }
 }

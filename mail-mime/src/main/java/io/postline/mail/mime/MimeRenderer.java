@@ -7,18 +7,17 @@ import io.postline.mail.MailException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
 import jakarta.mail.internet.MimeMessage;
-import java.io.ByteArrayOutputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.Objects;
-import java.util.Properties;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Turns an {@link Email} into MIME: a Jakarta Mail {@link MimeMessage} for SMTP and raw-message
- * APIs, or the bytes of an {@code .eml} file.
+ * Turns an {@link Email} into MIME: the bytes of an {@code .eml} file (for SMTP's DATA and raw-message
+ * APIs), written directly, or a Jakarta Mail {@link MimeMessage} parsed from them.
  *
  * <h2>Structure</h2>
  * <ul>
@@ -67,12 +66,10 @@ public final class MimeRenderer {
 
   private final @Nullable String messageIdDomain;
   private final Clock clock;
-  private final Session session;
 
   private MimeRenderer(Builder builder) {
     this.messageIdDomain = builder.messageIdDomain;
     this.clock = builder.clock;
-    this.session = Session.getInstance(new Properties());
   }
 
   /** A renderer that puts Message-IDs on the sender's domain and dates by the system clock. */
@@ -100,53 +97,51 @@ public final class MimeRenderer {
    *     Jakarta Mail fails to build the message
    */
   public MimeMessage render(Email email, Session session) {
-    Objects.requireNonNull(email, "email");
     Objects.requireNonNull(session, "session");
-    email.template().ifPresent(template -> {
-      throw new IllegalArgumentException("the email still has template '" + template.name()
-          + "'; render the template into a subject and body before rendering MIME");
-    });
-    String domain = messageIdDomain != null ? messageIdDomain : email.from().domain();
+    byte[] bytes = toEml(email);
     try {
-      return MessageWriter.write(
-          email, session, MessageIds.next(domain), clock.instant(), clock.getZone());
+      // Parsed, not built: writing it out again copies these bytes and encodes nothing.
+      return new RenderedMessage(session, new ByteArrayInputStream(bytes));
     } catch (MessagingException e) {
-      throw new MailException("Jakarta Mail could not build the MIME message ("
+      throw new MailException("Jakarta Mail could not read the MIME message ("
           + e.getClass().getSimpleName() + ")", e);
     }
   }
 
   /**
    * The email as the bytes of an {@code .eml} file (RFC 5322, CRLF line ends), which is also what
-   * a raw-message API such as Amazon SES expects.
+   * SMTP's DATA and a raw-message API such as Amazon SES expect. Written directly, each part's
+   * transfer encoding chosen as it is written: text parts {@code 7bit} when they are short-lined
+   * ASCII, else {@code quoted-printable}; attachments {@code base64} (composite types as they are).
+   * Each call gives a new Message-ID.
    *
    * @throws IllegalArgumentException if the email still has a template to render
-   * @throws MailException as {@link #render} does
+   * @throws MailException if an attachment of a composite type cannot be sent as it is
    */
   public byte[] toEml(Email email) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(
-        (int) Math.min(Integer.MAX_VALUE - 8, email.approximateSize()));
-    writeEml(email, out);
-    return out.toByteArray();
+    Objects.requireNonNull(email, "email");
+    email.template().ifPresent(template -> {
+      throw new IllegalArgumentException("the email still has template '" + template.name()
+          + "'; render the template into a subject and body before rendering MIME");
+    });
+    String domain = messageIdDomain != null ? messageIdDomain : email.from().domain();
+    return MessageWriter.write(email, MessageIds.next(domain), clock.instant(), clock.getZone());
   }
 
   /**
    * Writes the email in {@code .eml} form (see {@link #toEml}) to the stream, which is left open.
    *
    * @throws IllegalArgumentException if the email still has a template to render
-   * @throws MailException as {@link #render} does
+   * @throws MailException as {@link #toEml} does
    * @throws UncheckedIOException if writing to the stream fails
    */
   public void writeEml(Email email, OutputStream out) {
     Objects.requireNonNull(out, "out");
-    MimeMessage message = render(email, session);
+    byte[] bytes = toEml(email);
     try {
-      message.writeTo(out);
+      out.write(bytes);
     } catch (IOException e) {
       throw new UncheckedIOException("could not write the .eml", e);
-    } catch (MessagingException e) {
-      throw new MailException("Jakarta Mail could not write the MIME message ("
-          + e.getClass().getSimpleName() + ")", e);
     }
   }
 

@@ -21,16 +21,13 @@ import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
 import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeMessage;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -127,14 +124,13 @@ public final class SmtpProvider implements MailProvider {
   static final Set<String> OPTIONS = Set.of("tls", "connectTimeout", "readTimeout", "writeTimeout",
       "poolSize", "messagesPerConnection", "idleTimeout", "acquireTimeout", "validateAfterIdle", "ehlo",
       "trustStore", "trustStorePassword", "trustStoreType", "trustedCertificate", "tlsVerify",
-      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain");
+      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport");
   private static final Logger LOG = LoggerFactory.getLogger(SmtpProvider.class);
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
   private final SmtpSettings settings;
   private final int maxRecipients;
   private final MimeRenderer renderer;
-  private final Session renderSession;
   private final ScheduledThreadPoolExecutor scheduler;
   private final Connector connector;
   private final ConnectionPool pool;
@@ -151,7 +147,6 @@ public final class SmtpProvider implements MailProvider {
       rb.messageIdDomain(settings.messageIdDomain());
     }
     this.renderer = rb.build();
-    this.renderSession = Session.getInstance(new Properties());
     Redactor redactor = new Redactor(settings.username(), settings.password());
     this.failures = new SmtpFailures(settings.name(), settings.address(), redactor);
     AtomicInteger threads = new AtomicInteger();
@@ -219,6 +214,9 @@ public final class SmtpProvider implements MailProvider {
         .maxRecipients(dsn.intOption("maxRecipients", DEFAULT_MAX_RECIPIENTS))
         .tagHeaders(dsn.booleanOption("tagHeaders", false));
     dsn.option("ehlo").ifPresent(b::ehloName);
+    if (dsn.option("transport").isPresent()) {
+      b.transport(dsn.enumOption("transport", SmtpTransport.class, SmtpTransport.POSTLINE));
+    }
     dsn.option("messageIdDomain").ifPresent(b::messageIdDomain);
     dsn.option("maxMessageBytes").ifPresent(v -> b.maxMessageBytes(longOption(dsn, "maxMessageBytes", v)));
     dsn.option("trustStore").ifPresent(path -> b.trustStore(Path.of(path),
@@ -291,43 +289,25 @@ public final class SmtpProvider implements MailProvider {
     }
     long started = System.nanoTime();
     Email rendered = settings.tagHeaders() ? TagHeaders.apply(email) : email;
-    MimeMessage message;
-    String messageId;
+    byte[] mime;
     try {
-      message = renderer.render(rendered, renderSession);
-      messageId = Objects.requireNonNullElse(message.getMessageID(), "");
-    } catch (MailException | MessagingException | IllegalArgumentException e) {
+      mime = renderer.toEml(rendered);
+    } catch (MailException | IllegalArgumentException e) {
       if (e instanceof InvalidEmailException invalid) {
         throw invalid;
       }
       throw failures.failure(FailureKind.PERMANENT, "the message cannot be written as MIME ("
-          + e.getClass().getSimpleName() + ")", e instanceof MessagingException ? null : e);
+          + e.getClass().getSimpleName() + ")", e);
     }
+    String messageId = messageId(mime);
     List<Address> recipients = email.recipients();
-    jakarta.mail.Address[] envelope = new jakarta.mail.Address[recipients.size()];
-    for (int i = 0; i < envelope.length; i++) {
-      InternetAddress ia = new InternetAddress();
-      ia.setAddress(recipients.get(i).asciiEmail());
-      envelope[i] = ia;
-    }
     SmtpConnection connection = pool.acquire();
-    boolean healthy = false;
+    boolean sent = false;
     List<RecipientStatus> statuses;
     try {
-      connection.transport().sendMessage(message, envelope);
-      statuses = new ArrayList<>(recipients.size());
-      for (Address a : recipients) {
-        statuses.add(RecipientStatus.accepted(a));
-      }
-      healthy = true;
-    } catch (MessagingException e) {
-      Optional<List<RecipientStatus>> partial = failures.partialSuccess(e, recipients);
-      if (partial.isEmpty()) {
-        throw failures.sendFailure(e, recipients);
-      }
-      statuses = partial.get();
-      healthy = true;
-      if (LOG.isDebugEnabled()) {
+      statuses = connection.link().send(email.from(), recipients, mime);
+      sent = true;
+      if (LOG.isDebugEnabled() && statuses.stream().anyMatch(s -> !s.isAccepted())) {
         LOG.debug("SMTP provider {}: message {} sent, some recipients refused: {}", name(), messageId,
             statuses.stream().filter(s -> !s.isAccepted()).toList());
       }
@@ -335,12 +315,33 @@ public final class SmtpProvider implements MailProvider {
       throw failures.failure(FailureKind.TRANSIENT, "SMTP send failed unexpectedly ("
           + e.getClass().getName() + ")", e);
     } finally {
-      if (healthy) {
+      if (sent) {
         connection.sent(System.nanoTime());
       }
-      pool.release(connection, healthy);
+      // A refused message leaves the connection usable when it could be reset; a lost one never.
+      pool.release(connection, connection.link().reusable());
     }
     return new SendResult(name(), messageId, statuses, 1, Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /** The Message-ID header's value, which {@link MimeRenderer} writes on a line of its own. */
+  private static String messageId(byte[] mime) {
+    byte[] key = "\r\nMessage-ID: ".getBytes(StandardCharsets.US_ASCII);
+    outer:
+    for (int i = 0; i + key.length < mime.length; i++) {
+      for (int j = 0; j < key.length; j++) {
+        if (mime[i + j] != key[j]) {
+          continue outer;
+        }
+      }
+      int start = i + key.length;
+      int end = start;
+      while (end < mime.length && mime[end] != '\r') {
+        end++;
+      }
+      return new String(mime, start, end - start, StandardCharsets.US_ASCII);
+    }
+    return "";
   }
 
   /**
@@ -362,12 +363,9 @@ public final class SmtpProvider implements MailProvider {
       try {
         SmtpConnection c = connector.open(connect, read, write);
         try {
-          int code = c.transport().simpleCommand("NOOP");
-          if (code != 250) {
-            throw failures.connectFailure(new MessagingException("NOOP refused"), c.transport());
-          }
+          c.link().noop();
         } finally {
-          closeQuietly(c);
+          c.link().close();
         }
         done.complete(null);
       } catch (Throwable e) {
@@ -394,14 +392,6 @@ public final class SmtpProvider implements MailProvider {
       }
       throw failures.failure(FailureKind.TRANSIENT, "probing SMTP server " + settings.address() + " failed ("
           + (cause == null ? "unknown" : cause.getClass().getName()) + ")", null);
-    }
-  }
-
-  private static void closeQuietly(SmtpConnection c) {
-    try {
-      c.transport().close();
-    } catch (MessagingException | RuntimeException e) {
-      // closed either way
     }
   }
 
@@ -452,6 +442,7 @@ public final class SmtpProvider implements MailProvider {
     private int maxRecipients = DEFAULT_MAX_RECIPIENTS;
     private boolean tagHeaders;
     private @Nullable String messageIdDomain;
+    private SmtpTransport transport = SmtpTransport.POSTLINE;
 
     private Builder() {}
 
@@ -587,7 +578,10 @@ public final class SmtpProvider implements MailProvider {
       return this;
     }
 
-    /** The name this client gives in EHLO; the local host's name by default. */
+    /**
+     * The name this client gives in EHLO; by default the host's fully qualified name, or its
+     * address literal (with a warning) when it has none.
+     */
     public Builder ehloName(String name) {
       Objects.requireNonNull(name, "ehloName");
       if (name.isBlank() || name.chars().anyMatch(c -> c <= ' ' || c > '~')) {
@@ -656,6 +650,15 @@ public final class SmtpProvider implements MailProvider {
       return this;
     }
 
+    /**
+     * The protocol engine: {@link SmtpTransport#POSTLINE} by default; {@link SmtpTransport#ANGUS}
+     * for a server that misbehaves with pipelining (kept for one release).
+     */
+    public Builder transport(SmtpTransport transport) {
+      this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
     /** The domain of Message-IDs; the sender's domain by default. */
     public Builder messageIdDomain(String domain) {
       MimeRenderer.builder().messageIdDomain(domain);
@@ -685,7 +688,7 @@ public final class SmtpProvider implements MailProvider {
       SmtpSettings settings = new SmtpSettings(name, host, p, mode, required, username, password, oauth2,
           connectTimeout, readTimeout, writeTimeout, poolSize, messagesPerConnection, idleTimeout,
           acquireTimeout, validateAfterIdle, ehloName, sockets, tlsVerify, maxMessageBytes, tagHeaders,
-          messageIdDomain);
+          messageIdDomain, transport);
       if (mode == TlsMode.NONE && username != null) {
         LOG.warn("SMTP provider {} sends its credentials to {} in plain text (tls=none); use it only with a"
             + " relay on a trusted network", name, settings.address());

@@ -101,6 +101,9 @@ class SmtpSecretHygieneTest {
     server.logins(Map.of(USER, PASSWORD));
     SmtpProvider smtp = closing(tls(server).credentials(USER, PASSWORD).validateAfterIdle(Duration.ZERO).build());
     smtp.send(email("bob@example.org"));
+    // A line that is only a dot must not end the content in the log (it is dot-stuffed on the wire).
+    smtp.send(Email.builder().from("shop@example.org").to("bob@example.org").subject("Dots")
+        .text("first line\n.\n" + BODY).build());
     server.rcpt(a -> a.startsWith("ghost") ? "550 5.1.1 <" + a + ">: unknown" : "250 OK");
     smtp.send(email("bob@example.org", "ghost@example.org"));
     fails(smtp, email("ghost@example.org"));

@@ -1,13 +1,19 @@
 package io.postline.mail.smtp.internal;
 
 import io.postline.mail.FailureKind;
+import io.postline.mail.smtp.SmtpTransport;
 import io.postline.mail.smtp.TlsMode;
 import io.postline.mail.spi.ProviderException;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.NoSuchProviderException;
 import jakarta.mail.Session;
+import java.io.PrintStream;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicLong;
@@ -19,9 +25,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Opens SMTP connections: one Jakarta Mail session per connection (so that the conversation log
- * can be switched on at run time and names its connection), then connect, EHLO, STARTTLS, EHLO
- * and AUTH, as Angus does them, with the provider's timeouts and TLS trust.
+ * Opens SMTP connections with the provider's timeouts and TLS trust: connect, EHLO, STARTTLS, EHLO
+ * and AUTH, spoken by Postline's {@link SmtpClient} or, with {@code transport=angus}, by Angus in
+ * one Jakarta Mail session per connection (so that the conversation log can be switched on at run
+ * time and names its connection).
  */
 public final class Connector {
   private static final Logger LOG = LoggerFactory.getLogger(Connector.class);
@@ -67,6 +74,12 @@ public final class Connector {
   public SmtpConnection open(Duration connectTimeout, Duration readTimeout, Duration writeTimeout)
       throws ProviderException {
     long id = ids.incrementAndGet();
+    if (localHost == null) {
+      localHost = defaultEhloName(settings.name());
+    }
+    if (settings.transport() == SmtpTransport.POSTLINE) {
+      return openPostline(id, connectTimeout, readTimeout);
+    }
     try {
       if (settings.oauth2() == null) {
         return connect(id, settings.password(), connectTimeout, readTimeout, writeTimeout);
@@ -81,6 +94,67 @@ public final class Connector {
     } catch (AuthenticationFailedException e) {
       throw failures.connectFailure(e, null);
     }
+  }
+
+  private SmtpConnection openPostline(long id, Duration connectTimeout, Duration readTimeout)
+      throws ProviderException {
+    PrintStream wire = WireLog.enabled() ? WireLog.stream("[" + settings.name() + "#" + id + "]", redactor) : null;
+    String ehlo = Objects.requireNonNull(localHost, "localHost");
+    SmtpClient client;
+    try {
+      client = SmtpClient.open(settings, failures, scheduler, plainSockets, tlsSockets, ehlo,
+          settings.oauth2() == null ? settings.password() : token(false), wire, connectTimeout, readTimeout);
+    } catch (SmtpClient.AuthRefused e) {
+      if (settings.oauth2() == null) {
+        throw failures.authFailure(e.reply);
+      }
+      LOG.debug("SMTP provider {}: the server refused the OAuth2 token; asking for a new one", settings.name());
+      try {
+        client = SmtpClient.open(settings, failures, scheduler, plainSockets, tlsSockets, ehlo, token(true), wire,
+            connectTimeout, readTimeout);
+      } catch (SmtpClient.AuthRefused again) {
+        throw failures.authFailure(again.reply);
+      }
+    }
+    long size = client.serverMaxSize();
+    if (size > 0) {
+      serverMaxSize = size;
+    }
+    LOG.debug("SMTP provider {}: opened connection #{} to {}", settings.name(), id, settings.address());
+    return new SmtpConnection(id, client, System.nanoTime());
+  }
+
+  /**
+   * The host's fully qualified name for EHLO; strict servers refuse {@code localhost}. Without one
+   * (common in containers), the host's address literal, with a warning saying how to set a name.
+   */
+  static String defaultEhloName(String provider) {
+    String name = LocalName.NAME;
+    if (name.startsWith("[")) {
+      LOG.warn("SMTP provider {}: this host has no fully qualified domain name, so EHLO says {};"
+          + " strict servers may refuse it: set the ehlo option to this host's public name", provider, name);
+    }
+    return name;
+  }
+
+  /** Looked up once: the host's names do not change, and a reverse lookup may be slow. */
+  private static final class LocalName {
+    static final String NAME = lookUp();
+  }
+
+  private static String lookUp() {
+    InetAddress local;
+    try {
+      local = InetAddress.getLocalHost();
+    } catch (UnknownHostException e) {
+      local = InetAddress.getLoopbackAddress();
+    }
+    String name = local.getCanonicalHostName();
+    if (name.indexOf('.') > 0 && !name.equals(local.getHostAddress()) && !name.endsWith(".localdomain")) {
+      return name;
+    }
+    return local instanceof Inet6Address ? "[IPv6:" + local.getHostAddress() + "]"
+        : "[" + local.getHostAddress() + "]";
   }
 
   private String token(boolean refresh) throws ProviderException {
@@ -117,14 +191,11 @@ public final class Connector {
     } catch (MessagingException | RuntimeException e) {
       throw failures.connectFailure(e, transport);
     }
-    SmtpConnection connection = new SmtpConnection(id, session, transport, System.nanoTime());
+    SmtpConnection connection = new SmtpConnection(id, new AngusLink(session, transport, failures), System.nanoTime());
     if (settings.authenticates() && !transport.supportsExtension("AUTH") && !transport.supportsExtension("AUTH=LOGIN")) {
       connection.close();
       throw failures.failure(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + settings.address()
           + " offers no AUTH, so the configured credentials could not be used", null);
-    }
-    if (localHost == null) {
-      localHost = transport.getLocalHost();
     }
     readSize(transport);
     LOG.debug("SMTP provider {}: opened connection #{} to {}", settings.name(), id, settings.address());

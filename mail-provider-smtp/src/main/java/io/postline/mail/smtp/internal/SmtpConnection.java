@@ -1,25 +1,19 @@
 package io.postline.mail.smtp.internal;
 
-import jakarta.mail.MessagingException;
-import jakarta.mail.Session;
-import org.eclipse.angus.mail.smtp.SMTPTransport;
-
 /**
- * One open SMTP connection: an Angus transport with its session and the pool's bookkeeping. Used
- * by one thread at a time, handed over through the pool.
+ * One open SMTP connection: its {@link SmtpLink} and the pool's bookkeeping. Used by one thread at
+ * a time, handed over through the pool.
  */
 public final class SmtpConnection {
   private final long id;
-  private final Session session;
-  private final SMTPTransport transport;
+  private final SmtpLink link;
   private final long openedNanos;
   private long lastUsedNanos;
   private int messages;
 
-  SmtpConnection(long id, Session session, SMTPTransport transport, long nowNanos) {
+  SmtpConnection(long id, SmtpLink link, long nowNanos) {
     this.id = id;
-    this.session = session;
-    this.transport = transport;
+    this.link = link;
     this.openedNanos = nowNanos;
     this.lastUsedNanos = nowNanos;
   }
@@ -29,14 +23,9 @@ public final class SmtpConnection {
     return id;
   }
 
-  /** The session the transport was made in. */
-  public Session session() {
-    return session;
-  }
-
-  /** The transport, connected. */
-  public SMTPTransport transport() {
-    return transport;
+  /** The connection's protocol engine, connected and logged in. */
+  public SmtpLink link() {
+    return link;
   }
 
   /** How many messages this connection has sent. */
@@ -64,15 +53,11 @@ public final class SmtpConnection {
 
   /** Checks the connection with RSET; closes it and answers false when the server does not answer 250. */
   boolean check() {
-    return transport.isConnected();
+    return link.check();
   }
 
   /** Sends QUIT (without waiting for the reply) and closes the socket; never throws. */
   void close() {
-    try {
-      transport.close();
-    } catch (MessagingException | RuntimeException e) {
-      // the socket is closed either way
-    }
+    link.close();
   }
 }

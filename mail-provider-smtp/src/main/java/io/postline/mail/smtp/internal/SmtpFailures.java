@@ -100,21 +100,15 @@ public final class SmtpFailures {
     }
     String message = String.valueOf(e.getMessage());
     if (message.contains("STARTTLS is required")) {
-      return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server
-          + " does not offer STARTTLS, which is required (credentials are set or tls=starttls was"
-          + " given); use tls=implicit for port 465, or tls=none only for a trusted local relay",
-          null, null, null);
+      return startTlsNotOffered();
     }
     if (e instanceof AuthenticationFailedException) {
       Optional<SmtpReply> reply = SmtpReply.find(e.getMessage());
-      if (reply.isPresent() && reply.get().isTransient()) {
-        SmtpReply r = reply.get();
-        return build(FailureKind.TRANSIENT, "SMTP server " + server + " could not log in for now: " + r,
-            r.providerCode(), r, null);
+      if (reply.isPresent()) {
+        return authFailure(reply.get());
       }
-      String said = reply.map(SmtpReply::toString).orElse(message);
-      return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server + " refused the login: " + said,
-          reply.map(SmtpReply::providerCode).orElse(null), reply.orElse(null), null);
+      return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server + " refused the login: " + message,
+          null, null, null);
     }
     Throwable io = find(e, IOException.class);
     if (io != null) {
@@ -131,19 +125,50 @@ public final class SmtpFailures {
       reply = SmtpReply.find(message);
     }
     if (reply.isPresent()) {
-      SmtpReply r = reply.get();
-      if (r.isConnectionLost()) {
-        return build(FailureKind.TRANSIENT, "SMTP server " + server + " closed the connection while connecting",
-            null, r, null);
-      }
-      FailureKind kind = AUTH_CODES.contains(r.code()) ? FailureKind.PROVIDER_UNAVAILABLE
-          : r.code() == 454 ? FailureKind.TRANSIENT
-          : r.isTransient() ? temporaryKind(r)
-          : FailureKind.PROVIDER_UNAVAILABLE;
-      return build(kind, "SMTP server " + server + " refused the session: " + r, r.providerCode(), r, null);
+      return sessionRefused(reply.get());
     }
     return build(FailureKind.TRANSIENT, "cannot connect to SMTP server " + server + ": " + message,
         null, null, null);
+  }
+
+  /** The server answered the greeting, EHLO/HELO or STARTTLS with something other than success. */
+  public ProviderException sessionRefused(SmtpReply r) {
+    if (r.isConnectionLost()) {
+      return build(FailureKind.TRANSIENT, "SMTP server " + server + " closed the connection while connecting",
+          null, r, null);
+    }
+    FailureKind kind = AUTH_CODES.contains(r.code()) ? FailureKind.PROVIDER_UNAVAILABLE
+        : r.code() == 454 ? FailureKind.TRANSIENT
+        : r.isTransient() ? temporaryKind(r)
+        : FailureKind.PROVIDER_UNAVAILABLE;
+    return build(kind, "SMTP server " + server + " refused the session: " + r, r.providerCode(), r, null);
+  }
+
+  /** STARTTLS is required (credentials, or tls=starttls given) and the server does not offer it. */
+  public ProviderException startTlsNotOffered() {
+    return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server
+        + " does not offer STARTTLS, which is required (credentials are set or tls=starttls was"
+        + " given); use tls=implicit for port 465, or tls=none only for a trusted local relay",
+        null, null, null);
+  }
+
+  /** The server refused AUTH: for now (4xx, TRANSIENT) or for good (PROVIDER_UNAVAILABLE). */
+  public ProviderException authFailure(SmtpReply r) {
+    if (r.isTransient() || r.isConnectionLost()) {
+      return build(FailureKind.TRANSIENT, "SMTP server " + server + " could not log in for now: " + r,
+          r.isConnectionLost() ? null : r.providerCode(), r, null);
+    }
+    return build(FailureKind.PROVIDER_UNAVAILABLE, "SMTP server " + server + " refused the login: " + r
+        + "; check the user name and password (or token)", r.providerCode(), r, null);
+  }
+
+  /** The connection ended or failed while a message was under way. */
+  public ProviderException lost(@Nullable IOException io) {
+    if (io instanceof SocketTimeoutException) {
+      return build(FailureKind.TRANSIENT, "timed out waiting for SMTP server " + server, null, null, io);
+    }
+    return build(FailureKind.TRANSIENT, "connection to SMTP server " + server + " was lost"
+        + (io != null ? ": " + rootMessage(io) : ""), null, null, io);
   }
 
   /**
@@ -189,8 +214,15 @@ public final class SmtpFailures {
       }
       return build(FailureKind.PERMANENT, "SMTP send failed: " + e.getMessage(), null, null, null);
     }
-    SmtpReply r = reply.get();
-    String step = step(e);
+    return replyFailure(step(e), reply.get());
+  }
+
+  /**
+   * The server refused a step of a message with this reply.
+   *
+   * @param step what was refused, such as {@code the sender (MAIL FROM)}
+   */
+  public ProviderException replyFailure(String step, SmtpReply r) {
     FailureKind kind;
     if (AUTH_CODES.contains(r.code())) {
       kind = FailureKind.PROVIDER_UNAVAILABLE;
@@ -227,7 +259,12 @@ public final class SmtpFailures {
     return build(kind, message, null, null, cause);
   }
 
-  private ProviderException everyRecipientRefused(Map<String, SmtpReply> refused, List<Address> recipients) {
+  /**
+   * Every recipient was refused.
+   *
+   * @param refused each refused recipient's reply, by lower-case ASCII address
+   */
+  public ProviderException everyRecipientRefused(Map<String, SmtpReply> refused, List<Address> recipients) {
     List<RecipientStatus> statuses = new ArrayList<>();
     boolean temporary = false;
     boolean allThrottled = true;
@@ -250,16 +287,21 @@ public final class SmtpFailures {
       }
       statuses.add(RecipientStatus.rejected(a, clean(r.toString())));
     }
-    FailureKind kind = !temporary ? FailureKind.RECIPIENTS_REJECTED
+    // Every refusal a 5.7.x (policy: authentication, relaying, sender): the client is refused, not
+    // the recipients, so another provider may deliver.
+    boolean clientRefused = !temporary && refused.values().stream().allMatch(SmtpReply::isPolicy);
+    FailureKind kind = clientRefused ? FailureKind.PROVIDER_UNAVAILABLE
+        : !temporary ? FailureKind.RECIPIENTS_REJECTED
         : allThrottled ? FailureKind.RATE_LIMITED : FailureKind.TRANSIENT;
     String message = "SMTP server " + server + " refused every recipient" + (temporary ? " for now" : "")
-        + ": " + detail;
-    ProviderException.Builder b = ProviderException.builder(kind, provider, say(kind, message)).recipients(statuses);
+        + ": " + detail + (clientRefused ? "; a policy refusal (5.7.x) is about this client, not the"
+        + " recipients: check the provider's credentials and that it may relay for this sender" : "");
+    Duration wait = first != null && kind.retryable() ? retryAfter(first) : null;
+    ProviderException.Builder b = ProviderException.builder(kind, provider, say(kind, message, wait))
+        .recipients(statuses);
     if (first != null) {
       b.code(first.providerCode());
-      if (kind.retryable()) {
-        b.retryAfter(retryAfter(first));
-      }
+      b.retryAfter(wait);
     }
     return b.build();
   }
@@ -271,13 +313,12 @@ public final class SmtpFailures {
 
   private ProviderException build(FailureKind kind, String message, @Nullable String code,
       @Nullable SmtpReply reply, @Nullable Throwable cause) {
-    ProviderException.Builder b = ProviderException.builder(kind, provider, say(kind, message));
+    Duration wait = reply != null && kind.retryable() ? retryAfter(reply) : null;
+    ProviderException.Builder b = ProviderException.builder(kind, provider, say(kind, message, wait));
     if (code != null) {
       b.code(code);
     }
-    if (reply != null && kind.retryable()) {
-      b.retryAfter(retryAfter(reply));
-    }
+    b.retryAfter(wait);
     if (cause != null && !(cause instanceof MessagingException)) {
       b.cause(cause);
     }
@@ -285,10 +326,13 @@ public final class SmtpFailures {
   }
 
   /** The message with the provider's name first and what the kind means for retrying last. */
-  private String say(FailureKind kind, String message) {
+  private String say(FailureKind kind, String message, @Nullable Duration wait) {
     String consequence = switch (kind) {
       case TRANSIENT -> "retrying may help";
-      case RATE_LIMITED -> "the server asks to slow down: retry later";
+      // Only a wait the server gave is promised; otherwise the retry policy's backoff decides.
+      case RATE_LIMITED -> wait != null
+          ? "the server asks to slow down: retry after " + wait.toSeconds() + "s"
+          : "the server asks to slow down without saying for how long: retry later, with backoff";
       case PROVIDER_UNAVAILABLE -> "this provider cannot send until that is fixed: fail over";
       case RECIPIENTS_REJECTED, PERMANENT -> "retrying will not help";
     };
@@ -308,7 +352,8 @@ public final class SmtpFailures {
     return d.compareTo(Duration.ofDays(1)) > 0 ? Duration.ofDays(1) : d;
   }
 
-  private String clean(String text) {
+  /** The text with secrets removed, addresses masked, on one line and cut when long. */
+  public String clean(String text) {
     String s = redactor.clean(text).replace('\n', ' ').replace('\r', ' ');
     return s.length() > MAX_TEXT * 2 ? s.substring(0, MAX_TEXT * 2) + "..." : s;
   }

@@ -1,6 +1,7 @@
 package io.postline.mail.smtp.internal;
 
 import io.postline.mail.smtp.OAuth2TokenSupplier;
+import io.postline.mail.smtp.SmtpTransport;
 import io.postline.mail.smtp.TlsMode;
 import java.time.Duration;
 import javax.net.ssl.SSLSocketFactory;
@@ -31,6 +32,7 @@ import org.jspecify.annotations.Nullable;
  * @param maxMessageBytes the configured size limit, or {@link Long#MAX_VALUE}
  * @param tagHeaders whether tags and metadata are sent as {@code X-Postline-*} headers
  * @param messageIdDomain the Message-ID domain, or null for the sender's
+ * @param transport the protocol engine
  */
 public record SmtpSettings(
     String name,
@@ -54,7 +56,8 @@ public record SmtpSettings(
     boolean tlsVerify,
     long maxMessageBytes,
     boolean tagHeaders,
-    @Nullable String messageIdDomain) {
+    @Nullable String messageIdDomain,
+    SmtpTransport transport) {
 
   /** Whether the provider logs in. */
   public boolean authenticates() {
@@ -75,6 +78,6 @@ public record SmtpSettings(
         + ", poolSize=" + poolSize + ", messagesPerConnection=" + messagesPerConnection
         + ", connectTimeout=" + connectTimeout + ", readTimeout=" + readTimeout
         + ", writeTimeout=" + writeTimeout + ", idleTimeout=" + idleTimeout
-        + ", tlsVerify=" + tlsVerify + "]";
+        + ", tlsVerify=" + tlsVerify + ", transport=" + transport.name().toLowerCase(java.util.Locale.ROOT) + "]";
   }
 }
