@@ -11,6 +11,7 @@ import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
 import io.postline.mail.mime.PemKeys;
 import io.postline.mail.mime.SigningException;
+import io.postline.mail.mime.Smime;
 import io.postline.mail.smtp.internal.ConnectionPool;
 import io.postline.mail.smtp.internal.Connector;
 import io.postline.mail.smtp.internal.Redactor;
@@ -136,6 +137,7 @@ public final class SmtpProvider implements MailProvider {
   private final int maxRecipients;
   private final MimeRenderer renderer;
   private final @Nullable DkimSigner dkim;
+  private final @Nullable Smime smime;
   private final ScheduledThreadPoolExecutor scheduler;
   private final Connector connector;
   private final ConnectionPool pool;
@@ -153,6 +155,7 @@ public final class SmtpProvider implements MailProvider {
     }
     this.renderer = rb.build();
     this.dkim = b.dkim;
+    this.smime = b.smime;
     Redactor redactor = new Redactor(settings.username(), settings.password());
     this.failures = new SmtpFailures(settings.name(), settings.address(), redactor);
     AtomicInteger threads = new AtomicInteger();
@@ -332,6 +335,14 @@ public final class SmtpProvider implements MailProvider {
       throw failures.failure(FailureKind.PERMANENT, "the message cannot be written as MIME ("
           + e.getClass().getSimpleName() + ")", e);
     }
+    if (smime != null) {
+      // S/MIME wraps the content; DKIM then signs what goes on the wire.
+      try {
+        mime = smime.apply(mime, email.recipients());
+      } catch (SigningException e) {
+        throw failures.failure(FailureKind.PERMANENT, "the message was not sent: " + e.getMessage(), e);
+      }
+    }
     if (dkim != null) {
       // Signed last, over the exact bytes both transports send; unsigned is never a fallback.
       try {
@@ -486,6 +497,7 @@ public final class SmtpProvider implements MailProvider {
     private @Nullable String messageIdDomain;
     private SmtpTransport transport = SmtpTransport.POSTLINE;
     private @Nullable DkimSigner dkim;
+    private @Nullable Smime smime;
 
     private Builder() {}
 
@@ -708,6 +720,16 @@ public final class SmtpProvider implements MailProvider {
      */
     public Builder dkim(DkimSigner signer) {
       this.dkim = Objects.requireNonNull(signer, "signer");
+      return this;
+    }
+
+    /**
+     * Signs and/or encrypts every message with S/MIME (before DKIM, which then signs the result);
+     * a message that cannot be, such as one to a recipient without a certificate, fails
+     * {@code PERMANENT}. Needs Bouncy Castle ({@code bcpkix-jdk18on}) on the class path.
+     */
+    public Builder smime(Smime smime) {
+      this.smime = Objects.requireNonNull(smime, "smime");
       return this;
     }
 
