@@ -16,6 +16,19 @@ import java.util.List;
 public final class Capabilities {
   private static final Capabilities UNLIMITED = builder().build();
 
+  /** Who puts a DKIM signature on the messages a provider sends. */
+  public enum DkimSigning {
+    /** Nobody that Postline knows of: messages go out as Postline wrote them. */
+    NONE,
+    /** Postline signs each message with the keys the provider was configured with. */
+    POSTLINE,
+    /**
+     * The provider signs on its own side, with the keys set up for the sending domain in its
+     * account (SendGrid, Mailgun); Postline's DKIM settings are refused for it.
+     */
+    PROVIDER
+  }
+
   private final int maxRecipients;
   private final long maxMessageBytes;
   private final boolean attachments;
@@ -26,6 +39,7 @@ public final class Capabilities {
   private final Duration maxScheduleAhead;
   private final boolean batch;
   private final int maxBatchSize;
+  private final DkimSigning dkimSigning;
 
   private Capabilities(Builder b) {
     this.maxRecipients = b.maxRecipients;
@@ -38,6 +52,7 @@ public final class Capabilities {
     this.maxScheduleAhead = b.maxScheduleAhead;
     this.batch = b.batch;
     this.maxBatchSize = b.maxBatchSize;
+    this.dkimSigning = b.dkimSigning;
   }
 
   /** Everything supported, no limits. */
@@ -100,6 +115,32 @@ public final class Capabilities {
     return maxBatchSize;
   }
 
+  /** Who signs the provider's messages with DKIM; {@link DkimSigning#NONE} unless the provider says. */
+  public DkimSigning dkimSigning() {
+    return dkimSigning;
+  }
+
+  /**
+   * Refuses Postline's DKIM options ({@code dkim.*}) for a provider that signs on its own side
+   * ({@link DkimSigning#PROVIDER}); a provider's factory calls it before it reads its options.
+   *
+   * @throws IllegalArgumentException naming the provider and saying where its signing is set up
+   */
+  public void refuseDkimOptions(ProviderSettings settings) {
+    if (dkimSigning != DkimSigning.PROVIDER) {
+      return;
+    }
+    List<String> dkim = settings.options().keySet().stream()
+        .filter(k -> k.toLowerCase(java.util.Locale.ROOT).startsWith("dkim.")).sorted().toList();
+    if (!dkim.isEmpty()) {
+      throw new IllegalArgumentException("provider " + settings.name() + " (" + settings.scheme()
+          + "://) signs with DKIM on its own side, with the keys set up for the sending domain in its "
+          + "account, so Postline's " + dkim + " cannot be used with it; remove them and set up "
+          + "domain authentication at " + settings.scheme() + " (Postline signs only for providers "
+          + "that send its MIME: smtp, smtps)");
+    }
+  }
+
   /** Every way {@code email} exceeds these capabilities, one line each; empty when it fits. */
   public List<String> problems(Email email) {
     List<String> problems = new ArrayList<>();
@@ -146,7 +187,8 @@ public final class Capabilities {
     return "Capabilities[maxRecipients=" + maxRecipients + ", maxMessageBytes=" + maxMessageBytes
         + ", attachments=" + attachments + ", tags=" + tags + "(max " + maxTags + ")"
         + ", metadata=" + metadata + ", scheduling=" + scheduling + "(max " + maxScheduleAhead + ")"
-        + ", batch=" + batch + "(max " + maxBatchSize + ")]";
+        + ", batch=" + batch + "(max " + maxBatchSize + ")"
+        + ", dkimSigning=" + dkimSigning.name().toLowerCase(java.util.Locale.ROOT) + "]";
   }
 
   /** Builds {@link Capabilities}; every setting starts unlimited or supported. */
@@ -161,8 +203,15 @@ public final class Capabilities {
     private Duration maxScheduleAhead = Duration.ZERO;
     private boolean batch;
     private int maxBatchSize = 1;
+    private DkimSigning dkimSigning = DkimSigning.NONE;
 
     private Builder() {}
+
+    /** Who signs the provider's messages with DKIM; {@link DkimSigning#NONE} by default. */
+    public Builder dkimSigning(DkimSigning signing) {
+      this.dkimSigning = java.util.Objects.requireNonNull(signing, "signing");
+      return this;
+    }
 
     /** The most recipients per message; at least 1. */
     public Builder maxRecipients(int max) {

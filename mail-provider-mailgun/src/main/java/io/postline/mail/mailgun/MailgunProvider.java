@@ -79,6 +79,8 @@ public final class MailgunProvider implements MailProvider {
   private static final Set<String> OPTIONS = Set.of("region", "baseUrl", "timeout", "connectTimeout", "testMode");
   private static final Pattern DOMAIN = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+");
   private static final Capabilities CAPABILITIES = Capabilities.builder()
+      // It signs with the DKIM keys of the domain authenticated in the account.
+      .dkimSigning(Capabilities.DkimSigning.PROVIDER)
       .maxRecipients(MailgunForms.MAX_RECIPIENTS)
       .maxMessageBytes(MAX_MESSAGE_BYTES)
       .attachments(true)
@@ -157,6 +159,7 @@ public final class MailgunProvider implements MailProvider {
    */
   public static MailgunProvider create(ProviderSettings settings) {
     Objects.requireNonNull(settings, "settings");
+    CAPABILITIES.refuseDkimOptions(settings);
     settings.requireKnownOptions(OPTIONS);
     String key = settings.requireUser("the API key");
     if (settings.password().isPresent()) {

@@ -74,6 +74,8 @@ public final class SendGridProvider implements MailProvider {
   private static final Logger LOG = LoggerFactory.getLogger(SendGridProvider.class);
   private static final Set<String> OPTIONS = Set.of("region", "baseUrl", "timeout", "connectTimeout", "sandbox");
   private static final Capabilities CAPABILITIES = Capabilities.builder()
+      // It signs with the DKIM keys of the domain authenticated in the account.
+      .dkimSigning(Capabilities.DkimSigning.PROVIDER)
       .maxRecipients(SendGridRequests.MAX_RECIPIENTS)
       .maxMessageBytes(MAX_MESSAGE_BYTES)
       .tags(SendGridRequests.MAX_CATEGORIES)
@@ -139,6 +141,7 @@ public final class SendGridProvider implements MailProvider {
    */
   public static SendGridProvider create(ProviderSettings settings) {
     Objects.requireNonNull(settings, "settings");
+    CAPABILITIES.refuseDkimOptions(settings);
     settings.requireKnownOptions(OPTIONS);
     String key = settings.requireUser("the API key");
     if (!settings.host().equals("default")) {

@@ -7,7 +7,11 @@ import io.postline.mail.InvalidEmailException;
 import io.postline.mail.MailException;
 import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
+import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
+import io.postline.mail.mime.PemKeys;
+import io.postline.mail.mime.SigningException;
+import io.postline.mail.mime.Smime;
 import io.postline.mail.smtp.internal.ConnectionPool;
 import io.postline.mail.smtp.internal.Connector;
 import io.postline.mail.smtp.internal.Redactor;
@@ -124,13 +128,16 @@ public final class SmtpProvider implements MailProvider {
   static final Set<String> OPTIONS = Set.of("tls", "connectTimeout", "readTimeout", "writeTimeout",
       "poolSize", "messagesPerConnection", "idleTimeout", "acquireTimeout", "validateAfterIdle", "ehlo",
       "trustStore", "trustStorePassword", "trustStoreType", "trustedCertificate", "tlsVerify",
-      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport");
+      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport",
+      "dkim.domain", "dkim.selector", "dkim.key");
   private static final Logger LOG = LoggerFactory.getLogger(SmtpProvider.class);
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
   private final SmtpSettings settings;
   private final int maxRecipients;
   private final MimeRenderer renderer;
+  private final @Nullable DkimSigner dkim;
+  private final @Nullable Smime smime;
   private final ScheduledThreadPoolExecutor scheduler;
   private final Connector connector;
   private final ConnectionPool pool;
@@ -147,6 +154,8 @@ public final class SmtpProvider implements MailProvider {
       rb.messageIdDomain(settings.messageIdDomain());
     }
     this.renderer = rb.build();
+    this.dkim = b.dkim;
+    this.smime = b.smime;
     Redactor redactor = new Redactor(settings.username(), settings.password());
     this.failures = new SmtpFailures(settings.name(), settings.address(), redactor);
     AtomicInteger threads = new AtomicInteger();
@@ -230,7 +239,33 @@ public final class SmtpProvider implements MailProvider {
     if (!dsn.booleanOption("tlsVerify", true)) {
       b.insecureSkipTlsVerification();
     }
+    dkim(dsn).ifPresent(b::dkim);
     return b.build();
+  }
+
+  /** {@code dkim.domain}, {@code dkim.selector} and {@code dkim.key} (a PKCS#8 PEM file), all or none. */
+  private static Optional<DkimSigner> dkim(ProviderSettings dsn) {
+    Optional<String> domain = dsn.option("dkim.domain");
+    Optional<String> selector = dsn.option("dkim.selector");
+    Optional<String> key = dsn.option("dkim.key");
+    if (domain.isEmpty() && selector.isEmpty() && key.isEmpty()) {
+      return Optional.empty();
+    }
+    if (domain.isEmpty() || selector.isEmpty() || key.isEmpty()) {
+      throw new IllegalArgumentException("DKIM signing for provider " + dsn.name() + " needs all of dkim.domain, "
+          + "dkim.selector and dkim.key (" + dsn.maskedDsn() + ")");
+    }
+    if (key.get().contains("-----")) {
+      throw new IllegalArgumentException("option dkim.key of provider " + dsn.name() + " is the path of a PKCS#8 "
+          + "PEM file, not the key itself; for a key held in a variable use SmtpProvider.builder().dkim(...) "
+          + "with PemKeys.privateKey(String)");
+    }
+    try {
+      return Optional.of(DkimSigner.builder()
+          .key(domain.get(), selector.get(), PemKeys.privateKey(Path.of(key.get()))).build());
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("DKIM settings of provider " + dsn.name() + ": " + e.getMessage(), e);
+    }
   }
 
   private static long longOption(ProviderSettings dsn, String key, String value) {
@@ -268,7 +303,8 @@ public final class SmtpProvider implements MailProvider {
     if (serverSize > 0) {
       max = Math.min(max, serverSize);
     }
-    Capabilities.Builder b = Capabilities.builder().maxRecipients(maxRecipients).attachments(true);
+    Capabilities.Builder b = Capabilities.builder().maxRecipients(maxRecipients).attachments(true)
+        .dkimSigning(dkim != null ? Capabilities.DkimSigning.POSTLINE : Capabilities.DkimSigning.NONE);
     if (max != Long.MAX_VALUE) {
       b.maxMessageBytes(max);
     }
@@ -298,6 +334,23 @@ public final class SmtpProvider implements MailProvider {
       }
       throw failures.failure(FailureKind.PERMANENT, "the message cannot be written as MIME ("
           + e.getClass().getSimpleName() + ")", e);
+    }
+    if (smime != null) {
+      // S/MIME wraps the content; DKIM then signs what goes on the wire.
+      try {
+        mime = smime.apply(mime, email.recipients());
+      } catch (SigningException e) {
+        throw failures.failure(FailureKind.PERMANENT, "the message was not sent: " + e.getMessage(), e);
+      }
+    }
+    if (dkim != null) {
+      // Signed last, over the exact bytes both transports send; unsigned is never a fallback.
+      try {
+        mime = dkim.sign(mime);
+      } catch (SigningException e) {
+        throw failures.failure(FailureKind.PERMANENT, "the message was not sent: its DKIM signature could not "
+            + "be made: " + e.getMessage(), e);
+      }
     }
     String messageId = messageId(mime);
     List<Address> recipients = email.recipients();
@@ -412,7 +465,7 @@ public final class SmtpProvider implements MailProvider {
   /** Names the provider and the server; never the password or a token. */
   @Override
   public String toString() {
-    return "SmtpProvider[" + settings + "]";
+    return "SmtpProvider[" + settings + (dkim == null ? "" : ", dkim=" + dkim.domains()) + "]";
   }
 
   /** Settings for an {@link SmtpProvider}; everything but the host has a safe default. */
@@ -443,6 +496,8 @@ public final class SmtpProvider implements MailProvider {
     private boolean tagHeaders;
     private @Nullable String messageIdDomain;
     private SmtpTransport transport = SmtpTransport.POSTLINE;
+    private @Nullable DkimSigner dkim;
+    private @Nullable Smime smime;
 
     private Builder() {}
 
@@ -656,6 +711,25 @@ public final class SmtpProvider implements MailProvider {
      */
     public Builder transport(SmtpTransport transport) {
       this.transport = Objects.requireNonNull(transport, "transport");
+      return this;
+    }
+
+    /**
+     * Signs every message with DKIM: a message whose From domain has no key in {@code signer}, or
+     * whose signature cannot be made, is not sent but fails {@code PERMANENT}.
+     */
+    public Builder dkim(DkimSigner signer) {
+      this.dkim = Objects.requireNonNull(signer, "signer");
+      return this;
+    }
+
+    /**
+     * Signs and/or encrypts every message with S/MIME (before DKIM, which then signs the result);
+     * a message that cannot be, such as one to a recipient without a certificate, fails
+     * {@code PERMANENT}. Needs Bouncy Castle ({@code bcpkix-jdk18on}) on the class path.
+     */
+    public Builder smime(Smime smime) {
+      this.smime = Objects.requireNonNull(smime, "smime");
       return this;
     }
 
