@@ -33,8 +33,12 @@ import org.slf4j.MDC;
 public final class Workers {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
   private static final Duration POLL = Duration.ofMillis(500);
-  /** Leases taken per call when the queue is deep; the renewer keeps the later ones alive. */
-  private static final int TAKE_MAX = 4;
+  /**
+   * Leases taken per call. One: a worker holds only the message it works on, so a crashed JVM
+   * strands at most one message per worker until its lease lapses, and an idle worker is never
+   * starved by a busy one holding messages it has not reached yet.
+   */
+  private static final int TAKE_MAX = 1;
   /** How long a message whose pass failed unexpectedly waits before it is tried again. */
   private static final Duration AFTER_BUG = Duration.ofSeconds(30);
 
