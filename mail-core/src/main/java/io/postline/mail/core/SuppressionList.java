@@ -13,10 +13,10 @@ import org.jspecify.annotations.Nullable;
  * a source, a time and an optional expiry. An entry applies to all mail to the address, or to one
  * mailing list only (a message's list is its {@link #LIST_METADATA_KEY} metadata).
  *
- * <p>Given to {@link MailerBuilder#suppressionList(SuppressionList)}, it is checked for every
- * recipient at send and enqueue and again when a queued message is sent. Implementations: {@link
- * #inMemory(AddressHasher, Clock)} for one JVM, {@code RedisSuppressionList} (mail-queue-redis) for a
- * fleet. Implementations are thread-safe.
+ * <p>The engine does not consult it yet (issue 12): check {@link #find} before sending. Fed by
+ * mail-feedback's {@code DeliveryFeedback} (bounces, complaints, unsubscribes) and {@code
+ * OneClickUnsubscribe}. Implementation: {@link #inMemory(AddressHasher, Clock)} for one JVM.
+ * Implementations are thread-safe.
  */
 public interface SuppressionList {
   /** The metadata key naming the mailing list a message belongs to. */
