@@ -1,0 +1,198 @@
+package io.postline.mail.feedback;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.postline.mail.Address;
+import io.postline.mail.feedback.DeliveryEvent.Type;
+import io.postline.mail.feedback.WebhookRejectedException.Reason;
+import io.postline.mail.feedback.internal.Checks;
+import io.postline.mail.feedback.internal.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.X509EncodedKeySpec;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Verifies SendGrid's signed Event Webhook: an ECDSA P-256 / SHA-256 signature (header {@value
+ * #SIGNATURE_HEADER}, base64 DER) over the timestamp header {@value #TIMESTAMP_HEADER} followed by
+ * the raw body, checked with the verification key from SendGrid's Mail Settings, and a timestamp
+ * within the tolerance.
+ *
+ * <p>Events: {@code delivered}, {@code deferred}, {@code bounce} (type {@code bounce}: hard;
+ * {@code blocked}: soft), {@code dropped} (rejected), {@code spamreport}, {@code unsubscribe} and
+ * {@code group_unsubscribe}, {@code open}, {@code click}; others ({@code processed}, {@code
+ * group_resubscribe}) are skipped. Postline's mail id and list are read from the custom args.
+ */
+public final class SendGridWebhook implements WebhookVerifier {
+  /** The header carrying the base64 signature. */
+  public static final String SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature";
+  /** The header carrying the signed Unix timestamp. */
+  public static final String TIMESTAMP_HEADER = "X-Twilio-Email-Event-Webhook-Timestamp";
+
+  private static final String NAME = "sendgrid";
+
+  private final PublicKey key;
+  private final Duration tolerance;
+  private final int maxBodyBytes;
+  private final Clock clock;
+
+  private SendGridWebhook(Builder b) {
+    this.key = b.key;
+    this.tolerance = b.tolerance;
+    this.maxBodyBytes = b.maxBodyBytes;
+    this.clock = b.clock;
+  }
+
+  /**
+   * A builder for the verification key as SendGrid shows it: base64 of the DER
+   * SubjectPublicKeyInfo, with or without PEM framing.
+   *
+   * @throws IllegalArgumentException if it is not a P-256 public key
+   */
+  public static Builder builder(String verificationKey) {
+    return new Builder(verificationKey);
+  }
+
+  @Override
+  public String provider() {
+    return NAME;
+  }
+
+  @Override
+  public List<DeliveryEvent> verify(WebhookRequest request) {
+    byte[] body = request.rawBody();
+    if (body.length > maxBodyBytes) {
+      throw refused(Reason.TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes");
+    }
+    String signature = request.header(SIGNATURE_HEADER)
+        .orElseThrow(() -> refused(Reason.MALFORMED, "no " + SIGNATURE_HEADER + " header"));
+    String timestamp = request.header(TIMESTAMP_HEADER)
+        .orElseThrow(() -> refused(Reason.MALFORMED, "no " + TIMESTAMP_HEADER + " header"));
+    Instant signedAt = Checks.unixSeconds(timestamp)
+        .orElseThrow(() -> refused(Reason.MALFORMED, "timestamp is not Unix seconds"));
+    if (!Checks.fresh(signedAt, tolerance, clock)) {
+      throw refused(Reason.STALE, "timestamp is outside the tolerance of " + tolerance);
+    }
+    if (!signatureMatches(timestamp, body, signature)) {
+      throw refused(Reason.BAD_SIGNATURE, "signature does not match the body and timestamp");
+    }
+    JsonNode events = Json.parse(body).filter(JsonNode::isArray)
+        .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON array of events"));
+    List<DeliveryEvent> out = new ArrayList<>();
+    for (JsonNode event : events) {
+      toEvent(event).ifPresent(out::add);
+    }
+    return List.copyOf(out);
+  }
+
+  private boolean signatureMatches(String timestamp, byte[] body, String signature) {
+    try {
+      byte[] der = Base64.getDecoder().decode(signature.trim());
+      Signature verifier = Signature.getInstance("SHA256withECDSA");
+      verifier.initVerify(key);
+      verifier.update(timestamp.getBytes(StandardCharsets.UTF_8));
+      verifier.update(body);
+      return verifier.verify(der);
+    } catch (IllegalArgumentException | GeneralSecurityException e) {
+      // Not base64, or not a DER ECDSA signature: as good as a wrong one.
+      return false;
+    }
+  }
+
+  private Optional<DeliveryEvent> toEvent(JsonNode e) {
+    Optional<Type> type = Json.text(e, "event").flatMap(name -> type(name, e));
+    Optional<Address> recipient = Json.text(e, "email").flatMap(Json::address);
+    if (type.isEmpty() || recipient.isEmpty()) {
+      return Optional.empty();
+    }
+    Optional<String> list = Json.scalar(e, DeliveryEvent.LIST_KEY)
+        .or(() -> Json.scalar(e, "asm_group_id").map(id -> "sendgrid-group-" + id));
+    Optional<String> diagnostic = Json.text(e, "reason").or(() -> Json.text(e, "response"));
+    return Optional.of(new DeliveryEvent(NAME, type.get(), recipient.get(),
+        Json.scalar(e, DeliveryEvent.MAIL_ID_KEY), list,
+        Json.text(e, "sg_message_id"),
+        Json.epochSeconds(e, "timestamp").orElseGet(clock::instant),
+        Json.scalar(e, "status"), diagnostic));
+  }
+
+  private static Optional<Type> type(String event, JsonNode e) {
+    return Optional.ofNullable(switch (event) {
+      case "delivered" -> Type.DELIVERED;
+      case "deferred" -> Type.DEFERRED;
+      case "bounce" -> "blocked".equals(Json.text(e, "type").orElse("bounce")) ? Type.SOFT_BOUNCE : Type.HARD_BOUNCE;
+      case "dropped" -> Type.REJECTED;
+      case "spamreport" -> Type.COMPLAINED;
+      case "unsubscribe", "group_unsubscribe" -> Type.UNSUBSCRIBED;
+      case "open" -> Type.OPENED;
+      case "click" -> Type.CLICKED;
+      default -> null;
+    });
+  }
+
+  private static WebhookRejectedException refused(Reason reason, String detail) {
+    return new WebhookRejectedException(NAME, reason, detail);
+  }
+
+  /** Settings for a {@link SendGridWebhook}. */
+  public static final class Builder {
+    private final PublicKey key;
+    private Duration tolerance = Duration.ofMinutes(5);
+    private int maxBodyBytes = 4 * 1024 * 1024;
+    private Clock clock = Clock.systemUTC();
+
+    private Builder(String verificationKey) {
+      Objects.requireNonNull(verificationKey, "verificationKey");
+      String base64 = verificationKey
+          .replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", "")
+          .replaceAll("\\s", "");
+      try {
+        PublicKey k = KeyFactory.getInstance("EC")
+            .generatePublic(new X509EncodedKeySpec(Base64.getDecoder().decode(base64)));
+        if (!(k instanceof ECPublicKey ec) || ec.getParams().getCurve().getField().getFieldSize() != 256) {
+          throw new IllegalArgumentException("the SendGrid verification key is not a P-256 key");
+        }
+        this.key = k;
+      } catch (IllegalArgumentException | GeneralSecurityException e) {
+        // No cause: the exception text of a key parser could echo key material.
+        throw new IllegalArgumentException(
+            "the SendGrid verification key is not a base64 P-256 public key (SubjectPublicKeyInfo)");
+      }
+    }
+
+    /** How far the signed timestamp may be from now, either way; default 5 minutes. */
+    public Builder tolerance(Duration tolerance) {
+      this.tolerance = Checks.tolerance(tolerance);
+      return this;
+    }
+
+    /** The largest body accepted; default 4 MiB. */
+    public Builder maxBodyBytes(int maxBodyBytes) {
+      if (maxBodyBytes < 1) {
+        throw new IllegalArgumentException("maxBodyBytes must be positive");
+      }
+      this.maxBodyBytes = maxBodyBytes;
+      return this;
+    }
+
+    /** The clock for the freshness check; default the system clock. */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** The verifier. */
+    public SendGridWebhook build() {
+      return new SendGridWebhook(this);
+    }
+  }
+}

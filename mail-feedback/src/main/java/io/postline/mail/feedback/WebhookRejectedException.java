@@ -1,0 +1,54 @@
+package io.postline.mail.feedback;
+
+import io.postline.mail.MailException;
+import java.util.Objects;
+
+/**
+ * A webhook request was refused; nothing was read or remembered from it. The message says which
+ * check failed and never quotes the request (no signature, token, key or address).
+ */
+public final class WebhookRejectedException extends MailException {
+  private static final long serialVersionUID = 1L;
+
+  /** Which check refused the request. */
+  public enum Reason {
+    /** A header or field the scheme needs is missing, or the body is not what the provider sends. */
+    MALFORMED,
+    /** The signature does not match the body with the configured key or certificate. */
+    BAD_SIGNATURE,
+    /** The signed timestamp is outside the configured tolerance. */
+    STALE,
+    /** The same signed request (Mailgun token, SNS message id) was already accepted. */
+    REPLAYED,
+    /** The SNS signing certificate URL is not HTTPS on an {@code sns.<region>.amazonaws.com} host with a {@code .pem} path. */
+    UNTRUSTED_CERTIFICATE_URL,
+    /** The SNS signing certificate could not be fetched or read. */
+    CERTIFICATE_UNAVAILABLE,
+    /** The SNS topic is not in the allowlist. */
+    UNKNOWN_TOPIC,
+    /** An SNS subscription confirmation arrived and confirming is not enabled, or it failed. */
+    SUBSCRIPTION_NOT_CONFIRMED,
+    /** The body is larger than the configured limit. */
+    TOO_LARGE
+  }
+
+  private final String provider;
+  private final Reason reason;
+
+  /** A refusal by {@code provider} for {@code reason}, with a detail that quotes nothing from the request. */
+  public WebhookRejectedException(String provider, Reason reason, String detail) {
+    super(provider + " webhook refused (" + reason + "): " + detail);
+    this.provider = Objects.requireNonNull(provider, "provider");
+    this.reason = Objects.requireNonNull(reason, "reason");
+  }
+
+  /** The provider whose verifier refused the request. */
+  public String provider() {
+    return provider;
+  }
+
+  /** Which check failed. */
+  public Reason reason() {
+    return reason;
+  }
+}

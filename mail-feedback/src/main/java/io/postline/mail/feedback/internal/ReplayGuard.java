@@ -1,0 +1,57 @@
+package io.postline.mail.feedback.internal;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Remembers the ids of accepted signed requests for as long as their timestamps would still pass
+ * the freshness check, so a captured request cannot be accepted twice. Bounded: when full, the
+ * oldest id is forgotten first (and it is the closest to going stale anyway).
+ */
+public final class ReplayGuard {
+  private final Duration window;
+  private final int capacity;
+  private final Clock clock;
+  private final LinkedHashMap<String, Instant> seen = new LinkedHashMap<>();
+
+  /** Remembers up to {@code capacity} ids, each for {@code window} (the freshness tolerance, both ways). */
+  public ReplayGuard(Duration window, int capacity, Clock clock) {
+    if (capacity < 1) {
+      throw new IllegalArgumentException("capacity must be at least 1");
+    }
+    this.window = window;
+    this.capacity = capacity;
+    this.clock = clock;
+  }
+
+  /** Records {@code id}; false if it was already recorded and not yet expired. */
+  public synchronized boolean firstTime(String id) {
+    Instant now = clock.instant();
+    for (Iterator<Map.Entry<String, Instant>> it = seen.entrySet().iterator(); it.hasNext(); ) {
+      if (it.next().getValue().isAfter(now)) {
+        break; // insertion order is expiry order: the rest is younger
+      }
+      it.remove();
+    }
+    if (seen.containsKey(id)) {
+      return false;
+    }
+    if (seen.size() >= capacity) {
+      Iterator<String> oldest = seen.keySet().iterator();
+      oldest.next();
+      oldest.remove();
+    }
+    // A signed timestamp may be up to `window` in the future, so remember for twice the window.
+    seen.put(id, now.plus(window).plus(window));
+    return true;
+  }
+
+  /** How many ids are remembered now. */
+  public synchronized int size() {
+    return seen.size();
+  }
+}
