@@ -480,11 +480,7 @@ public final class MailerBuilder {
       weights.put(name, o.weight());
     }
     AuditLog auditLog = audit != null ? audit : AuditLog.inMemory(Duration.ofDays(30), 10_000, clock);
-    List<MailListener> publishTo = new ArrayList<>();
-    publishTo.add(auditLog::record);
-    publishTo.add(metrics);
-    publishTo.addAll(listeners);
-    EventPublisher events = new EventPublisher(publishTo);
+    EventPublisher events = new EventPublisher(auditLog, metrics, listeners);
     Routing route = routing == Routing.roundRobin() ? Routing.roundRobin(weights) : routing;
     Engine engine = new Engine(slots, route, retry.deadline(), rateLimitWait, events, metrics, clock, sleeper);
     MailQueue mailQueue = queue != null ? queue : MailQueue.inMemory(100_000, clock);

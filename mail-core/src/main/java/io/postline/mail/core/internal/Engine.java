@@ -14,10 +14,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -61,7 +61,12 @@ public final class Engine {
     int triesHere;
     @Nullable ProviderException last;
     @Nullable String leaving;
-    final List<String> unfit = new ArrayList<>();
+    /** Why providers could not carry it; most messages fit, so the list is made on the first reason. */
+    List<String> unfit = List.of();
+    /** This run's answer, once there is one (a field, not a map: a send must stay cheap). */
+    @Nullable Outcome outcome;
+    /** The retry's view of this message on the provider it is trying now. */
+    Retry.@Nullable AsyncContext<?> retryContext;
 
     /** A message with {@code attempts} attempts behind it. */
     public Job(String mailId, Email email, int attempts) {
@@ -69,6 +74,13 @@ public final class Engine {
       this.email = email;
       this.caller = email.caller();
       this.attempts = attempts;
+    }
+
+    void unfit(String why) {
+      if (unfit.isEmpty()) {
+        unfit = new ArrayList<>();
+      }
+      unfit.add(why);
     }
 
     /** The message's id. */
@@ -105,6 +117,8 @@ public final class Engine {
 
   private final Map<String, ProviderSlot> slots;
   private final List<String> names;
+  /** The slots in {@link #names}' order: what most routings (failover among them) pick as they are. */
+  private final List<ProviderSlot> inOrder;
   private final Routing routing;
   private final Duration syncDeadline;
   private final Duration rateLimitWait;
@@ -120,6 +134,7 @@ public final class Engine {
     slots.forEach(s -> byName.put(s.name(), s));
     this.slots = byName;
     this.names = List.copyOf(byName.keySet());
+    this.inOrder = List.copyOf(byName.values());
     this.routing = routing;
     this.syncDeadline = syncDeadline;
     this.rateLimitWait = rateLimitWait;
@@ -131,7 +146,7 @@ public final class Engine {
 
   /** The slots in the mailer's provider order. */
   public List<ProviderSlot> slots() {
-    return List.copyOf(slots.values());
+    return inOrder;
   }
 
   /** How long a synchronous send may take, retries included. */
@@ -177,23 +192,33 @@ public final class Engine {
 
   private List<Outcome> run(List<Job> jobs, Mode mode) {
     Instant deadline = clock.instant().plus(syncDeadline);
-    Map<Job, Outcome> outcomes = new IdentityHashMap<>();
+    for (Job job : jobs) {
+      job.outcome = null;
+    }
+    if (jobs.size() == 1) {
+      // One message has one route: no grouping.
+      runRoute(candidates(jobs.get(0).email), jobs, mode, deadline);
+      return List.of(outcome(jobs.get(0)));
+    }
     Map<List<String>, List<Job>> byRoute = new LinkedHashMap<>();
     for (Job job : jobs) {
       byRoute.computeIfAbsent(routing.route(job.email, names), k -> new ArrayList<>()).add(job);
     }
     for (Map.Entry<List<String>, List<Job>> route : byRoute.entrySet()) {
-      runRoute(slotsOf(route.getKey()), route.getValue(), mode, deadline, outcomes);
+      runRoute(slotsOf(route.getKey()), route.getValue(), mode, deadline);
     }
     List<Outcome> ordered = new ArrayList<>(jobs.size());
     for (Job job : jobs) {
-      ordered.add(outcomes.get(job));
+      ordered.add(outcome(job));
     }
     return ordered;
   }
 
-  private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, Instant deadline,
-      Map<Job, Outcome> outcomes) {
+  private static Outcome outcome(Job job) {
+    return Objects.requireNonNull(job.outcome, "every message of a run has an outcome");
+  }
+
+  private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, Instant deadline) {
     List<Job> pending = new ArrayList<>(group);
     for (ProviderSlot slot : candidates) {
       if (pending.isEmpty() || mode == Mode.SYNC && !clock.instant().isBefore(deadline)) {
@@ -206,20 +231,22 @@ public final class Engine {
           job.triesHere = 0;
           fit.add(job);
         } else {
-          problems.forEach(p -> job.unfit.add("provider " + slot.name() + ": " + p));
+          problems.forEach(p -> job.unfit("provider " + slot.name() + ": " + p));
         }
       }
-      tryProvider(slot, fit, mode, deadline, outcomes);
-      pending.removeIf(outcomes::containsKey);
+      tryProvider(slot, fit, mode, deadline);
+      pending.removeIf(job -> job.outcome != null);
     }
     for (Job job : pending) {
-      outcomes.put(job, finalOutcome(job, mode, candidates));
+      job.outcome = finalOutcome(job, mode, candidates);
     }
   }
 
   /** Works {@code fit} on one provider until each is sent, settled, or moves on to the next one. */
-  private void tryProvider(ProviderSlot slot, List<Job> fit, Mode mode, Instant deadline, Map<Job, Outcome> outcomes) {
-    Map<Job, Retry.AsyncContext<?>> contexts = new IdentityHashMap<>();
+  private void tryProvider(ProviderSlot slot, List<Job> fit, Mode mode, Instant deadline) {
+    for (Job job : fit) {
+      job.retryContext = null; // a new provider: its retry starts afresh
+    }
     Instant rateLimitedSince = null;
     while (!fit.isEmpty()) {
       ProviderSlot.Blocked blocked = slot.acquire();
@@ -234,7 +261,7 @@ public final class Engine {
           for (Job job : fit) {
             events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
                 job.attempts + 1, wait));
-            outcomes.put(job, new Outcome.Later(clock.instant().plus(wait), job.attempts));
+            job.outcome = new Outcome.Later(clock.instant().plus(wait), job.attempts);
           }
           return;
         }
@@ -273,8 +300,8 @@ public final class Engine {
         Job job = fit.get(i);
         Object answer = answers.get(i);
         if (answer instanceof SendResult accepted) {
-          outcomes.put(job, new Outcome.Sent(sent(job, slot, accepted)));
-          Retry.AsyncContext<?> context = contexts.get(job);
+          job.outcome = new Outcome.Sent(sent(job, slot, accepted));
+          Retry.AsyncContext<?> context = job.retryContext;
           if (context != null) {
             context.onComplete();
           }
@@ -285,7 +312,7 @@ public final class Engine {
         events.publish(new MailEvent.AttemptFailed(job.mailId, clock.instant(), job.caller, slot.name(), job.attempts,
             failure.kind(), describe(failure)));
         if (!failure.kind().failsOver()) {
-          outcomes.put(job, gaveUp(job, failure));
+          job.outcome = gaveUp(job, failure);
           continue;
         }
         if (!failure.kind().retryable()) {
@@ -293,14 +320,18 @@ public final class Engine {
           continue;
         }
         Retry retry = mode == Mode.SYNC ? slot.syncRetry() : slot.queuedRetry();
-        Retry.AsyncContext<?> context = contexts.computeIfAbsent(job, j -> retry.asyncContext());
+        Retry.AsyncContext<?> context = job.retryContext;
+        if (context == null) {
+          context = retry.asyncContext();
+          job.retryContext = context;
+        }
         Duration delay = Backoff.after(context, failure, mode == Mode.SYNC ? job.triesHere : job.attempts);
         if (delay == null) {
           job.leaving = slot.name();
         } else if (mode == Mode.QUEUED) {
           events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
               job.attempts + 1, delay));
-          outcomes.put(job, new Outcome.Later(clock.instant().plus(delay), job.attempts));
+          job.outcome = new Outcome.Later(clock.instant().plus(delay), job.attempts);
         } else if (clock.instant().plus(delay).isBefore(deadline)) {
           retrying.add(job);
           wait = delay.compareTo(wait) > 0 ? delay : wait;
@@ -405,6 +436,9 @@ public final class Engine {
   }
 
   private List<ProviderSlot> slotsOf(List<String> order) {
+    if (order == names) {
+      return inOrder;
+    }
     List<ProviderSlot> out = new ArrayList<>(order.size());
     for (String name : order) {
       ProviderSlot slot = slots.get(name);

@@ -1,31 +1,54 @@
 package io.postline.mail.core.internal;
 
+import io.postline.mail.core.AuditLog;
 import io.postline.mail.event.MailEvent;
 import io.postline.mail.event.MailListener;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Hands each event to every listener; a listener that throws is logged, never fails the send. */
+/**
+ * Hands each event, built once, to the audit log, the metrics and every listener, in that order;
+ * one that throws is logged and never fails the send. The audit log and the metrics have fields
+ * of their own, so their calls stay direct whatever listeners the application adds.
+ */
 public final class EventPublisher {
   private static final Logger log = LoggerFactory.getLogger(EventPublisher.class);
 
-  private final List<MailListener> listeners;
+  private final AuditLog audit;
+  private final MailMetrics metrics;
+  private final MailListener[] listeners;
 
-  /** Publishes to these listeners, in order. */
-  public EventPublisher(List<MailListener> listeners) {
-    this.listeners = List.copyOf(listeners);
+  /** Publishes to {@code audit}, then {@code metrics}, then these listeners, in order. */
+  public EventPublisher(AuditLog audit, MailMetrics metrics, List<MailListener> listeners) {
+    this.audit = audit;
+    this.metrics = metrics;
+    this.listeners = listeners.toArray(new MailListener[0]);
   }
 
-  /** Delivers {@code event} to every listener. */
+  /** Delivers {@code event} to the audit log, the metrics and every listener. */
   public void publish(MailEvent event) {
+    try {
+      audit.record(event);
+    } catch (RuntimeException e) {
+      failed(audit, event, e);
+    }
+    try {
+      metrics.onEvent(event);
+    } catch (RuntimeException e) {
+      failed(metrics, event, e);
+    }
     for (MailListener listener : listeners) {
       try {
         listener.onEvent(event);
       } catch (RuntimeException e) {
-        log.warn("Mail listener {} failed on a {} event of message {}; the send goes on",
-            listener.getClass().getName(), event.type(), event.mailId(), e);
+        failed(listener, event, e);
       }
     }
+  }
+
+  private static void failed(Object listener, MailEvent event, RuntimeException e) {
+    log.warn("Mail listener {} failed on a {} event of message {}; the send goes on",
+        listener.getClass().getName(), event.type(), event.mailId(), e);
   }
 }

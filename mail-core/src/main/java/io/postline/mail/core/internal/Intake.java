@@ -85,13 +85,14 @@ public final class Intake {
         return earlier;
       }
     }
-    Observation observation = Observation.createNotStarted("postline.mail.send", observations)
-        .lowCardinalityKeyValue("mode", "sync")
-        .start();
-    try (Observation.Scope scope = observation.openScope()) {
+    Observation observation = observed(observations, "sync");
+    try (Observation.Scope scope = observation == null ? Observation.Scope.NOOP : observation.openScope()) {
       Engine.Outcome outcome = engine.send(id, preparer.forSend(email));
       if (outcome instanceof Engine.Outcome.Sent sent) {
-        observation.lowCardinalityKeyValue("provider", sent.result().provider()).lowCardinalityKeyValue("outcome", "sent");
+        if (observation != null) {
+          observation.lowCardinalityKeyValue("provider", sent.result().provider())
+              .lowCardinalityKeyValue("outcome", "sent");
+        }
         if (key != null) {
           idempotency.succeeded(key, id, sent.result());
         }
@@ -99,14 +100,30 @@ public final class Intake {
       }
       throw failed(id, email, (Engine.Outcome.GaveUp) outcome);
     } catch (RuntimeException e) {
-      observation.lowCardinalityKeyValue("outcome", "failed").error(e);
+      if (observation != null) {
+        observation.lowCardinalityKeyValue("outcome", "failed").error(e);
+      }
       if (key != null) {
         idempotency.release(key, id);
       }
       throw e;
     } finally {
-      observation.stop();
+      if (observation != null) {
+        observation.stop();
+      }
     }
+  }
+
+  /**
+   * A started {@code postline.mail.send} observation in {@code mode}, or null without an
+   * observation registry: then a send does no observation work at all (even a no-op observation
+   * and its scope are allocated on every send).
+   */
+  static @Nullable Observation observed(ObservationRegistry observations, String mode) {
+    if (observations.isNoop()) {
+      return null;
+    }
+    return Observation.createNotStarted("postline.mail.send", observations).lowCardinalityKeyValue("mode", mode).start();
   }
 
   /**

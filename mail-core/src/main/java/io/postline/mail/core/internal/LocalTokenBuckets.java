@@ -45,6 +45,9 @@ public final class LocalTokenBuckets {
   /** Any Bucket4j bucket (local or a distributed proxy) as a {@link TokenBucket}. */
   public static TokenBucket of(Bucket bucket) {
     return () -> {
+      if (bucket.tryConsume(1)) {
+        return Duration.ZERO; // the usual answer, without the probe's allocation
+      }
       ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(1);
       return probe.isConsumed() ? Duration.ZERO : Duration.ofNanos(Math.max(1, probe.getNanosToWaitForRefill()));
     };

@@ -1,5 +1,6 @@
 package io.postline.mail.core.internal;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import java.time.Clock;
 
@@ -10,7 +11,7 @@ import java.time.Clock;
  * back) each id is the previous one plus one, so ids of one mailer sort in the order they were made.
  */
 public final class MailIds {
-  private static final char[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
+  private static final byte[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".getBytes(StandardCharsets.US_ASCII);
   private static final long RANDOM_HIGH_MASK = (1L << 40) - 1;
 
   private final Clock clock;
@@ -40,15 +41,16 @@ public final class MailIds {
         high = 0;
       }
     }
-    char[] out = new char[26];
+    // Latin-1 bytes: half a char[]'s size, and the String stores them as Latin-1 without compressing.
+    byte[] out = new byte[26];
     write(out, 0, 10, lastMillis);
     write(out, 10, 8, high);
     write(out, 18, 8, low);
-    return new String(out);
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 
   /** Writes the low {@code 5 * length} bits of {@code bits} as base32 into out[from..]. */
-  private static void write(char[] out, int from, int length, long bits) {
+  private static void write(byte[] out, int from, int length, long bits) {
     for (int i = from + length - 1; i >= from; i--) {
       out[i] = ALPHABET[(int) (bits & 31)];
       bits >>>= 5;

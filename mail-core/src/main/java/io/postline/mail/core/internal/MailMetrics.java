@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 
+import io.postline.mail.FailureKind;
 import io.postline.mail.Priority;
 import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.QueueCounts;
@@ -59,9 +60,10 @@ public final class MailMetrics implements MailListener {
   private final @Nullable MeterRegistry registry;
   private final boolean callerTag;
   private final boolean timeSends;
-  /** Meters by name and tags, so a send looks them up without building meter ids. */
-  private final Map<List<String>, Timer> timers = new ConcurrentHashMap<>();
-  private final Map<List<String>, Counter> counters = new ConcurrentHashMap<>();
+  /** Each provider's meters, resolved on first use, so a send builds no meter ids or keys. */
+  private final Map<String, ProviderMeters> byProvider = new ConcurrentHashMap<>();
+  /** Meters with other tags (failovers, dead letters, duplicates, worker deaths): rare events. */
+  private final Map<List<String>, Counter> rare = new ConcurrentHashMap<>();
 
   /**
    * Meters in {@code registry}; null turns metrics off.
@@ -81,17 +83,7 @@ public final class MailMetrics implements MailListener {
     if (registry == null || !timeSends) {
       return;
     }
-    List<String> key = callerTag
-        ? List.of(SEND, provider, outcome, caller.orElse(NO_CALLER))
-        : List.of(SEND, provider, outcome);
-    timers.computeIfAbsent(key, k -> {
-      Timer.Builder b = Timer.builder(SEND).description("Sends, from the first attempt to the last answer")
-          .tags("provider", provider, "outcome", outcome);
-      if (callerTag) {
-        b.tag("caller", k.get(3));
-      }
-      return b.register(registry);
-    }).record(duration);
+    meters(provider).send(outcome, callerTag ? caller.orElse(NO_CALLER) : null).record(duration);
   }
 
   /** Records a wait for tokens. */
@@ -99,10 +91,7 @@ public final class MailMetrics implements MailListener {
     if (registry == null) {
       return;
     }
-    String mode = queued ? "queued" : "sync";
-    timers.computeIfAbsent(List.of(RATE_LIMIT_WAITS, provider, mode), k -> Timer.builder(RATE_LIMIT_WAITS)
-        .description("Waits for a provider's rate limit").tags("provider", provider, "mode", mode)
-        .register(registry)).record(waited);
+    meters(provider).rateLimitWait(queued).record(waited);
   }
 
   /** Registers the queue-depth gauges, sampling {@code queue.counts()} at most once a second. */
@@ -151,13 +140,13 @@ public final class MailMetrics implements MailListener {
       return;
     }
     if (event instanceof MailEvent.Sent e) {
-      counter(ATTEMPTS, "provider", e.provider(), "outcome", "success");
+      meters(e.provider()).attempt(null).increment();
     } else if (event instanceof MailEvent.AttemptFailed e) {
-      counter(ATTEMPTS, "provider", e.provider(), "outcome", lower(e.kind()));
+      meters(e.provider()).attempt(e.kind()).increment();
+    } else if (event instanceof MailEvent.RetryScheduled e) {
+      meters(e.provider()).retries().increment();
     } else if (event instanceof MailEvent.FailedOver e) {
       counter(FAILOVERS, "from", e.fromProvider(), "to", e.toProvider());
-    } else if (event instanceof MailEvent.RetryScheduled e) {
-      counter(RETRIES, "provider", e.provider());
     } else if (event instanceof MailEvent.DeadLettered e) {
       counter(DEAD_LETTERS, "kind", lower(e.kind()));
     } else if (event instanceof MailEvent.DuplicateDropped) {
@@ -165,11 +154,16 @@ public final class MailMetrics implements MailListener {
     }
   }
 
+  private ProviderMeters meters(String provider) {
+    ProviderMeters m = byProvider.get(provider);
+    return m != null ? m : byProvider.computeIfAbsent(provider, ProviderMeters::new);
+  }
+
   private void counter(String name, String... tags) {
     List<String> key = new ArrayList<>(tags.length + 1);
     key.add(name);
     key.addAll(Arrays.asList(tags));
-    counters.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry)).increment();
+    rare.computeIfAbsent(key, k -> Counter.builder(name).tags(tags).register(registry)).increment();
   }
 
   private <T> void gauge(String name, T target, ToDoubleFunction<T> value, String... tags) {
@@ -178,6 +172,92 @@ public final class MailMetrics implements MailListener {
 
   private static String lower(Enum<?> e) {
     return e.name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * One provider's meters, each registered on first use (so none appears before it counts) and
+   * kept. Two threads may both register one: the registry returns the same meter to both.
+   */
+  private final class ProviderMeters {
+    private static final FailureKind[] KINDS = FailureKind.values();
+
+    private final String provider;
+    /** Attempts: success at 0, then each failure kind at 1 + its ordinal. */
+    private final @Nullable Counter[] attempts = new Counter[KINDS.length + 1];
+    private @Nullable Counter retries;
+    private @Nullable Timer sent;
+    private @Nullable Timer failed;
+    private @Nullable Timer deadLettered;
+    private final @Nullable Timer[] rateLimitWaits = new Timer[2];
+    /** Send timers by outcome and caller, when sends are tagged with their caller. */
+    private final Map<List<String>, Timer> byCaller = new ConcurrentHashMap<>();
+
+    ProviderMeters(String provider) {
+      this.provider = provider;
+    }
+
+    Counter attempt(@Nullable FailureKind kind) {
+      int i = kind == null ? 0 : 1 + kind.ordinal();
+      Counter c = attempts[i];
+      if (c == null) {
+        c = Counter.builder(ATTEMPTS).tags("provider", provider, "outcome", kind == null ? "success" : lower(kind))
+            .register(registry);
+        attempts[i] = c;
+      }
+      return c;
+    }
+
+    Counter retries() {
+      Counter c = retries;
+      if (c == null) {
+        c = Counter.builder(RETRIES).tags("provider", provider).register(registry);
+        retries = c;
+      }
+      return c;
+    }
+
+    Timer send(String outcome, @Nullable String caller) {
+      if (caller != null) {
+        return byCaller.computeIfAbsent(List.of(outcome, caller), k -> sendTimer(outcome, caller));
+      }
+      switch (outcome) {
+        case "sent" -> {
+          Timer t = sent;
+          return t != null ? t : (sent = sendTimer(outcome, null));
+        }
+        case "failed" -> {
+          Timer t = failed;
+          return t != null ? t : (failed = sendTimer(outcome, null));
+        }
+        case "dead_lettered" -> {
+          Timer t = deadLettered;
+          return t != null ? t : (deadLettered = sendTimer(outcome, null));
+        }
+        default -> {
+          return sendTimer(outcome, null);
+        }
+      }
+    }
+
+    Timer rateLimitWait(boolean queued) {
+      int i = queued ? 1 : 0;
+      Timer t = rateLimitWaits[i];
+      if (t == null) {
+        t = Timer.builder(RATE_LIMIT_WAITS).description("Waits for a provider's rate limit")
+            .tags("provider", provider, "mode", queued ? "queued" : "sync").register(registry);
+        rateLimitWaits[i] = t;
+      }
+      return t;
+    }
+
+    private Timer sendTimer(String outcome, @Nullable String caller) {
+      Timer.Builder b = Timer.builder(SEND).description("Sends, from the first attempt to the last answer")
+          .tags("provider", provider, "outcome", outcome);
+      if (caller != null) {
+        b.tag("caller", caller);
+      }
+      return b.register(registry);
+    }
   }
 
   /** Keeps a queue's counts for a second, so a scrape of six gauges asks the queue once. */

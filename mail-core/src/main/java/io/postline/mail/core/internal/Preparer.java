@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Makes an email ready for the engine: the checks that need the mailer (a recipient, a
@@ -57,21 +58,30 @@ public final class Preparer {
   }
 
   private void check(Email email, boolean group) {
+    boolean noRecipient = !group && email.recipients().isEmpty();
+    String schedule = email.sendAt().map(this::scheduleProblem).orElse(null);
+    if (!noRecipient && schedule == null) {
+      return; // the usual case, with nothing allocated
+    }
     List<String> problems = new ArrayList<>(2);
-    if (!group && email.recipients().isEmpty()) {
+    if (noRecipient) {
       problems.add(NO_RECIPIENT);
     }
-    email.sendAt().ifPresent(at -> {
-      Instant now = clock.instant();
-      if (at.isAfter(now.plus(Email.MAX_SCHEDULE_AHEAD))) {
-        problems.add("sendAt is more than " + Email.MAX_SCHEDULE_AHEAD.toDays() + " days ahead");
-      } else if (at.isBefore(now.minus(Email.MAX_SCHEDULE_BEHIND))) {
-        problems.add("sendAt is more than " + Email.MAX_SCHEDULE_BEHIND.toDays() + " days in the past");
-      }
-    });
-    if (!problems.isEmpty()) {
-      throw new InvalidEmailException(problems);
+    if (schedule != null) {
+      problems.add(schedule);
     }
+    throw new InvalidEmailException(problems);
+  }
+
+  private @Nullable String scheduleProblem(Instant at) {
+    Instant now = clock.instant();
+    if (at.isAfter(now.plus(Email.MAX_SCHEDULE_AHEAD))) {
+      return "sendAt is more than " + Email.MAX_SCHEDULE_AHEAD.toDays() + " days ahead";
+    }
+    if (at.isBefore(now.minus(Email.MAX_SCHEDULE_BEHIND))) {
+      return "sendAt is more than " + Email.MAX_SCHEDULE_BEHIND.toDays() + " days in the past";
+    }
+    return null;
   }
 
   /** The email with its template rendered; an email without one is returned as it is. */

@@ -124,7 +124,16 @@ public final class ProviderSlot {
    *     told: the provider works)
    */
   public SendResult send(Email email) throws ProviderException {
-    return guarded(() -> provider.send(email), r -> true);
+    long started = System.nanoTime();
+    SendResult result;
+    try {
+      // Without a timeout the provider is called straight, with nothing allocated around it.
+      result = timeout == null ? provider.send(email) : callWithin(() -> provider.send(email), timeout);
+    } catch (Throwable e) { // NOPMD: an Error from a provider is that message's failure, not the worker's
+      throw failed(e, started);
+    }
+    breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    return result;
   }
 
   /**
@@ -135,33 +144,36 @@ public final class ProviderSlot {
    * @throws ProviderException when the whole call failed, classified; the breaker has been told
    */
   public List<SendOutcome> sendBatch(List<Email> emails) throws ProviderException {
-    return guarded(() -> provider.sendBatch(emails), outcomes -> outcomes.stream()
-        .anyMatch(o -> o.failure().map(f -> !Breakers.countsAgainstProvider(f)).orElse(true)));
-  }
-
-  private <T> T guarded(Callable<T> call, java.util.function.Predicate<T> healthy) throws ProviderException {
     long started = System.nanoTime();
-    T result;
+    List<SendOutcome> outcomes;
     try {
-      result = timeout == null ? call.call() : callWithin(call, timeout);
-    } catch (ProviderException e) {
-      breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
-      throw e;
-    } catch (InvalidEmailException e) {
-      breaker.releasePermission();
-      throw e;
+      outcomes = timeout == null ? provider.sendBatch(emails) : callWithin(() -> provider.sendBatch(emails), timeout);
     } catch (Throwable e) { // NOPMD: an Error from a provider is that message's failure, not the worker's
-      ProviderException bug = providerBug(e);
-      breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, bug);
-      throw bug;
+      throw failed(e, started);
     }
-    if (healthy.test(result)) {
+    if (outcomes.stream().anyMatch(o -> o.failure().map(f -> !Breakers.countsAgainstProvider(f)).orElse(true))) {
       breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
     } else {
       breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS,
           ProviderException.of(FailureKind.TRANSIENT, name(), "every message of the batch failed"));
     }
-    return result;
+    return outcomes;
+  }
+
+  /**
+   * Tells the breaker about a call that threw and returns the classified failure to throw: the
+   * provider's own {@link ProviderException}, or anything else as a provider bug.
+   *
+   * @throws InvalidEmailException the provider's, as it is (the breaker is not told: the provider works)
+   */
+  private ProviderException failed(Throwable e, long started) {
+    if (e instanceof InvalidEmailException invalid) {
+      breaker.releasePermission();
+      throw invalid;
+    }
+    ProviderException failure = e instanceof ProviderException p ? p : providerBug(e);
+    breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, failure);
+    return failure;
   }
 
   private <T> T callWithin(Callable<T> call, Duration limit) throws Throwable {

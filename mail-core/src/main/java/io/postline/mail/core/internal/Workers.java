@@ -209,24 +209,28 @@ public final class Workers {
     QueuedMail mail = lease.mail();
     String previous = MDC.get(correlationKey);
     mail.correlationId().ifPresent(c -> MDC.put(correlationKey, c));
-    Observation observation = Observation.createNotStarted("postline.mail.send", observations)
-        .lowCardinalityKeyValue("mode", "queued")
-        .start();
-    try (Observation.Scope scope = observation.openScope()) {
+    Observation observation = Intake.observed(observations, "queued");
+    try (Observation.Scope scope = observation == null ? Observation.Scope.NOOP : observation.openScope()) {
       Engine.Outcome outcome;
       try {
         outcome = engine.attemptQueued(mail.id(), mail.email(), mail.attempts());
       } catch (Throwable e) { // NOPMD: whatever the pass threw is this message's failure, not the worker's
-        observation.error(e);
+        if (observation != null) {
+          observation.error(e);
+        }
         outcome = afterBug(mail, e);
       }
-      observation.lowCardinalityKeyValue("outcome", outcomeName(outcome));
-      if (outcome instanceof Engine.Outcome.Sent sent) {
-        observation.lowCardinalityKeyValue("provider", sent.result().provider());
+      if (observation != null) {
+        observation.lowCardinalityKeyValue("outcome", outcomeName(outcome));
+        if (outcome instanceof Engine.Outcome.Sent sent) {
+          observation.lowCardinalityKeyValue("provider", sent.result().provider());
+        }
       }
       complete(current(lease), outcome);
     } finally {
-      observation.stop();
+      if (observation != null) {
+        observation.stop();
+      }
       if (previous != null) {
         MDC.put(correlationKey, previous);
       } else {

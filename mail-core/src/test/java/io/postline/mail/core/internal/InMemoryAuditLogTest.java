@@ -1,0 +1,153 @@
+package io.postline.mail.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.postline.mail.core.AuditLog;
+import io.postline.mail.core.MutableClock;
+import io.postline.mail.event.MailEvent;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+class InMemoryAuditLogTest {
+  private final MutableClock clock = MutableClock.at(Instant.parse("2026-12-01T10:00:00Z"));
+
+  private MailEvent sending(String id, int attempt) {
+    return new MailEvent.Sending(id, clock.instant(), Optional.empty(), "primary", attempt);
+  }
+
+  private static List<Integer> attempts(List<MailEvent> events) {
+    return events.stream().map(e -> ((MailEvent.Sending) e).attempt()).toList();
+  }
+
+  @Test
+  void keepsExactlyTheNewestMessagesUpToItsCount() {
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), 3, clock);
+    for (int i = 0; i < 5; i++) {
+      log.record(sending("m" + i, 1));
+    }
+    assertThat(log.find("m0")).isEmpty();
+    assertThat(log.find("m1")).isEmpty();
+    assertThat(log.find("m2")).hasSize(1);
+    assertThat(log.find("m3")).hasSize(1);
+    assertThat(log.find("m4")).hasSize(1);
+    assertThat(log.toString()).contains("messages=3");
+  }
+
+  @Test
+  void aLongStoryIsKeptWholeInOrder() {
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), 2, clock);
+    for (int attempt = 1; attempt <= 23; attempt++) {
+      log.record(sending("long", attempt));
+    }
+    assertThat(attempts(log.find("long"))).hasSize(23).isSorted().startsWith(1).endsWith(23);
+  }
+
+  @Test
+  void forgetsMessagesPastTheirRetentionAfterTheirLastEvent() {
+    AuditLog log = AuditLog.inMemory(Duration.ofHours(1), 100, clock);
+    log.record(sending("old", 1));
+    log.record(sending("busy", 1));
+    clock.advance(Duration.ofMinutes(50));
+    log.record(sending("busy", 2)); // its retention runs from here
+    clock.advance(Duration.ofMinutes(20));
+
+    assertThat(log.find("old")).as("70 minutes after its last event").isEmpty();
+    assertThat(log.find("busy")).as("20 minutes after its last event").hasSize(2);
+  }
+
+  @Test
+  void newMessagesReleaseExpiredOnesFromMemory() {
+    AuditLog log = AuditLog.inMemory(Duration.ofHours(1), 1_000, clock);
+    for (int i = 0; i < 10; i++) {
+      log.record(sending("old" + i, 1));
+    }
+    clock.advance(Duration.ofHours(2));
+    for (int i = 0; i < 10; i++) {
+      log.record(sending("new" + i, 1));
+    }
+    // Each new message forgets a few expired ones from the oldest end: all ten are gone, not just hidden.
+    assertThat(log.toString()).contains("messages=10");
+    assertThat(log.find("new9")).hasSize(1);
+  }
+
+  @Test
+  void concurrentAppendsFromManyThreadsLoseNothing() throws Exception {
+    int threads = 8;
+    int messagesPerThread = 2_000;
+    int eventsPerMessage = 6; // more than one chunk
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), threads * messagesPerThread + 1, clock); // + shared
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> done = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        done.add(pool.submit(() -> {
+          start.await();
+          for (int m = 0; m < messagesPerThread; m++) {
+            for (int attempt = 1; attempt <= eventsPerMessage; attempt++) {
+              log.record(sending("t" + thread + "-" + m, attempt));
+              // Every thread also appends to one shared message, so its positions are claimed in a race.
+              log.record(sending("shared", 1));
+            }
+          }
+          return null;
+        }));
+      }
+      start.countDown();
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int t = 0; t < threads; t++) {
+      for (int m = 0; m < messagesPerThread; m++) {
+        assertThat(attempts(log.find("t" + t + "-" + m))).containsExactly(1, 2, 3, 4, 5, 6);
+      }
+    }
+    assertThat(log.find("shared")).hasSize(threads * messagesPerThread * eventsPerMessage);
+  }
+
+  @Test
+  void findWhileAppendingSeesAGrowingPrefixOfTheStory() throws Exception {
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), 10, clock);
+    int events = 20_000;
+    AtomicBoolean writing = new AtomicBoolean(true);
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    try {
+      Future<?> writer = pool.submit(() -> {
+        for (int attempt = 1; attempt <= events; attempt++) {
+          log.record(sending("m", attempt));
+        }
+        writing.set(false);
+      });
+      int seen = 0;
+      int reads = 0;
+      while (writing.get() || reads == 0) {
+        List<Integer> read = attempts(log.find("m"));
+        // A prefix: 1, 2, 3, ... with no gap, never shorter than an earlier read.
+        for (int i = 0; i < read.size(); i++) {
+          assertThat(read.get(i)).isEqualTo(i + 1);
+        }
+        assertThat(read.size()).isGreaterThanOrEqualTo(seen);
+        seen = read.size();
+        reads++;
+      }
+      writer.get(60, TimeUnit.SECONDS);
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(attempts(log.find("m"))).hasSize(events);
+  }
+}
