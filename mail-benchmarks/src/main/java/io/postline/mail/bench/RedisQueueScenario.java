@@ -54,7 +54,7 @@ import org.jspecify.annotations.Nullable;
  * from the intended enqueue time, so that a producer falling behind counts against the figure.
  *
  * <p><b>5. Memory.</b> Redis's {@code used_memory} before and after {@value #MESSAGES} messages
- * enqueued through a {@code Mailer} whose queue hands nothing out ({@link NotTakenQueue}), per
+ * enqueued through a producer-only {@code Mailer} ({@code workers(0)}: nothing is taken), per
  * message, against twice the stored payload plus 300 bytes. And the JVM heap in use after full
  * collections before the load of scenario 4 (after a warm-up of {@value #WARMUP} messages, which
  * fills the default in-memory audit log to its bound) and after it, the mailer still open.
@@ -114,8 +114,7 @@ final class RedisQueueScenario implements Scenario {
   private static Memory memory(RedisClient client, RedisCommands<String, byte[]> redis, String prefix)
       throws InterruptedException {
     RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("memory").build();
-    Mailer mailer = Mailer.builder().provider(new InMemoryProvider("memory")).queue(new NotTakenQueue(queue))
-        .workers(1).build();
+    Mailer mailer = Mailer.builder().provider(new InMemoryProvider("memory")).queue(queue).workers(0).build();
     try {
       // One message first, so that the scripts, counters and sorted sets exist before the baseline.
       Receipt first = mailer.enqueue(BenchMail.email());
@@ -142,6 +141,7 @@ final class RedisQueueScenario implements Scenario {
       return new Memory(payload, perMessage, hashBytes == null ? -1 : hashBytes, r.perSecond(MESSAGES));
     } finally {
       mailer.close();
+      queue.close(); // the application's: the mailer leaves it open
     }
   }
 
@@ -349,6 +349,7 @@ final class RedisQueueScenario implements Scenario {
       return new Figures(postline, raw, postlinePaced, rawPaced, pace, heapBefore, heapAfter);
     } finally {
       mailer.close();
+      queue.close(); // the application's: the mailer leaves it open
     }
   }
 
