@@ -67,7 +67,7 @@ import org.slf4j.LoggerFactory;
  * <p>Semantics as the other queues: HIGH before NORMAL before LOW, first in first out within one,
  * {@code sendAt}, leases with fencing tokens, lapsed leases returned to the queue and poison
  * messages dead-lettered, idempotent by mail id, bounded retention of finished rows. Workers take
- * with {@code FOR UPDATE SKIP LOCKED}, several rows per statement; on PostgreSQL they wait for a
+ * several rows per statement, on PostgreSQL with {@code FOR UPDATE SKIP LOCKED}; there they wait for a
  * {@code NOTIFY} (sent at commit by every enqueue, retry and requeue) with a bounded fallback
  * poll, on H2 they poll. Due times and leases are the database's clock.
  */
@@ -245,7 +245,7 @@ public final class JdbcMailQueue implements MailQueue {
     }
     sql.append(" ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM ins), pg_notify('"
         + Dialect.CHANNEL + "', '')");
-    try (PreparedStatement ps = c.prepareStatement(dialect.sql(sql.toString()))) {
+    try (PreparedStatement ps = prepare(c, dialect.sql(sql.toString()))) {
       int p = 1;
       for (Row r : rows) {
         ps.setString(p++, r.id());
@@ -265,7 +265,7 @@ public final class JdbcMailQueue implements MailQueue {
     String sql = dialect.sql("INSERT INTO " + T + " (id, state, priority, at_us, seq, attempts, payload)"
         + " SELECT ?, 0, ?, {now} + ?, {seq}, ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + T + " WHERE id = ?)");
     int[] counts;
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = prepare(c, sql)) {
       for (Row r : rows) {
         ps.setString(1, r.id());
         ps.setInt(2, r.priority());
@@ -395,7 +395,7 @@ public final class JdbcMailQueue implements MailQueue {
         + " WHERE state = 0 AND at_us <= {now} ORDER BY priority, at_us, seq LIMIT ? FOR UPDATE SKIP LOCKED)"
         + " UPDATE " + T + " t SET state = 1, token = {seq}, at_us = {now} + ? FROM picked WHERE t.id = picked.id"
         + " RETURNING t.id, t.token, t.at_us, t.payload, t.attempts, picked.due_us, t.priority, t.seq");
-    try (PreparedStatement ps = c.prepareStatement(sql)) {
+    try (PreparedStatement ps = prepare(c, sql)) {
       ps.setInt(1, max);
       ps.setLong(2, micros(leaseFor));
       List<Taken> out = new ArrayList<>();
@@ -409,47 +409,52 @@ public final class JdbcMailQueue implements MailQueue {
     }
   }
 
+  /**
+   * H2 locks every row a {@code FOR UPDATE} query matches, not only the ones its LIMIT keeps, so
+   * concurrent takers would block each other (and acks) for the length of a take. Instead each
+   * candidate is claimed with its own conditional UPDATE in autocommit: of two takers, one wins
+   * the row and the other finds it changed.
+   */
   private List<Taken> takeH2(Connection c, int max, Duration leaseFor) throws SQLException {
-    boolean autoCommit = c.getAutoCommit();
-    c.setAutoCommit(false);
-    try {
-      List<Taken> picked = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement(dialect.sql("SELECT id, payload, attempts, at_us, priority, seq FROM "
-          + T + " WHERE state = 0 AND at_us <= {now} ORDER BY priority, at_us, seq LIMIT ? FOR UPDATE SKIP LOCKED"))) {
-        ps.setInt(1, max);
+    ensureAutoCommit(c);
+    List<Taken> out = new ArrayList<>(max);
+    for (int round = 0; round < 3 && out.size() < max; round++) {
+      List<Taken> candidates = new ArrayList<>();
+      try (PreparedStatement ps = prepare(c, dialect.sql("SELECT id, payload, attempts, at_us, priority, seq FROM "
+          + T + " WHERE state = 0 AND at_us <= {now} ORDER BY priority, at_us, seq LIMIT ?"))) {
+        ps.setInt(1, max - out.size());
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
-            picked.add(new Taken(rs.getString(1), 0, 0, rs.getBytes(2), rs.getInt(3), rs.getLong(4), rs.getInt(5),
+            candidates.add(new Taken(rs.getString(1), 0, 0, rs.getBytes(2), rs.getInt(3), rs.getLong(4), rs.getInt(5),
                 rs.getLong(6)));
           }
         }
       }
-      List<Taken> out = new ArrayList<>(picked.size());
-      try (PreparedStatement ps = c.prepareStatement(dialect.sql("SELECT token, at_us FROM FINAL TABLE (UPDATE " + T
-          + " SET state = 1, token = {seq}, at_us = {now} + ? WHERE id = ?)"))) {
-        for (Taken p : picked) {
+      if (candidates.isEmpty()) {
+        break;
+      }
+      try (PreparedStatement ps = prepare(c, dialect.sql("SELECT token, at_us FROM FINAL TABLE (UPDATE " + T
+          + " SET state = 1, token = {seq}, at_us = {now} + ? WHERE id = ? AND state = 0 AND seq = ?)"))) {
+        for (Taken p : candidates) {
           ps.setLong(1, micros(leaseFor));
           ps.setString(2, p.id());
+          ps.setLong(3, p.seq());
           try (ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            out.add(new Taken(p.id(), rs.getLong(1), rs.getLong(2), p.payload(), p.attempts(), p.dueUs(),
-                p.priority(), p.seq()));
+            if (rs.next()) {
+              out.add(new Taken(p.id(), rs.getLong(1), rs.getLong(2), p.payload(), p.attempts(), p.dueUs(),
+                  p.priority(), p.seq()));
+            }
           }
         }
       }
-      c.commit();
-      return out;
-    } catch (SQLException | RuntimeException e) {
-      c.rollback();
-      throw e;
-    } finally {
-      c.setAutoCommit(autoCommit);
     }
+    return out;
   }
 
   private long nextDueInUs() throws SQLException {
-    try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
-         ResultSet rs = s.executeQuery(dialect.sql("SELECT MIN(at_us) - {now} FROM " + T + " WHERE state IN (0, 1)"))) {
+    try (Connection c = dataSource.getConnection();
+         PreparedStatement ps = prepare(c, dialect.sql("SELECT MIN(at_us) - {now} FROM " + T + " WHERE state IN (0, 1)"));
+         ResultSet rs = ps.executeQuery()) {
       rs.next();
       long v = rs.getLong(1);
       return rs.wasNull() ? Long.MAX_VALUE : v;
@@ -484,7 +489,7 @@ public final class JdbcMailQueue implements MailQueue {
     int back;
     try (Connection c = dataSource.getConnection()) {
       ensureAutoCommit(c);
-      try (PreparedStatement ps = c.prepareStatement(dialect.sql("UPDATE " + T
+      try (PreparedStatement ps = prepare(c, dialect.sql("UPDATE " + T
           + " SET state = 2, lapses = lapses + 1, token = 0, at_us = {now}, dead_kind = 'PERMANENT', dead_reason = NULL"
           + " WHERE state = 1 AND at_us < {now} AND lapses + 1 >= ?"))) {
         ps.setInt(1, maxLeaseLapses);
@@ -517,12 +522,12 @@ public final class JdbcMailQueue implements MailQueue {
 
   private long trimState(Connection c, int state, Duration age, int max) throws SQLException {
     long n;
-    try (PreparedStatement ps = c.prepareStatement(dialect.sql("DELETE FROM " + T + " WHERE state = ? AND at_us < {now} - ?"))) {
+    try (PreparedStatement ps = prepare(c, dialect.sql("DELETE FROM " + T + " WHERE state = ? AND at_us < {now} - ?"))) {
       ps.setInt(1, state);
       ps.setLong(2, micros(age));
       n = ps.executeUpdate();
     }
-    try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + T + " WHERE state = ? AND at_us <= (SELECT at_us FROM "
+    try (PreparedStatement ps = prepare(c, "DELETE FROM " + T + " WHERE state = ? AND at_us <= (SELECT at_us FROM "
         + T + " WHERE state = ? ORDER BY at_us DESC LIMIT 1 OFFSET ?)")) {
       ps.setInt(1, state);
       ps.setInt(2, state);
@@ -538,7 +543,7 @@ public final class JdbcMailQueue implements MailQueue {
   public Optional<Lease> renew(Lease lease, Duration leaseFor) {
     positive(leaseFor, "leaseFor");
     return own("renew the lease on " + lease.id(), c -> {
-      try (PreparedStatement ps = c.prepareStatement(returning("UPDATE " + T + " SET at_us = {now} + ?"
+      try (PreparedStatement ps = prepare(c, returning("UPDATE " + T + " SET at_us = {now} + ?"
           + " WHERE id = ? AND token = ? AND state = 1", "at_us"))) {
         ps.setLong(1, micros(leaseFor));
         ps.setString(2, lease.id());
@@ -558,7 +563,7 @@ public final class JdbcMailQueue implements MailQueue {
         : dialect.sql("UPDATE " + T + " SET state = 3, at_us = {now}, payload = NULL, dead_reason = NULL"
             + " WHERE id = ? AND token = ? AND state IN (1, 3)");
     return own("ack " + lease.id(), c -> {
-      try (PreparedStatement ps = c.prepareStatement(sql)) {
+      try (PreparedStatement ps = prepare(c, sql)) {
         ps.setString(1, lease.id());
         ps.setLong(2, lease.token());
         return ps.executeUpdate() == 1;
@@ -589,7 +594,7 @@ public final class JdbcMailQueue implements MailQueue {
     Objects.requireNonNull(kind, "kind");
     byte[] sealed = cipher.seal(reason.getBytes(StandardCharsets.UTF_8), reasonContext(id));
     return own("dead-letter " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement(dialect.sql("UPDATE " + T
+      try (PreparedStatement ps = prepare(c, dialect.sql("UPDATE " + T
           + " SET state = 2, attempts = ?, at_us = {now}, dead_kind = ?, dead_reason = ?"
           + " WHERE id = ? AND token = ? AND state IN (1, 2)"))) {
         ps.setInt(1, attempts);
@@ -611,10 +616,11 @@ public final class JdbcMailQueue implements MailQueue {
       long scheduled = 0;
       long leased = 0;
       long dead = 0;
-      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(dialect.sql(
+      try (PreparedStatement ps = prepare(c, dialect.sql(
           "SELECT state, priority, later, COUNT(*) FROM (SELECT state, priority,"
               + " CASE WHEN state = 0 AND at_us > {now} THEN 1 ELSE 0 END AS later FROM " + T
-              + " WHERE state IN (0, 1, 2)) x GROUP BY state, priority, later"))) {
+              + " WHERE state IN (0, 1, 2)) x GROUP BY state, priority, later"));
+           ResultSet rs = ps.executeQuery()) {
         while (rs.next()) {
           int state = rs.getInt(1);
           long n = rs.getLong(4);
@@ -641,7 +647,7 @@ public final class JdbcMailQueue implements MailQueue {
     }
     return own("list dead letters", c -> {
       List<DeadLetter> out = new ArrayList<>();
-      try (PreparedStatement ps = c.prepareStatement("SELECT id, payload, attempts, at_us, dead_kind, dead_reason, lapses FROM "
+      try (PreparedStatement ps = prepare(c, "SELECT id, payload, attempts, at_us, dead_kind, dead_reason, lapses FROM "
           + T + " WHERE state = 2 ORDER BY at_us DESC, id LIMIT ?")) {
         ps.setInt(1, limit);
         try (ResultSet rs = ps.executeQuery()) {
@@ -674,7 +680,7 @@ public final class JdbcMailQueue implements MailQueue {
   @Override
   public boolean purgeDeadLetter(String id) {
     return own("purge " + id, c -> {
-      try (PreparedStatement ps = c.prepareStatement("DELETE FROM " + T + " WHERE id = ? AND state = 2")) {
+      try (PreparedStatement ps = prepare(c, "DELETE FROM " + T + " WHERE id = ? AND state = 2")) {
         ps.setString(1, id);
         return ps.executeUpdate() == 1;
       }
@@ -725,7 +731,7 @@ public final class JdbcMailQueue implements MailQueue {
   /** An update that wakes the workers: on PostgreSQL its NOTIFY goes out when it commits. */
   private int updateNotify(Connection c, String update, Binder binder) throws SQLException {
     if (dialect == Dialect.POSTGRESQL) {
-      try (PreparedStatement ps = c.prepareStatement(dialect.sql("WITH u AS (" + update
+      try (PreparedStatement ps = prepare(c, dialect.sql("WITH u AS (" + update
           + " RETURNING 1) SELECT (SELECT COUNT(*) FROM u), pg_notify('" + Dialect.CHANNEL + "', '')"))) {
         binder.bind(ps);
         try (ResultSet rs = ps.executeQuery()) {
@@ -734,7 +740,7 @@ public final class JdbcMailQueue implements MailQueue {
         }
       }
     }
-    try (PreparedStatement ps = c.prepareStatement(dialect.sql(update))) {
+    try (PreparedStatement ps = prepare(c, dialect.sql(update))) {
       binder.bind(ps);
       int n = ps.executeUpdate();
       wakeup.signal();
@@ -746,6 +752,20 @@ public final class JdbcMailQueue implements MailQueue {
     return dialect == Dialect.POSTGRESQL
         ? dialect.sql(update + " RETURNING " + columns)
         : dialect.sql("SELECT " + columns + " FROM FINAL TABLE (" + update + ")");
+  }
+
+  /**
+   * Prepares {@code sql}. H2 evaluates the clock expression once per row it looks at (and cannot
+   * use an index with it), so there the statement reads the time from a session variable set just
+   * before from the same clock.
+   */
+  private PreparedStatement prepare(Connection c, String sql) throws SQLException {
+    if (dialect == Dialect.H2 && sql.contains(Dialect.H2_NOW)) {
+      try (Statement s = c.createStatement()) {
+        s.execute(Dialect.H2_SET_NOW);
+      }
+    }
+    return c.prepareStatement(sql);
   }
 
   /** Work on a connection of the queue's own, in autocommit. */

@@ -9,9 +9,16 @@ public enum Dialect {
   /** PostgreSQL: one-statement takes, ON CONFLICT, LISTEN/NOTIFY. */
   POSTGRESQL("(EXTRACT(EPOCH FROM clock_timestamp()) * 1000000)::BIGINT",
       "nextval('postline_mail_queue_seq')"),
-  /** H2: takes in two statements, NOT EXISTS inserts, polling. */
-  H2("CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000000 AS BIGINT)",
+  /** H2: takes by conditional updates, NOT EXISTS inserts, polling. */
+  H2("@postline_now",
       "NEXT VALUE FOR postline_mail_queue_seq");
+
+  /** H2's clock in a statement: a session variable, set by {@link #H2_SET_NOW} before it. */
+  public static final String H2_NOW = "@postline_now";
+
+  /** Sets {@link #H2_NOW} to H2's clock in microseconds since the epoch. */
+  public static final String H2_SET_NOW =
+      "SET @postline_now = CAST(EXTRACT(EPOCH FROM CURRENT_TIMESTAMP) * 1000000 AS BIGINT)";
 
   /** The channel workers LISTEN on and writers NOTIFY. */
   public static final String CHANNEL = "postline_mail_queue";
