@@ -86,6 +86,12 @@ public final class JdbcMailQueue implements MailQueue {
   private static final Duration UPKEEP_AT_MOST = Duration.ofMillis(20);
   private static final Duration TRIM_EVERY = Duration.ofSeconds(10);
   private static final Duration CAPACITY_COUNT_AGE = Duration.ofSeconds(1);
+  /**
+   * PostgreSQL serialises the commits of transactions that NOTIFY (WAL flush included), so a NOTIFY
+   * in every enqueue would cap enqueues at one disk flush each. One per 10 ms per JVM is enough to
+   * wake idle workers; a wake-up lost with a rolled-back transaction costs at most a poll interval.
+   */
+  private static final long NOTIFY_EVERY_NANOS = Duration.ofMillis(10).toNanos();
 
   private final DataSource dataSource;
   private final Dialect dialect;
@@ -113,6 +119,7 @@ public final class JdbcMailQueue implements MailQueue {
   private volatile boolean draining;
   private volatile boolean closed;
   private volatile boolean takeFailing;
+  private final AtomicLong lastNotify = new AtomicLong(System.nanoTime() - NOTIFY_EVERY_NANOS);
 
   private JdbcMailQueue(Builder b, Dialect dialect) {
     this.dataSource = b.dataSource;
@@ -235,6 +242,9 @@ public final class JdbcMailQueue implements MailQueue {
         : chunk.size() + " messages from " + chunk.get(0).id();
     int inserted = write(chunk.get(0).id(), what, c -> dialect == Dialect.POSTGRESQL ? insertPg(c, rows) : insertH2(c, rows));
     addedSinceCount.addAndGet(inserted);
+    if (dialect == Dialect.POSTGRESQL && inserted > 0) {
+      wakeup.signalOne(); // this JVM's own workers, whether or not this write carried a NOTIFY
+    }
   }
 
   private int insertPg(Connection c, List<Row> rows) throws SQLException {
@@ -243,8 +253,10 @@ public final class JdbcMailQueue implements MailQueue {
     for (int i = 0; i < rows.size(); i++) {
       sql.append(i == 0 ? "" : ", ").append("(?, 0, ?, {now} + ?, {seq}, ?, ?)");
     }
-    sql.append(" ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM ins), pg_notify('"
-        + Dialect.CHANNEL + "', '')");
+    sql.append(" ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM ins)");
+    if (notifyDue()) {
+      sql.append(", pg_notify('" + Dialect.CHANNEL + "', '')");
+    }
     try (PreparedStatement ps = prepare(c, dialect.sql(sql.toString()))) {
       int p = 1;
       for (Row r : rows) {
@@ -339,12 +351,16 @@ public final class JdbcMailQueue implements MailQueue {
         List<Lease> got = takeOnce(max, leaseFor);
         if (!got.isEmpty()) {
           takeFailing = false;
+          if (got.size() == max) {
+            wakeup.signalOne(); // there may be more: hand the next look to another idle worker
+          }
           return got;
         }
-        nextUs = nextDueInUs();
-        if (nextUs <= 0 && upkeep(true)) {
+        long[] next = nextDueInUs();
+        if (next[1] <= 0 && upkeep(true)) {
           continue; // a lease lapsed and went back to the queue: look again at once
         }
+        nextUs = Math.min(next[0], next[1]);
         takeFailing = false;
       } catch (SQLException | MailException e) {
         // Workers outlive a database restart: they keep waiting and retrying.
@@ -451,13 +467,18 @@ public final class JdbcMailQueue implements MailQueue {
     return out;
   }
 
-  private long nextDueInUs() throws SQLException {
+  /** Microseconds until the next queued message is due and until the next lease lapses. */
+  private long[] nextDueInUs() throws SQLException {
     try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = prepare(c, dialect.sql("SELECT MIN(at_us) - {now} FROM " + T + " WHERE state IN (0, 1)"));
+         PreparedStatement ps = prepare(c, dialect.sql("SELECT (SELECT MIN(at_us) FROM " + T
+             + " WHERE state = 0) - {now}, (SELECT MIN(at_us) FROM " + T + " WHERE state = 1) - {now}"));
          ResultSet rs = ps.executeQuery()) {
       rs.next();
-      long v = rs.getLong(1);
-      return rs.wasNull() ? Long.MAX_VALUE : v;
+      long queued = rs.getLong(1);
+      queued = rs.wasNull() ? Long.MAX_VALUE : queued;
+      long leased = rs.getLong(2);
+      leased = rs.wasNull() ? Long.MAX_VALUE : leased;
+      return new long[] {queued, leased};
     }
   }
 
@@ -731,12 +752,15 @@ public final class JdbcMailQueue implements MailQueue {
   /** An update that wakes the workers: on PostgreSQL its NOTIFY goes out when it commits. */
   private int updateNotify(Connection c, String update, Binder binder) throws SQLException {
     if (dialect == Dialect.POSTGRESQL) {
+      String notify = notifyDue() ? ", pg_notify('" + Dialect.CHANNEL + "', '')" : "";
       try (PreparedStatement ps = prepare(c, dialect.sql("WITH u AS (" + update
-          + " RETURNING 1) SELECT (SELECT COUNT(*) FROM u), pg_notify('" + Dialect.CHANNEL + "', '')"))) {
+          + " RETURNING 1) SELECT (SELECT COUNT(*) FROM u)" + notify))) {
         binder.bind(ps);
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
-          return rs.getInt(1);
+          int n = rs.getInt(1);
+          wakeup.signal();
+          return n;
         }
       }
     }
@@ -746,6 +770,13 @@ public final class JdbcMailQueue implements MailQueue {
       wakeup.signal();
       return n;
     }
+  }
+
+  /** Whether this write should carry a NOTIFY (see {@link #NOTIFY_EVERY_NANOS}). */
+  private boolean notifyDue() {
+    long now = System.nanoTime();
+    long last = lastNotify.get();
+    return now - last >= NOTIFY_EVERY_NANOS && lastNotify.compareAndSet(last, now);
   }
 
   private String returning(String update, String columns) {

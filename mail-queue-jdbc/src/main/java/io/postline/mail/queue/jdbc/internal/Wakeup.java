@@ -48,6 +48,20 @@ public final class Wakeup implements AutoCloseable {
     }
   }
 
+  /**
+   * Wakes one waiting taker: enough for one new message (a taker that finds more wakes the next),
+   * without every idle worker querying for it.
+   */
+  public void signalOne() {
+    lock.lock();
+    try {
+      generation++;
+      changed.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Waits until a signal after {@code seen}, or {@code max}. */
   public void await(long seen, Duration max) throws InterruptedException {
     long nanos = max.toNanos();
