@@ -516,7 +516,7 @@ public final class JdbcMailQueue implements MailQueue {
         ps.setInt(1, maxLeaseLapses);
         poison = ps.executeUpdate();
       }
-      back = updateNotify(c, "UPDATE " + T + " SET state = 0, lapses = lapses + 1, token = 0, at_us = {now}, seq = {seq}"
+      back = updateNotify(c, true, "UPDATE " + T + " SET state = 0, lapses = lapses + 1, token = 0, at_us = {now}, seq = {seq}"
           + " WHERE state = 1 AND at_us < {now}", ps -> {});
       long lastT = lastTrim.get();
       if (now - lastT >= TRIM_EVERY.toNanos() && lastTrim.compareAndSet(lastT, now)) {
@@ -596,7 +596,9 @@ public final class JdbcMailQueue implements MailQueue {
   public boolean reschedule(Lease lease, Instant dueAt, int attempts) {
     long delayUs = Math.max(0, micros(Duration.between(clock.instant(), dueAt)));
     // State 0 with the same token: this reschedule already happened (a retry after a lost reply).
-    return own("reschedule " + lease.id(), c -> updateNotify(c, "UPDATE " + T
+    // No NOTIFY: a retry is due later, and workers sleep until the next due time anyway; notifying
+    // commits are serialised by PostgreSQL, and retries come in bursts when a provider struggles.
+    return own("reschedule " + lease.id(), c -> updateNotify(c, false, "UPDATE " + T
         + " SET state = 0, attempts = ?, at_us = {now} + ?, seq = {seq} WHERE id = ? AND token = ? AND state IN (0, 1)",
         ps -> {
           ps.setInt(1, attempts);
@@ -693,7 +695,7 @@ public final class JdbcMailQueue implements MailQueue {
 
   @Override
   public boolean requeueDeadLetter(String id) {
-    return own("requeue " + id, c -> updateNotify(c, "UPDATE " + T
+    return own("requeue " + id, c -> updateNotify(c, true, "UPDATE " + T
         + " SET state = 0, attempts = 0, lapses = 0, token = 0, at_us = {now}, seq = {seq}, dead_kind = NULL,"
         + " dead_reason = NULL WHERE id = ? AND state = 2", ps -> ps.setString(1, id)) == 1);
   }
@@ -749,10 +751,13 @@ public final class JdbcMailQueue implements MailQueue {
     void bind(PreparedStatement ps) throws SQLException;
   }
 
-  /** An update that wakes the workers: on PostgreSQL its NOTIFY goes out when it commits. */
-  private int updateNotify(Connection c, String update, Binder binder) throws SQLException {
+  /**
+   * An update that wakes this JVM's workers, and with {@code notifyOthers} on PostgreSQL the other
+   * JVMs' too (its NOTIFY goes out when it commits).
+   */
+  private int updateNotify(Connection c, boolean notifyOthers, String update, Binder binder) throws SQLException {
     if (dialect == Dialect.POSTGRESQL) {
-      String notify = notifyDue() ? ", pg_notify('" + Dialect.CHANNEL + "', '')" : "";
+      String notify = notifyOthers && notifyDue() ? ", pg_notify('" + Dialect.CHANNEL + "', '')" : "";
       try (PreparedStatement ps = prepare(c, dialect.sql("WITH u AS (" + update
           + " RETURNING 1) SELECT (SELECT COUNT(*) FROM u)" + notify))) {
         binder.bind(ps);
