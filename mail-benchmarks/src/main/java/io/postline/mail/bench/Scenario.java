@@ -14,6 +14,6 @@ interface Scenario {
 
   /** The load scenarios, in order. */
   static List<Scenario> loaded() {
-    return List.of(new SmtpThroughputScenario(), new RedisQueueScenario());
+    return List.of(new SmtpThroughputScenario(), new RedisQueueScenario(), new JdbcQueueScenario());
   }
 }

@@ -182,7 +182,12 @@ final class MailerFactory {
   }
 
   private static Store resolve(@Nullable Store store, PostlineMailProperties properties) {
-    return store != null ? store : properties.getQueue().getType();
+    if (store == Store.JDBC) {
+      throw new InvalidPostlinePropertyException("postline.mail", "'jdbc' is a queue type only"
+          + " (postline.mail.queue.type); idempotency and rate limits are 'memory' or 'redis'");
+    }
+    Store queue = properties.getQueue().getType();
+    return store != null ? store : queue == Store.JDBC ? Store.MEMORY : queue;
   }
 
   private static PostlineRedis requireRedis(@Nullable PostlineRedis redis, String property) {
@@ -469,6 +474,11 @@ final class MailerFactory {
     PostlineMailProperties.Queue q = properties.getQueue();
     if (q.getType() == Store.REDIS) {
       return requireRedis(redis, "postline.mail.queue.type").queue(q, resources);
+    }
+    if (q.getType() == Store.JDBC) {
+      // PostlineJdbcQueueAutoConfiguration provides the queue; reaching here means it could not.
+      throw new InvalidPostlinePropertyException("postline.mail.queue.type", "'jdbc' needs io.postline:mail-queue-jdbc,"
+          + " spring-jdbc and a DataSource bean; add them, or choose 'memory' or 'redis'");
     }
     Long capacity = q.getCapacity();
     if (capacity == null) {

@@ -677,7 +677,12 @@ public class PostlineMailProperties {
     /** In this JVM's memory. */
     MEMORY,
     /** On Redis (needs io.postline:mail-queue-redis), shared by every instance. */
-    REDIS
+    REDIS,
+    /**
+     * For the queue only: in the application's DataSource (needs io.postline:mail-queue-jdbc),
+     * written in the caller's transaction; idempotency and rate limits then stay in memory.
+     */
+    JDBC
   }
 
   /** Where audit events go. */
@@ -769,7 +774,7 @@ public class PostlineMailProperties {
   /** The queue of Mailer.enqueue. */
   public static class Queue {
 
-    /** Where queued messages wait: memory (lost on shutdown) or redis (durable, shared by every instance). */
+    /** Where queued messages wait: memory (lost on shutdown), redis (durable, shared by every instance) or jdbc (the application's DataSource, in its transactions). */
     private Store type = Store.MEMORY;
 
     /** The most unfinished messages the queue holds; 100,000 in memory and 1,000,000 on Redis unless set. */
@@ -782,6 +787,9 @@ public class PostlineMailProperties {
     private Duration leaseDuration = Duration.ofSeconds(60);
 
     /** The name of the Redis queue; every instance naming the same queue shares it. */
+    /** For queue type jdbc: create the queue's table at start-up if it is missing (off: migrate it yourself). */
+    private boolean createSchema;
+
     private String name = "mail";
 
     /** Retries of queued messages: attempts in all, and the waits between them. */
@@ -801,6 +809,14 @@ public class PostlineMailProperties {
 
     public void setCapacity(@Nullable Long capacity) {
       this.capacity = capacity;
+    }
+
+    public boolean isCreateSchema() {
+      return createSchema;
+    }
+
+    public void setCreateSchema(boolean createSchema) {
+      this.createSchema = createSchema;
     }
 
     public int getWorkers() {

@@ -13,7 +13,7 @@ import io.postline.mail.core.AuditLog;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.RateLimitBackend;
-import io.postline.mail.queue.redis.EncryptionKeys;
+import io.postline.mail.queue.codec.EncryptionKeys;
 import io.postline.mail.queue.redis.RedisAuditLog;
 import io.postline.mail.queue.redis.RedisIdempotencyStore;
 import io.postline.mail.queue.redis.RedisMailQueue;

@@ -7,7 +7,7 @@ import io.postline.mail.core.AuditLog;
 import io.postline.mail.event.MailEvent;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.redis.internal.MailEventJson;
-import io.postline.mail.queue.redis.internal.PayloadCipher;
+import io.postline.mail.queue.codec.internal.PayloadCipher;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
@@ -163,7 +163,7 @@ public final class RedisAuditLog implements AuditLog, AutoCloseable {
     private Duration retention = Duration.ofDays(30);
     private int maxEvents = 1000;
     private int maxPending = 10_000;
-    private @Nullable EncryptionKeys keys;
+    private io.postline.mail.queue.codec.@Nullable EncryptionKeys keys;
 
     private Builder(RedisEndpoint endpoint) {
       this.endpoint = endpoint;
@@ -209,9 +209,20 @@ public final class RedisAuditLog implements AuditLog, AutoCloseable {
     }
 
     /** Encrypts the stored events. */
-    public Builder encryption(EncryptionKeys keys) {
+    public Builder encryption(io.postline.mail.queue.codec.EncryptionKeys keys) {
       this.keys = Objects.requireNonNull(keys, "keys");
       return this;
+    }
+
+    /**
+     * The same as {@link #encryption(io.postline.mail.queue.codec.EncryptionKeys)}.
+     *
+     * @deprecated use the shared {@link io.postline.mail.queue.codec.EncryptionKeys}
+     */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    @SuppressWarnings("removal")
+    public Builder encryption(EncryptionKeys keys) {
+      return encryption(keys.shared());
     }
 
     /**

@@ -6,7 +6,7 @@ import io.lettuce.core.cluster.RedisClusterClient;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.queue.redis.internal.LuaScript;
-import io.postline.mail.queue.redis.internal.PayloadCipher;
+import io.postline.mail.queue.codec.internal.PayloadCipher;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
@@ -200,7 +200,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     private String keyPrefix = "postline";
     private Duration window = Duration.ofHours(24);
     private Duration operationTimeout = Duration.ofSeconds(10);
-    private @Nullable EncryptionKeys keys;
+    private io.postline.mail.queue.codec.@Nullable EncryptionKeys keys;
 
     private Builder(RedisEndpoint endpoint) {
       this.endpoint = endpoint;
@@ -238,9 +238,20 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
     }
 
     /** Encrypts the stored send results (they name the recipients). */
-    public Builder encryption(EncryptionKeys keys) {
+    public Builder encryption(io.postline.mail.queue.codec.EncryptionKeys keys) {
       this.keys = Objects.requireNonNull(keys, "keys");
       return this;
+    }
+
+    /**
+     * The same as {@link #encryption(io.postline.mail.queue.codec.EncryptionKeys)}.
+     *
+     * @deprecated use the shared {@link io.postline.mail.queue.codec.EncryptionKeys}
+     */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    @SuppressWarnings("removal")
+    public Builder encryption(EncryptionKeys keys) {
+      return encryption(keys.shared());
     }
 
     /**

@@ -16,10 +16,10 @@ import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueueFullException;
 import io.postline.mail.core.QueuedMail;
-import io.postline.mail.queue.redis.internal.CorruptPayloadException;
+import io.postline.mail.queue.codec.internal.CorruptPayloadException;
 import io.postline.mail.queue.redis.internal.LuaScript;
-import io.postline.mail.queue.redis.internal.PayloadCipher;
-import io.postline.mail.queue.redis.internal.QueuedMailJson;
+import io.postline.mail.queue.codec.internal.PayloadCipher;
+import io.postline.mail.queue.codec.internal.QueuedMailJson;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
@@ -52,7 +52,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * RedisMailQueue queue = RedisMailQueue.builder("redis://localhost:6379")
  *     .name("mail")
- *     .encryption(EncryptionKeys.parse(System.getenv("POSTLINE_QUEUE_KEYS")))
+ *     .encryption(io.postline.mail.queue.codec.EncryptionKeys.parse(System.getenv("POSTLINE_QUEUE_KEYS")))
  *     .build();
  * Mailer mailer = Mailer.builder().queue(queue).workers(4)...build();
  * }</pre>
@@ -693,7 +693,7 @@ public final class RedisMailQueue implements MailQueue {
     private Duration pollInterval = Duration.ofSeconds(2);
     private Duration operationTimeout = Duration.ofSeconds(30);
     private Clock clock = Clock.systemUTC();
-    private @Nullable EncryptionKeys keys;
+    private io.postline.mail.queue.codec.@Nullable EncryptionKeys keys;
 
     private Builder(RedisEndpoint endpoint, boolean ownsEndpoint) {
       this.endpoint = endpoint;
@@ -816,9 +816,20 @@ public final class RedisMailQueue implements MailQueue {
      * Encrypts stored messages and dead-letter reasons with AES-GCM; messages stored before
      * encryption was turned on stay readable.
      */
-    public Builder encryption(EncryptionKeys keys) {
+    public Builder encryption(io.postline.mail.queue.codec.EncryptionKeys keys) {
       this.keys = Objects.requireNonNull(keys, "keys");
       return this;
+    }
+
+    /**
+     * The same as {@link #encryption(io.postline.mail.queue.codec.EncryptionKeys)}.
+     *
+     * @deprecated use the shared {@link io.postline.mail.queue.codec.EncryptionKeys}
+     */
+    @Deprecated(since = "0.2.0", forRemoval = true)
+    @SuppressWarnings("removal")
+    public Builder encryption(EncryptionKeys keys) {
+      return encryption(keys.shared());
     }
 
     /**

@@ -1,5 +1,7 @@
 package io.postline.mail.queue.redis.internal;
 
+import io.postline.mail.queue.codec.internal.CorruptPayloadException;
+import io.postline.mail.queue.codec.internal.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.postline.mail.event.MailEvent;

@@ -1,5 +1,8 @@
 package io.postline.mail.queue.redis.internal;
 
+import io.postline.mail.queue.codec.internal.CorruptPayloadException;
+import io.postline.mail.queue.codec.internal.EmailJson;
+import io.postline.mail.queue.codec.internal.Json;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -1,5 +1,5 @@
 /**
- * Internals of the Redis module: JSON codecs, payload encryption, Lua scripts and connection
+ * Internals of the Redis module: Lua scripts, event and result codecs, and connection
  * handling. Not API: anything here may change without notice.
  */
 @NullMarked

@@ -1,5 +1,9 @@
 package io.postline.mail.queue.redis.internal;
 
+import io.postline.mail.queue.codec.internal.CorruptPayloadException;
+import io.postline.mail.queue.codec.internal.EmailJson;
+import io.postline.mail.queue.codec.internal.Json;
+import io.postline.mail.queue.codec.internal.QueuedMailJson;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,4 +1,4 @@
-package io.postline.mail.queue.redis.internal;
+package io.postline.mail.queue.codec.internal;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

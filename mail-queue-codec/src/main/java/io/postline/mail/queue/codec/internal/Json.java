@@ -1,4 +1,4 @@
-package io.postline.mail.queue.redis.internal;
+package io.postline.mail.queue.codec.internal;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
@@ -83,7 +83,8 @@ public final class Json {
     return (ObjectNode) node;
   }
 
-  static String text(JsonNode node, String field) {
+  /** The text field, required. */
+  public static String text(JsonNode node, String field) {
     JsonNode f = node.get(field);
     if (f == null || !f.isTextual()) {
       throw new CorruptPayloadException("field \"" + field + "\" is missing or not text");
@@ -91,7 +92,8 @@ public final class Json {
     return f.textValue();
   }
 
-  static Optional<String> optionalText(JsonNode node, String field) {
+  /** The text field, if present. */
+  public static Optional<String> optionalText(JsonNode node, String field) {
     JsonNode f = node.get(field);
     if (f == null || f.isNull()) {
       return Optional.empty();
@@ -102,7 +104,8 @@ public final class Json {
     return Optional.of(f.textValue());
   }
 
-  static int integer(JsonNode node, String field) {
+  /** The integer field, required. */
+  public static int integer(JsonNode node, String field) {
     JsonNode f = node.get(field);
     if (f == null || !f.canConvertToInt()) {
       throw new CorruptPayloadException("field \"" + field + "\" is missing or not an integer");
@@ -110,15 +113,18 @@ public final class Json {
     return f.intValue();
   }
 
-  static Instant instant(JsonNode node, String field) {
+  /** The ISO-8601 instant field, required. */
+  public static Instant instant(JsonNode node, String field) {
     return parseInstant(text(node, field), field);
   }
 
-  static Optional<Instant> optionalInstant(JsonNode node, String field) {
+  /** The ISO-8601 instant field, if present. */
+  public static Optional<Instant> optionalInstant(JsonNode node, String field) {
     return optionalText(node, field).map(s -> parseInstant(s, field));
   }
 
-  static Duration duration(JsonNode node, String field) {
+  /** The ISO-8601 duration field, required. */
+  public static Duration duration(JsonNode node, String field) {
     String s = text(node, field);
     try {
       return Duration.parse(s);
@@ -127,7 +133,8 @@ public final class Json {
     }
   }
 
-  static <E extends Enum<E>> E enumValue(JsonNode node, String field, Class<E> type) {
+  /** The enum constant named by the field, required. */
+  public static <E extends Enum<E>> E enumValue(JsonNode node, String field, Class<E> type) {
     String s = text(node, field);
     try {
       return Enum.valueOf(type, s);
@@ -136,7 +143,8 @@ public final class Json {
     }
   }
 
-  static @Nullable JsonNode field(JsonNode node, String field) {
+  /** The field, or null when absent or JSON null. */
+  public static @Nullable JsonNode field(JsonNode node, String field) {
     JsonNode f = node.get(field);
     return f == null || f.isNull() ? null : f;
   }
@@ -155,7 +163,7 @@ public final class Json {
    * {@code 2026-11-30T10:15:30[.fraction]Z}, without a formatter (which {@code Instant.parse}
    * sets up on every call); null for anything else, which then goes to {@code Instant.parse}.
    */
-  static Instant parseUtc(String s) {
+  public static Instant parseUtc(String s) {
     int n = s.length();
     if (n < 20 || n > 30 || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T' || s.charAt(13) != ':'
         || s.charAt(16) != ':' || s.charAt(n - 1) != 'Z') {

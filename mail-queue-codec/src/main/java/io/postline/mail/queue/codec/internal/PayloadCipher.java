@@ -1,4 +1,4 @@
-package io.postline.mail.queue.redis.internal;
+package io.postline.mail.queue.codec.internal;
 
 /**
  * Seals what the module stores in Redis, and opens it again. {@link #NONE} stores plaintext;

@@ -1,4 +1,4 @@
-package io.postline.mail.queue.redis.internal;
+package io.postline.mail.queue.codec.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -165,13 +165,15 @@ public final class EmailJson {
     }
   }
 
-  static ObjectNode address(Address a) {
+  /** An address as JSON. */
+  public static ObjectNode address(Address a) {
     ObjectNode o = Json.object().put("email", a.email());
     a.name().ifPresent(name -> o.put("name", name));
     return o;
   }
 
-  static Address readAddress(JsonNode node, String field) {
+  /** The address in the field, required. */
+  public static Address readAddress(JsonNode node, String field) {
     String email = Json.text(node, "email");
     String name = Json.optionalText(node, "name").orElse("");
     try {
