@@ -20,7 +20,6 @@ import io.postline.mail.core.Mailer;
 import io.postline.mail.queue.redis.RedisMailQueue;
 import jakarta.mail.internet.MimeMessage;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
@@ -117,21 +116,18 @@ class ConsumerSmokeTest {
   void redisQueueCarriesAMessageToItsProvider() throws Exception {
     String queue = "consumer-" + UUID.randomUUID();
     String outbox = "consumer-redis-" + UUID.randomUUID();
-    try (Mailer mailer = Mailer.builder()
-        .provider("primary", "memory://" + outbox)
-        .queue(RedisMailQueue.builder(REDIS).name(queue).keyPrefix(KEY_PREFIX)
+    // The queue is the application's: the mailer leaves it open, so it is closed here, after the mailer.
+    try (RedisMailQueue redisQueue = RedisMailQueue.builder(REDIS).name(queue).keyPrefix(KEY_PREFIX)
             .pollInterval(Duration.ofMillis(100))  // an idle worker's wait, which close() also waits out
-            .build())
-        .workers(1)
-        .build()) {
+            .build();
+        Mailer mailer = Mailer.builder()
+            .provider("primary", "memory://" + outbox)
+            .queue(redisQueue)
+            .workers(1)
+            .build()) {
       mailer.enqueue(email("redis smoke"));
 
-      List<Email> sent = InMemoryProvider.named(outbox).sent();
-      Instant deadline = Instant.now().plus(Duration.ofSeconds(20));
-      while (sent.isEmpty() && Instant.now().isBefore(deadline)) {
-        Thread.sleep(50);
-        sent = InMemoryProvider.named(outbox).sent();
-      }
+      List<Email> sent = InMemoryProvider.named(outbox).awaitSent(1, Duration.ofSeconds(20));
       assertThat(sent).extracting(e -> e.subject().orElse("")).containsExactly("redis smoke");
     } finally {
       deleteKeys(KEY_PREFIX + ":{" + queue + "}:*");
