@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.postline.mail.MailOutcomeUnknownException;
 import io.postline.mail.Priority;
+import io.postline.mail.tck.DroppingProxy;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 

@@ -13,6 +13,7 @@ import io.postline.mail.core.Lease;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.core.Receipt;
+import io.postline.mail.tck.DroppingProxy;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +42,7 @@ class RedisLostReplyTest {
   void start() throws Exception {
     URI target = URI.create(RedisTestSupport.URL);
     proxy = new DroppingProxy(target.getHost(), target.getPort());
-    viaProxy = RedisTestSupport.client(proxy.url());
+    viaProxy = RedisTestSupport.client("redis://127.0.0.1:" + proxy.port());
     direct = RedisTestSupport.client();
   }
 

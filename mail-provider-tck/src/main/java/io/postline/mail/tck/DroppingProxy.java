@@ -1,4 +1,4 @@
-package io.postline.mail.queue.jdbc;
+package io.postline.mail.tck;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,11 +12,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A TCP proxy on the loopback interface between a client and a server (here PostgreSQL). While a marker is set, a
+ * A TCP proxy on the loopback interface between a client and a server (Redis, PostgreSQL, an SMTP
+ * or HTTP peer), for tests of lost replies. While a marker is set, a
  * request holding it is forwarded, and when the server's reply arrives the connection is
  * dropped instead of passing the reply on: the command ran, the client never hears of it.
  */
-final class DroppingProxy implements AutoCloseable {
+public final class DroppingProxy implements AutoCloseable {
   private final ServerSocket server;
   private final String targetHost;
   private final int targetPort;
@@ -24,7 +25,8 @@ final class DroppingProxy implements AutoCloseable {
   private final AtomicInteger dropped = new AtomicInteger();
   private volatile byte[] marker;
 
-  DroppingProxy(String targetHost, int targetPort) throws IOException {
+  /** A proxy to {@code targetHost:targetPort} on a free loopback port. */
+  public DroppingProxy(String targetHost, int targetPort) throws IOException {
     this.targetHost = targetHost;
     this.targetPort = targetPort;
     this.server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
@@ -33,22 +35,23 @@ final class DroppingProxy implements AutoCloseable {
     accept.start();
   }
 
-  int port() {
+  /** The loopback port clients connect to. */
+  public int port() {
     return server.getLocalPort();
   }
 
   /** From now on, drops the reply to every request that contains {@code text}. */
-  void dropRepliesTo(String text) {
+  public void dropRepliesTo(String text) {
     marker = text.getBytes(StandardCharsets.UTF_8);
   }
 
   /** Forwards everything again. */
-  void passThrough() {
+  public void passThrough() {
     marker = null;
   }
 
   /** How many replies were dropped (each with its connection). */
-  int dropped() {
+  public int dropped() {
     return dropped.get();
   }
 
