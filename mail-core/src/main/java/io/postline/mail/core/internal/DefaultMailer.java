@@ -100,16 +100,18 @@ public final class DefaultMailer implements Mailer {
     enter();
     Map<String, String> context = MDC.getCopyOfContextMap();
     try {
-      return CompletableFuture.supplyAsync(() -> {
+      CompletableFuture<SendResult> future = CompletableFuture.supplyAsync(() -> {
         Map<String, String> previous = MDC.getCopyOfContextMap();
         restore(context);
         try {
           return intake.send(email);
         } finally {
           restore(previous);
-          leave();
         }
       }, threads.async());
+      // Counted out only once the future is complete, so shutdown never returns before a caller can see it done.
+      future.whenComplete((result, failure) -> leave());
+      return future;
     } catch (RejectedExecutionException e) {
       leave();
       return CompletableFuture.failedFuture(new MailException(
