@@ -21,7 +21,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@code postline.mail.queue.type=jdbc}: the queue lives in the application's {@link DataSource},
  * and {@code mailer.enqueue(email)} inside a Spring transaction on that DataSource writes in that
  * transaction (a rollback leaves no email). The schema is the application's to migrate
- * ({@value JdbcMailQueue#SCHEMA_RESOURCE}), or {@code postline.mail.queue.create-schema=true}.
+ * ({@link JdbcMailQueue#SCHEMA_RESOURCES}), or {@code postline.mail.queue.create-schema=true}.
  */
 @AutoConfiguration(before = PostlineMailAutoConfiguration.class,
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")

@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,7 +38,9 @@ import org.slf4j.MDC;
  * (stored for the workers). Every submitted message ends in exactly one of {@code Sent},
  * {@code Failed} or {@code DeadLettered}, or in a {@link MailOutcomeUnknownException} when the
  * queue cannot say whether it stored it (then its idempotency claim is kept, so a retry with the
- * same key is a duplicate, and the queue stores a given id at most once).
+ * same key is a duplicate, and the queue stores a given id at most once). A queue that enforces
+ * idempotency keys itself (a transactional outbox) holds the keys of what it stores instead of the
+ * {@link IdempotencyStore}, so a rolled-back enqueue leaves its key free.
  */
 public final class Intake {
   /** Messages stored per queue call of a group enqueue. */
@@ -213,7 +216,8 @@ public final class Intake {
   Receipt enqueue(Email email) {
     String id = ids.next();
     String key = email.idempotencyKey().orElse(null);
-    if (key != null) {
+    boolean claims = key != null && !queue.enforcesIdempotencyKeys();
+    if (claims) {
       Optional<IdempotencyStore.Claim> existing = idempotency.claim(key, id);
       if (existing.isPresent()) {
         String original = existing.get().mailId();
@@ -221,16 +225,20 @@ public final class Intake {
         return new Receipt(original, true);
       }
     }
+    String original;
     try {
       QueuedMail mail = queued(id, preparer.forQueue(email));
-      store(List.of(mail));
+      original = store(List.of(mail)).get(id);
     } catch (MailOutcomeUnknownException e) {
       throw e; // the claim stays: the message may be queued, and a retry with the key must not send it twice
     } catch (RuntimeException e) {
-      if (key != null) {
+      if (claims) {
         idempotency.release(key, id);
       }
       throw e;
+    }
+    if (original != null) {
+      return new Receipt(original, true);
     }
     workers.start();
     return new Receipt(id, false);
@@ -251,34 +259,47 @@ public final class Intake {
     if (!problems.isEmpty()) {
       throw new InvalidEmailException(problems); // nothing was claimed or stored
     }
+    boolean claims = !queue.enforcesIdempotencyKeys();
     Receipt[] receipts = new Receipt[ready.size()];
     List<QueuedMail> toStore = new ArrayList<>(ready.size());
+    List<Integer> positions = new ArrayList<>(ready.size());
     for (int i = 0; i < ready.size(); i++) {
       Email single = ready.get(i);
       String id = ids.next();
-      String key = single.idempotencyKey().orElse(null);
+      String key = claims ? single.idempotencyKey().orElse(null) : null;
       Optional<IdempotencyStore.Claim> existing = key == null ? Optional.empty() : idempotency.claim(key, id);
       if (existing.isPresent()) {
         events.publish(new MailEvent.DuplicateDropped(id, clock.instant(), single.caller(), existing.get().mailId()));
         receipts[i] = new Receipt(existing.get().mailId(), true);
       } else {
         toStore.add(queued(id, single));
+        positions.add(i);
         receipts[i] = new Receipt(id, false);
       }
     }
+    boolean stored = false;
     for (int from = 0; from < toStore.size(); from += ENQUEUE_CHUNK) {
       List<QueuedMail> chunk = toStore.subList(from, Math.min(toStore.size(), from + ENQUEUE_CHUNK));
+      Map<String, String> duplicates;
       try {
-        store(chunk);
+        duplicates = store(chunk);
       } catch (MailOutcomeUnknownException e) {
-        releaseAll(toStore.subList(from + chunk.size(), toStore.size()));
+        releaseAll(toStore.subList(from + chunk.size(), toStore.size()), claims);
         throw e;
       } catch (RuntimeException e) {
-        releaseAll(toStore.subList(from, toStore.size()));
+        releaseAll(toStore.subList(from, toStore.size()), claims);
         throw e;
       }
+      for (int j = 0; j < chunk.size(); j++) {
+        String original = duplicates.get(chunk.get(j).id());
+        if (original != null) {
+          receipts[positions.get(from + j)] = new Receipt(original, true);
+        } else {
+          stored = true;
+        }
+      }
     }
-    if (!toStore.isEmpty()) {
+    if (stored) {
       workers.start();
     }
     return Arrays.asList(receipts);
@@ -293,20 +314,34 @@ public final class Intake {
   /**
    * Stores messages, trying again (same ids: the queue skips what it holds) while the outcome is
    * unknown. {@code Queued} is published before the store, so a worker's events always follow it.
+   * A queue that {@link MailQueue#enforcesIdempotencyKeys() enforces keys} may answer that some
+   * are duplicates: each of those gets {@code DuplicateDropped} after its {@code Queued}.
+   *
+   * @return the duplicates the queue did not store: their ids mapped to the ids holding their keys
    */
-  private void store(List<QueuedMail> mails) {
+  private Map<String, String> store(List<QueuedMail> mails) {
     for (QueuedMail mail : mails) {
       events.publish(new MailEvent.Queued(mail.id(), mail.enqueuedAt(), mail.email().caller(), mail.priority(),
           mail.email().sendAt()));
     }
     for (int attempt = 1; ; attempt++) {
       try {
+        if (queue.enforcesIdempotencyKeys()) {
+          Map<String, String> duplicates = queue.enqueueUnlessDuplicate(mails);
+          for (QueuedMail mail : mails) {
+            String original = duplicates.get(mail.id());
+            if (original != null) {
+              events.publish(new MailEvent.DuplicateDropped(mail.id(), clock.instant(), mail.email().caller(), original));
+            }
+          }
+          return duplicates;
+        }
         if (mails.size() == 1) {
           queue.enqueue(mails.get(0));
         } else {
           queue.enqueueBatch(mails);
         }
-        return;
+        return Map.of();
       } catch (MailOutcomeUnknownException e) {
         if (attempt >= STORE_RETRY.maxAttempts() || !sleeper.pause(STORE_RETRY.delayAfter(attempt, null,
             ThreadLocalRandom.current().nextDouble()))) {
@@ -379,7 +414,10 @@ public final class Intake {
     job.email().idempotencyKey().ifPresent(k -> idempotency.release(k, job.mailId()));
   }
 
-  private void releaseAll(List<QueuedMail> mails) {
+  private void releaseAll(List<QueuedMail> mails, boolean claimed) {
+    if (!claimed) {
+      return;
+    }
     for (QueuedMail mail : mails) {
       mail.email().idempotencyKey().ifPresent(k -> idempotency.release(k, mail.id()));
     }
