@@ -472,6 +472,10 @@ final class MailerFactory {
    */
   private @Nullable MailQueue queue(@Nullable PostlineRedis redis, PostlineMailerResources resources) {
     PostlineMailProperties.Queue q = properties.getQueue();
+    if (q.getEncryptionKeys() != null && q.getType() != Store.JDBC) {
+      throw new InvalidPostlinePropertyException("postline.mail.queue.encryption-keys", "encrypts the jdbc queue only;"
+          + " the Redis stores take postline.mail.redis.encryption-keys, and memory is not stored");
+    }
     if (q.getType() == Store.REDIS) {
       return requireRedis(redis, "postline.mail.queue.type").queue(q, resources);
     }

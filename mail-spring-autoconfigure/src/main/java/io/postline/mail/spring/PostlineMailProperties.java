@@ -786,10 +786,13 @@ public class PostlineMailProperties {
     /** How long a worker's lease on a message lasts before it must be renewed. */
     private Duration leaseDuration = Duration.ofSeconds(60);
 
-    /** The name of the Redis queue; every instance naming the same queue shares it. */
     /** For queue type jdbc: create the queue's table at start-up if it is missing (off: migrate it yourself). */
     private boolean createSchema;
 
+    /** For queue type jdbc: AES keys encrypting stored messages, as id:base64key entries separated by commas, the current key first (the format of postline.mail.redis.encryption-keys; rotate by putting a new key first). */
+    private @Nullable String encryptionKeys;
+
+    /** The name of the Redis queue; every instance naming the same queue shares it. */
     private String name = "mail";
 
     /** Retries of queued messages: attempts in all, and the waits between them. */
@@ -833,6 +836,14 @@ public class PostlineMailProperties {
 
     public void setLeaseDuration(Duration leaseDuration) {
       this.leaseDuration = leaseDuration;
+    }
+
+    public @Nullable String getEncryptionKeys() {
+      return encryptionKeys;
+    }
+
+    public void setEncryptionKeys(@Nullable String encryptionKeys) {
+      this.encryptionKeys = encryptionKeys;
     }
 
     public String getName() {

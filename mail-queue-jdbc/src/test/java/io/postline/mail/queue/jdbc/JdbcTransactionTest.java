@@ -119,7 +119,8 @@ class JdbcTransactionTest {
           () -> queue.withConnection(second, () -> mailer.enqueue(keyed(2, "order-x"))));
       // The second insert waits on the first transaction's uncommitted key.
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> db.scalar(
-          "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = 'test' AND wait_event_type = 'Lock'") >= 1);
+          "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + db.schema + "' AND wait_event_type = 'Lock'")
+          >= 1);
       assertThat(b).isNotDone();
       if (firstCommits) {
         first.commit();
