@@ -92,6 +92,8 @@ public final class JdbcMailQueue implements MailQueue {
   private static final Duration UPKEEP_AT_MOST = Duration.ofMillis(20);
   private static final Duration TRIM_EVERY = Duration.ofSeconds(10);
   private static final Duration CAPACITY_COUNT_AGE = Duration.ofSeconds(1);
+  /** H2 takes: candidates read beyond those wanted, for a taker that loses one to another. */
+  private static final int H2_SPARE_CANDIDATES = 8;
   /**
    * PostgreSQL serialises the commits of transactions that NOTIFY (WAL flush included), so a NOTIFY
    * in every enqueue would cap enqueues at one disk flush each. One per 10 ms per JVM is enough to
@@ -209,6 +211,14 @@ public final class JdbcMailQueue implements MailQueue {
   /** What the queue did by itself in this JVM since it was built. */
   public Stats stats() {
     return new Stats(recovered.get(), poisoned.get(), trimmedDead.get());
+  }
+
+  /**
+   * Whether a taker of this queue object waits for a wake-up now and, on PostgreSQL, its LISTEN
+   * connection is up: then an enqueue committed by any JVM wakes it. For tests that wake takers.
+   */
+  boolean takerWaitsForWakeUp() {
+    return wakeup.waiting() > 0 && (dialect != Dialect.POSTGRESQL || wakeup.listening());
   }
 
   // ---------------------------------------------------------------- enqueue
@@ -472,7 +482,10 @@ public final class JdbcMailQueue implements MailQueue {
       if (remaining <= 0) {
         return List.of();
       }
-      long sleepNanos = Math.min(remaining, Math.min(pollInterval.toNanos(), Math.max(nextUs, 1_000) * 1_000));
+      // Nothing due at all is Long.MAX_VALUE microseconds: saturate, or the product wraps negative
+      // and an idle taker would query the database in a busy loop.
+      long nextNanos = nextUs >= Long.MAX_VALUE / 1_000 ? Long.MAX_VALUE : Math.max(nextUs, 1_000) * 1_000;
+      long sleepNanos = Math.min(remaining, Math.min(pollInterval.toNanos(), nextNanos));
       wakeup.await(seen, Duration.ofNanos(sleepNanos));
       if (Thread.interrupted()) {
         throw new InterruptedException();
@@ -533,9 +546,12 @@ public final class JdbcMailQueue implements MailQueue {
     List<Taken> out = new ArrayList<>(max);
     for (int round = 0; round < 3 && out.size() < max; round++) {
       List<Taken> candidates = new ArrayList<>();
+      // ORDER BY the take index's own columns: H2 then reads it in order and stops at the LIMIT
+      // (ordered by priority, at_us, seq it sorts every due row on each take). A few spare
+      // candidates, tried in order, let a taker that loses a row to another go on to the next.
       try (PreparedStatement ps = prepare(c, dialect.sql("SELECT id, payload, attempts, at_us, priority, seq FROM "
-          + T + " WHERE state = 0 AND at_us <= {now} ORDER BY priority, at_us, seq LIMIT ?"))) {
-        ps.setInt(1, max - out.size());
+          + T + " WHERE state = 0 AND at_us <= {now} ORDER BY state, priority, at_us, seq LIMIT ?"))) {
+        ps.setInt(1, max - out.size() + H2_SPARE_CANDIDATES);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             candidates.add(new Taken(rs.getString(1), 0, 0, rs.getBytes(2), rs.getInt(3), rs.getLong(4), rs.getInt(5),
@@ -549,6 +565,9 @@ public final class JdbcMailQueue implements MailQueue {
       try (PreparedStatement ps = prepare(c, dialect.sql("SELECT token, at_us FROM FINAL TABLE (UPDATE " + T
           + " SET state = 1, token = {seq}, at_us = {now} + ? WHERE id = ? AND state = 0 AND seq = ?)"))) {
         for (Taken p : candidates) {
+          if (out.size() == max) {
+            break;
+          }
           ps.setLong(1, micros(leaseFor));
           ps.setString(2, p.id());
           ps.setLong(3, p.seq());
@@ -567,8 +586,10 @@ public final class JdbcMailQueue implements MailQueue {
   /** Microseconds until the next queued message is due and until the next lease lapses. */
   private long[] nextDueInUs() throws SQLException {
     try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = prepare(c, dialect.sql("SELECT (SELECT MIN(at_us) FROM " + T
-             + " WHERE state = 0) - {now}, (SELECT MIN(at_us) FROM " + T + " WHERE state = 1) - {now}"));
+         // The first row of the (state, at_us) index rather than MIN(at_us), which H2 reads by a scan.
+         PreparedStatement ps = prepare(c, dialect.sql("SELECT (SELECT at_us FROM " + T
+             + " WHERE state = 0 ORDER BY state, at_us LIMIT 1) - {now}, (SELECT at_us FROM " + T
+             + " WHERE state = 1 ORDER BY state, at_us LIMIT 1) - {now}"));
          ResultSet rs = ps.executeQuery()) {
       rs.next();
       long queued = rs.getLong(1);
@@ -647,7 +668,7 @@ public final class JdbcMailQueue implements MailQueue {
       n = ps.executeUpdate();
     }
     try (PreparedStatement ps = prepare(c, "DELETE FROM " + T + " WHERE state = ? AND at_us <= (SELECT at_us FROM "
-        + T + " WHERE state = ? ORDER BY at_us DESC LIMIT 1 OFFSET ?)")) {
+        + T + " WHERE state = ? ORDER BY state DESC, at_us DESC LIMIT 1 OFFSET ?)")) {
       ps.setInt(1, state);
       ps.setInt(2, state);
       ps.setInt(3, max);

@@ -27,7 +27,7 @@ class JdbcFleetTest {
   @ParameterizedTest
   @ValueSource(strings = {"postgresql", "h2"})
   void twoMailersShareOneTableAndEveryMessageEndsExactlyOnce(String kind) throws Exception {
-    int messages = kind.equals("h2") ? 2_000 : 10_000;
+    int messages = 10_000;
     try (JdbcTestDatabase db = JdbcTestDatabase.of(kind, 12)) {
       TableProvider.createTable(db.dataSource);
       // For PostgreSQL a second pool, as a second JVM would have; H2 in memory lives in this JVM.

@@ -25,6 +25,7 @@ public final class Wakeup implements AutoCloseable {
   private final Condition changed = lock.newCondition();
   private long generation;
   private volatile boolean closed;
+  private volatile boolean listening;
   private Thread listener;
 
   /** The current generation; pass it to {@link #await} to miss no signal given after this call. */
@@ -62,6 +63,21 @@ public final class Wakeup implements AutoCloseable {
     }
   }
 
+  /** How many takers wait in {@link #await} now. */
+  public int waiting() {
+    lock.lock();
+    try {
+      return lock.getWaitQueueLength(changed);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Whether the LISTEN connection is up: a NOTIFY committed from now on wakes the takers. */
+  public boolean listening() {
+    return listening;
+  }
+
   /** Waits until a signal after {@code seen}, or {@code max}. */
   public void await(long seen, Duration max) throws InterruptedException {
     long nanos = max.toNanos();
@@ -95,6 +111,7 @@ public final class Wakeup implements AutoCloseable {
         }
         PGConnection pg = c.unwrap(PGConnection.class);
         backoffMs = 100;
+        listening = true;
         signal(); // anything written while we were not listening
         while (!closed) {
           PGNotification[] n = pg.getNotifications(500);
@@ -103,6 +120,7 @@ public final class Wakeup implements AutoCloseable {
           }
         }
       } catch (SQLException | RuntimeException e) {
+        listening = false;
         if (closed) {
           return;
         }
