@@ -15,8 +15,9 @@ import io.postline.mail.queue.codec.internal.CorruptPayloadException;
 import io.postline.mail.queue.codec.internal.KeyDigest;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
 import io.postline.mail.queue.codec.internal.QueuedMailJson;
+import io.postline.mail.queue.codec.internal.Wakeup;
 import io.postline.mail.queue.jdbc.internal.Dialect;
-import io.postline.mail.queue.jdbc.internal.Wakeup;
+import io.postline.mail.queue.jdbc.internal.NotifyListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -115,6 +116,7 @@ public final class JdbcMailQueue implements MailQueue {
   private final @Nullable CallerTransaction callerTransaction;
   private final ThreadLocal<Connection> bound = new ThreadLocal<>();
   private final Wakeup wakeup = new Wakeup();
+  private final @Nullable NotifyListener listener;
 
   private final AtomicLong recovered = new AtomicLong();
   private final AtomicLong poisoned = new AtomicLong();
@@ -143,15 +145,13 @@ public final class JdbcMailQueue implements MailQueue {
     this.deadMax = b.deadMax;
     this.clock = b.clock;
     this.callerTransaction = b.callerTransaction;
-    if (dialect == Dialect.POSTGRESQL) {
-      wakeup.listen("mail", () -> {
-        try {
-          return dataSource.getConnection();
-        } catch (SQLException e) {
-          throw new IllegalStateException("cannot connect: " + firstLine(e), e);
-        }
-      });
-    }
+    this.listener = dialect != Dialect.POSTGRESQL ? null : new NotifyListener("mail", wakeup, () -> {
+      try {
+        return dataSource.getConnection();
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot connect: " + firstLine(e), e);
+      }
+    });
   }
 
   /** A builder on the application's {@link DataSource} (pooled, in autocommit by default). */
@@ -218,7 +218,8 @@ public final class JdbcMailQueue implements MailQueue {
    * connection is up: then an enqueue committed by any JVM wakes it. For tests that wake takers.
    */
   boolean takerWaitsForWakeUp() {
-    return wakeup.waiting() > 0 && (dialect != Dialect.POSTGRESQL || wakeup.listening());
+    NotifyListener l = listener;
+    return wakeup.waiting() > 0 && (l == null || l.listening());
   }
 
   // ---------------------------------------------------------------- enqueue
@@ -406,7 +407,7 @@ public final class JdbcMailQueue implements MailQueue {
         counts = e.getUpdateCounts();
       }
     }
-    wakeup.signal();
+    wakeup.signalAll();
     int inserted = 0;
     for (int n : counts) {
       inserted += Math.max(n, 0);
@@ -486,7 +487,7 @@ public final class JdbcMailQueue implements MailQueue {
       // and an idle taker would query the database in a busy loop.
       long nextNanos = nextUs >= Long.MAX_VALUE / 1_000 ? Long.MAX_VALUE : Math.max(nextUs, 1_000) * 1_000;
       long sleepNanos = Math.min(remaining, Math.min(pollInterval.toNanos(), nextNanos));
-      wakeup.await(seen, Duration.ofNanos(sleepNanos));
+      wakeup.await(seen, sleepNanos);
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
@@ -842,7 +843,7 @@ public final class JdbcMailQueue implements MailQueue {
   @Override
   public List<QueuedMail> drain() {
     draining = true;
-    wakeup.signal();
+    wakeup.signalAll();
     return List.of();
   }
 
@@ -850,7 +851,10 @@ public final class JdbcMailQueue implements MailQueue {
   @Override
   public void close() {
     closed = true;
-    wakeup.close();
+    wakeup.signalAll();
+    if (listener != null) {
+      listener.close();
+    }
   }
 
   @Override
@@ -883,7 +887,7 @@ public final class JdbcMailQueue implements MailQueue {
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           int n = rs.getInt(1);
-          wakeup.signal();
+          wakeup.signalAll();
           return n;
         }
       }
@@ -891,7 +895,7 @@ public final class JdbcMailQueue implements MailQueue {
     try (PreparedStatement ps = prepare(c, dialect.sql(update))) {
       binder.bind(ps);
       int n = ps.executeUpdate();
-      wakeup.signal();
+      wakeup.signalAll();
       return n;
     }
   }
@@ -1097,9 +1101,12 @@ public final class JdbcMailQueue implements MailQueue {
     }
 
     /**
-     * How long finished messages stay on record (id and state only, no content), so that a
-     * repeated enqueue of a sent message is a no-op: {@code age} and at most {@code max} rows,
-     * whichever ends first; default 1 hour / 10,000. With {@code max} 0 an ack deletes the row.
+     * How long finished messages stay on record (id, state and idempotency key digest; no
+     * content), so that a repeated enqueue of a sent message, by id or by idempotency key, is a
+     * no-op: {@code age} and at most {@code max} rows, whichever ends first; default 1 hour /
+     * 10,000. This is the idempotency window of messages enqueued here (the Mailer's
+     * {@code IdempotencyStore} is not asked for them): set it to the window you need. With
+     * {@code max} 0 an ack deletes the row, and a sent message's key is free at once.
      */
     public Builder finishedRetention(Duration age, int max) {
       this.finishedAge = positive(age, "age");

@@ -18,8 +18,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two Mailers, each with its own connection pool and queue object (as two JVMs), share one
- * table: 10,000 messages on PostgreSQL (2,000 on H2, an embedded database that polls and claims
- * row by row), a fifth of the sends failing at random, each ends exactly once.
+ * table: 10,000 messages on PostgreSQL and on H2, a fifth of the sends failing at random, each
+ * ends exactly once.
  */
 @Timeout(300)
 class JdbcFleetTest {
