@@ -141,32 +141,38 @@ public final class Capabilities {
     }
   }
 
-  /** Every way {@code email} exceeds these capabilities, one line each; empty when it fits. */
+  /** Every way {@code email} exceeds these capabilities, one line each (unmodifiable); empty when it fits. */
   public List<String> problems(Email email) {
-    List<String> problems = new ArrayList<>();
+    List<String> problems = List.of(); // most messages fit: nothing allocated for them
     int recipients = email.recipients().size();
     if (recipients > maxRecipients) {
-      problems.add("at most " + maxRecipients + " recipients per message, this one has "
+      problems = with(problems, "at most " + maxRecipients + " recipients per message, this one has "
           + recipients + " (use sendBatch for group notifications)");
     }
     long size = email.approximateSize();
     if (size > maxMessageBytes) {
-      problems.add("messages up to " + maxMessageBytes + " bytes, this one is about " + size);
+      problems = with(problems, "messages up to " + maxMessageBytes + " bytes, this one is about " + size);
     }
     if (!attachments && !email.attachments().isEmpty()) {
-      problems.add("attachments are not supported");
+      problems = with(problems, "attachments are not supported");
     }
     if (!email.tags().isEmpty()) {
       if (!tags) {
-        problems.add("tags are not supported");
+        problems = with(problems, "tags are not supported");
       } else if (email.tags().size() > maxTags) {
-        problems.add("at most " + maxTags + " tags, this message has " + email.tags().size());
+        problems = with(problems, "at most " + maxTags + " tags, this message has " + email.tags().size());
       }
     }
     if (!metadata && !email.metadata().isEmpty()) {
-      problems.add("metadata is not supported");
+      problems = with(problems, "metadata is not supported");
     }
-    return problems;
+    return List.copyOf(problems); // the empty list as it is
+  }
+
+  private static List<String> with(List<String> problems, String problem) {
+    List<String> out = problems.isEmpty() ? new ArrayList<>(2) : problems;
+    out.add(problem);
+    return out;
   }
 
   /**
