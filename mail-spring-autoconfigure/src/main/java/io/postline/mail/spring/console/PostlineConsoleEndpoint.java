@@ -35,6 +35,7 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
 import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.boot.actuate.endpoint.web.annotation.WebEndpoint;
+import org.springframework.boot.json.JsonParserFactory;
 import org.springframework.security.web.csrf.CsrfToken;
 import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.RequestContextHolder;
@@ -166,12 +167,13 @@ public class PostlineConsoleEndpoint {
    * @param address the address to remove from the suppression list
    * @param template the template to preview
    * @param locale the locale to preview it in, such as {@code de} or {@code de_CH}; the default variant when blank
-   * @param model the values the template refers to
+   * @param model the values the template refers to, as a JSON object (actuator bodies are flat, so the
+   *     page sends the model as a string)
    */
   @WriteOperation
   public WebEndpointResponse<Object> action(SecurityContext security, @Selector String action, @Nullable String id,
       @Nullable Integer recipient, @Nullable String address, @Nullable String template, @Nullable String locale,
-      @Nullable Map<String, Object> model) {
+      @Nullable String model) {
     String refusal = refusal(security);
     if (refusal == null) {
       refusal = csrfRefusal(Objects.requireNonNull(security.getPrincipal()).getName());
@@ -252,7 +254,7 @@ public class PostlineConsoleEndpoint {
   }
 
   private WebEndpointResponse<Object> preview(@Nullable String template, @Nullable String locale,
-      @Nullable Map<String, Object> model) {
+      @Nullable String model) {
     Templates t = templates;
     if (t == null) {
       return error(WebEndpointResponse.STATUS_NOT_FOUND, "the application has no templates bean to preview with");
@@ -260,9 +262,15 @@ public class PostlineConsoleEndpoint {
     if (template == null || template.isBlank()) {
       return error(WebEndpointResponse.STATUS_BAD_REQUEST, "give the template's name");
     }
+    Map<String, Object> values;
+    try {
+      values = model == null || model.isBlank() ? Map.of() : JsonParserFactory.getJsonParser().parseMap(model);
+    } catch (IllegalArgumentException e) {
+      return error(WebEndpointResponse.STATUS_BAD_REQUEST, "the model must be a JSON object, such as {\"name\": \"Ann\"}");
+    }
     Locale l = locale == null || locale.isBlank() ? Locale.ROOT : Locale.forLanguageTag(locale.strip().replace('_', '-'));
     try {
-      RenderedTemplate r = t.render(template.strip(), l, model == null ? Map.of() : model);
+      RenderedTemplate r = t.render(template.strip(), l, values);
       Map<String, Object> out = new LinkedHashMap<>();
       out.put("template", template.strip());
       out.put("locale", r.locale().toString());

@@ -5,6 +5,8 @@
   var base = window.location.pathname.replace(/\/+$/, '');
   var refreshMs = Number(meta('refresh-ms')) || 2000;
   var templates = {};
+  var revealed = {};
+  var shownDeadLetters = null;
   var tick = 0;
 
   function meta(name) {
@@ -91,6 +93,10 @@
     $('count-scheduled').textContent = String(c.scheduled);
     $('count-leased').textContent = String(c.leased);
     $('count-dead').textContent = String(c.deadLettered);
+    // Rebuilt only when the dead letters change, so a poll never pulls a button from under the operator.
+    var key = JSON.stringify(report.deadLetters);
+    if (key === shownDeadLetters) { return; }
+    shownDeadLetters = key;
     var rows = $('dead-letter-rows');
     clear(rows);
     report.deadLetters.forEach(function (d) {
@@ -104,15 +110,18 @@
       tr.appendChild(el('td', d.priority));
       var who = el('td');
       d.recipients.forEach(function (r, i) {
-        var span = el('span', r, 'recipient mono');
+        var shown = revealed[d.id + '/' + i];
+        var span = el('span', shown || r, 'recipient mono');
         span.setAttribute('data-index', String(i));
         who.appendChild(span);
         var reveal = el('button', 'reveal', 'link reveal');
         reveal.type = 'button';
+        reveal.hidden = !!shown;
         reveal.onclick = function () {
           post('reveal', { id: d.id, recipient: i }).then(function (r2) {
+            revealed[d.id + '/' + i] = r2.address;
             span.textContent = r2.address;
-            reveal.remove();
+            reveal.hidden = true;
             say('Revealed a recipient of ' + d.id + ' (logged as an operator action).');
           }, function (e) { say(e.message, true); });
         };
@@ -339,7 +348,7 @@
       say('The model must be a JSON object, such as {"name": "Ann"}.', true);
       return;
     }
-    var body = { template: $('preview-template').value, locale: $('preview-locale').value, model: model };
+    var body = { template: $('preview-template').value, locale: $('preview-locale').value, model: JSON.stringify(model) };
     post('preview', body).then(function (r) {
       $('preview-subject').textContent = r.subject;
       $('preview-subject').setAttribute('data-locale', r.locale);
