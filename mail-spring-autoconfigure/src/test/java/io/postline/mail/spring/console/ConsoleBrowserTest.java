@@ -126,7 +126,7 @@ class ConsoleBrowserTest {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(new File("/usr/lib/chromium/chromium").exists() ? "/usr/lib/chromium/chromium" : "/usr/bin/chromium");
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-        "--window-size=1440,1700", "--lang=en-GB");
+        "--window-size=1440,1250", "--lang=en-GB");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(new File("/usr/bin/chromedriver")).usingAnyFreePort().build();
     driver = new ChromeDriver(service, options);
@@ -209,7 +209,7 @@ class ConsoleBrowserTest {
     // Reveal one recipient: the address appears, on the operator's request only.
     letter.findElement(By.cssSelector("button.reveal")).click();
     wait.until(ExpectedConditions.textToBePresentInElementLocated(row, "dead@example.org"));
-    screenshot("console-dead-letters");
+    screenshot("console");
 
     int sentBefore = memory.sentTo("dead@example.org").size();
     driver.findElement(row).findElement(By.cssSelector("button.requeue")).click();
@@ -317,7 +317,7 @@ class ConsoleBrowserTest {
     waitForText("suppression-result", "That address has 1 entry.");
     assertThat(driver.findElement(By.id("suppression-rows")).getText()).contains("HARD_BOUNCE")
         .doesNotContain("bounced@example.org");
-    screenshot("console");
+    screenshot("console-suppressions");
     driver.findElement(By.id("suppression-remove")).click();
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("confirm")));
     driver.findElement(By.id("confirm-ok")).click();
@@ -388,6 +388,14 @@ class ConsoleBrowserTest {
     return Email.builder().from("shop@example.org").to(to).subject("Hello").text("Hi");
   }
 
+  /** The users of both test applications: operators {@code ops} and {@code ops2} (role OPS), and {@code viewer}. */
+  static InMemoryUserDetailsManager operators() {
+    return new InMemoryUserDetailsManager(
+        User.withUsername("ops").password("{noop}ops-secret").roles("OPS").build(),
+        User.withUsername("ops2").password("{noop}ops2-secret").roles("OPS").build(),
+        User.withUsername("viewer").password("{noop}viewer-secret").roles("USER").build());
+  }
+
   /** The application: Spring Security guards everything, the actuator needs role OPS. */
   @SpringBootConfiguration
   @EnableAutoConfiguration
@@ -404,9 +412,7 @@ class ConsoleBrowserTest {
 
     @Bean
     InMemoryUserDetailsManager users() {
-      return new InMemoryUserDetailsManager(
-          User.withUsername("ops").password("{noop}ops-secret").roles("OPS").build(),
-          User.withUsername("viewer").password("{noop}viewer-secret").roles("USER").build());
+      return ConsoleBrowserTest.operators();
     }
 
     @Bean

@@ -29,7 +29,6 @@ import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.annotation.Bean;
 import org.springframework.security.config.Customizer;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.core.userdetails.User;
 import org.springframework.security.provisioning.InMemoryUserDetailsManager;
 import org.springframework.security.web.SecurityFilterChain;
 
@@ -156,10 +155,7 @@ class ConsoleUnsecuredApplicationTest {
 
     @Bean
     InMemoryUserDetailsManager users() {
-      return new InMemoryUserDetailsManager(
-          User.withUsername("ops").password("{noop}ops-secret").roles("OPS").build(),
-          User.withUsername("ops2").password("{noop}ops2-secret").roles("OPS").build(),
-          User.withUsername("viewer").password("{noop}viewer-secret").roles("USER").build());
+      return ConsoleBrowserTest.operators();
     }
   }
 }
