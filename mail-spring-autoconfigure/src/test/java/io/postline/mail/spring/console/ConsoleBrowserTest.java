@@ -73,7 +73,7 @@ import org.springframework.security.web.SecurityFilterChain;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ConsoleBrowserTest {
   private static final String OUTBOX = "console-browser-test";
-  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final Duration WAIT = Duration.ofSeconds(30);
 
   private ConfigurableApplicationContext app;
   private Mailer mailer;
