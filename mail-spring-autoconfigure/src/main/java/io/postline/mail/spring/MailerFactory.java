@@ -447,6 +447,11 @@ final class MailerFactory {
   }
 
   private Templates templates() {
+    return templates(properties, classLoader);
+  }
+
+  /** The templates {@code postline.mail.templates.*} describes, loaded from the classpath with {@code classLoader}. */
+  static Templates templates(PostlineMailProperties properties, ClassLoader classLoader) {
     PostlineMailProperties.Templates t = properties.getTemplates();
     String property = "postline.mail.templates.location";
     String location = Objects.requireNonNull(t.getLocation(), property).strip();
