@@ -20,6 +20,7 @@ import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.validation.Errors;
 import org.springframework.validation.method.ParameterErrors;
 import org.springframework.validation.method.ParameterValidationResult;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -62,7 +63,9 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
   @Override
   protected ResponseEntity<Object> handleExceptionInternal(Exception ex, @Nullable Object body, HttpHeaders headers,
       HttpStatusCode statusCode, WebRequest request) {
-    if (body instanceof ProblemDetail problem && statusCode.is4xxClientError()
+    // Spring MVC's own exceptions come without a body: theirs is the exception's ProblemDetail
+    Object problemBody = body == null && ex instanceof ErrorResponse response ? response.getBody() : body;
+    if (problemBody instanceof ProblemDetail problem && statusCode.is4xxClientError()
         && (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
       problem.setType(Problems.forClientError(statusCode.value()));
     }
