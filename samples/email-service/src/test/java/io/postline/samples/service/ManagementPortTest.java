@@ -1,11 +1,8 @@
 package io.postline.samples.service;
 
+import static io.postline.samples.service.ServiceClient.assertProblem;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -24,7 +21,6 @@ import org.springframework.test.context.DynamicPropertySource;
 class ManagementPortTest {
   static final String SHOP = TokenCommand.newToken("dev");
   static final String OPS = TokenCommand.newToken("dev");
-  private static final HttpClient HTTP = HttpClient.newHttpClient();
 
   @LocalServerPort
   int port;
@@ -41,28 +37,13 @@ class ManagementPortTest {
   @Test
   void theManagementPortAsksForTheOperateScope() throws Exception {
     assertThat(managementPort).isNotEqualTo(port);
-    assertThat(get("/actuator/health", null).statusCode()).isEqualTo(200);
+    ServiceClient management = new ServiceClient(managementPort);
+    assertThat(management.get("/actuator/health", null).statusCode()).isEqualTo(200);
     for (String path : new String[] {"/actuator/postline", "/actuator/prometheus"}) {
-      HttpResponse<String> anonymous = get(path, null);
-      assertThat(anonymous.statusCode()).as(path).isEqualTo(401);
-      assertThat(anonymous.body()).contains(Problems.UNAUTHORIZED.toString());
-      HttpResponse<String> shop = get(path, SHOP);
-      assertThat(shop.statusCode()).as(path).isEqualTo(403);
-      assertThat(shop.body()).contains(Problems.FORBIDDEN.toString());
-      assertThat(get(path, OPS).statusCode()).as(path).isEqualTo(200);
+      assertProblem(management.get(path, null), 401, Problems.UNAUTHORIZED);
+      assertProblem(management.get(path, SHOP), 403, Problems.FORBIDDEN);
+      assertThat(management.get(path, OPS).statusCode()).as(path).isEqualTo(200);
     }
-    HttpResponse<String> purge = HTTP.send(HttpRequest.newBuilder(URI.create(
-        "http://127.0.0.1:" + managementPort + "/actuator/postline/purge")).POST(HttpRequest.BodyPublishers.ofString("{}"))
-        .header("Content-Type", "application/json").header("Authorization", "Bearer " + SHOP).build(),
-        HttpResponse.BodyHandlers.ofString());
-    assertThat(purge.statusCode()).isEqualTo(403);
-  }
-
-  private HttpResponse<String> get(String path, String token) throws Exception {
-    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + path)).GET();
-    if (token != null) {
-      b.header("Authorization", "Bearer " + token);
-    }
-    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    assertProblem(management.post("/actuator/postline/purge", SHOP, "{}"), 403, Problems.FORBIDDEN);
   }
 }
