@@ -109,6 +109,16 @@ class AttackTest extends MemoryProviderServiceTest {
   }
 
   @Test
+  void aMultipartBodyDoesNotGoRoundTheLimit() throws Exception {
+    // Spring's multipart support would have Tomcat parse up to 10 MB into parts, past the wrapped stream
+    StreamingPost post = StreamingPost.post(port, "/v1/emails", SHOP, "multipart/form-data; boundary=x", 30L << 20,
+        false);
+    assertThat(post.status()).as(post.headers() + post.body()).isEqualTo(415);
+    assertThat(post.body()).contains(Problems.UNSUPPORTED_MEDIA_TYPE.toString());
+    assertThat(post.bodyBytesWritten()).isLessThan(12L << 20);
+  }
+
+  @Test
   void aDeclaredLengthOverTheLimitIsRefusedBeforeAnyBodyIsSent() throws Exception {
     StreamingPost post = StreamingPost.post(port, "/v1/emails", SHOP, 30L << 20, true);
     assertThat(post.status()).isEqualTo(413);

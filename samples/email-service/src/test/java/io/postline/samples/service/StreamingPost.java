@@ -24,14 +24,20 @@ record StreamingPost(int status, String headers, String body, long bodyBytesWrit
   private static final byte[] PREFIX =
       "{\"to\":[\"ann@example.org\"],\"subject\":\"big\",\"text\":\"".getBytes(StandardCharsets.US_ASCII);
 
+  /** Posts a JSON body of about {@code bodySize} bytes to {@code path}. */
+  static StreamingPost post(int port, String path, String token, long bodySize, boolean declareLength)
+      throws Exception {
+    return post(port, path, token, "application/json", bodySize, declareLength);
+  }
+
   /**
-   * Posts a chunked body of about {@code bodySize} bytes to {@code path}.
+   * Posts a chunked body of about {@code bodySize} bytes, said to be {@code contentType}, to {@code path}.
    *
    * @param declareLength whether to send {@code Content-Length} (and {@code Expect: 100-continue},
    *     waiting for the server's answer before sending any body) instead of a chunked body
    */
-  static StreamingPost post(int port, String path, String token, long bodySize, boolean declareLength)
-      throws Exception {
+  static StreamingPost post(int port, String path, String token, String contentType, long bodySize,
+      boolean declareLength) throws Exception {
     try (Socket socket = new Socket("127.0.0.1", port)) {
       socket.setSoTimeout(30_000);
       OutputStream out = socket.getOutputStream();
@@ -41,7 +47,7 @@ record StreamingPost(int status, String headers, String body, long bodyBytesWrit
           .append("POST ").append(path).append(" HTTP/1.1\r\n")
           .append("Host: 127.0.0.1:").append(port).append("\r\n")
           .append("Authorization: Bearer ").append(token).append("\r\n")
-          .append("Content-Type: application/json\r\n");
+          .append("Content-Type: ").append(contentType).append("\r\n");
       if (declareLength) {
         head.append("Content-Length: ").append(bodySize).append("\r\nExpect: 100-continue\r\n\r\n");
         out.write(head.toString().getBytes(StandardCharsets.US_ASCII));
