@@ -119,6 +119,19 @@ class AttackTest extends MemoryProviderServiceTest {
   }
 
   @Test
+  void aClientThatHangsUpHalfwaySendsNothingAndTheServiceGoesOn() throws Exception {
+    for (int i = 0; i < 20; i++) {
+      StreamingPost.abandon(port, "/v1/emails", SHOP, """
+          {"from": "orders@shop.example.org", "to": ["ann@example.org"], "subject": "half", "te""");
+    }
+    HttpResponse<String> next = client.post("/v1/emails", SHOP, """
+        {"from": "orders@shop.example.org", "to": ["ann@example.org"], "subject": "whole", "text": "x", "mode": "now"}
+        """);
+    assertThat(next.statusCode()).as(next.body()).isEqualTo(200);
+    assertThat(outbox.sent()).extracting(e -> e.subject().orElseThrow()).containsExactly("whole");
+  }
+
+  @Test
   void aDeclaredLengthOverTheLimitIsRefusedBeforeAnyBodyIsSent() throws Exception {
     StreamingPost post = StreamingPost.post(port, "/v1/emails", SHOP, 30L << 20, true);
     assertThat(post.status()).isEqualTo(413);

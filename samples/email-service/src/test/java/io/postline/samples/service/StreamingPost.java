@@ -77,6 +77,18 @@ record StreamingPost(int status, String headers, String body, long bodyBytesWrit
     }
   }
 
+  /** Sends the headers of a chunked JSON post and the first part of its body, then hangs up. */
+  static void abandon(int port, String path, String token, String bodyStart) throws IOException {
+    try (Socket socket = new Socket("127.0.0.1", port)) {
+      OutputStream out = socket.getOutputStream();
+      out.write(("POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAuthorization: Bearer " + token
+          + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      writeChunk(out, bodyStart.getBytes(StandardCharsets.UTF_8));
+      out.flush();
+    }
+  }
+
   private static void writeChunk(OutputStream out, byte[] data) throws IOException {
     out.write((Integer.toHexString(data.length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
     out.write(data);
