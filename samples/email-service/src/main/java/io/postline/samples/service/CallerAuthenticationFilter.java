@@ -18,12 +18,13 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The service's front door, for every request but {@code /actuator/health}:
+ * The service's front door, for every request but the actuator's health:
  * <ol>
  *   <li>only {@code Authorization: Bearer TOKEN} of a known caller gets in (401 otherwise); the
  *       caller goes in the request attribute {@link #CALLER};</li>
- *   <li>the rest of {@code /actuator} (the {@code postline} endpoint with everyone's trails and dead
- *       letters, metrics) needs the operate scope (403 otherwise);</li>
+ *   <li>everything outside {@code /v1/} (the actuator, wherever its base path is: the {@code postline}
+ *       endpoint with everyone's trails and dead letters, metrics) needs the operate scope (403
+ *       otherwise);</li>
  *   <li>every caller is held to its rate limit on {@code /v1/**} (429 with {@code Retry-After});</li>
  *   <li>a body longer than {@code email-service.max-request-size} is refused with 413: at once when its
  *       {@code Content-Length} says so, otherwise as soon as a read goes past the limit.</li>
@@ -37,10 +38,17 @@ final class CallerAuthenticationFilter extends OncePerRequestFilter {
   private final CallerRateLimiter limiter;
   private final CallerStatistics statistics;
   private final long maxRequestSize;
+  private final String healthPath;
   private final JsonMapper json;
 
+  /**
+   * A filter for the service's callers.
+   *
+   * @param actuatorBasePath {@code management.endpoints.web.base-path}, under which health is open
+   */
   CallerAuthenticationFilter(CallerTokens tokens, CallerRateLimiter limiter, CallerStatistics statistics,
-      long maxRequestSize, JsonMapper json) {
+      long maxRequestSize, String actuatorBasePath, JsonMapper json) {
+    this.healthPath = (actuatorBasePath.endsWith("/") ? actuatorBasePath : actuatorBasePath + "/") + "health";
     this.tokens = tokens;
     this.limiter = limiter;
     this.statistics = statistics;
@@ -51,7 +59,7 @@ final class CallerAuthenticationFilter extends OncePerRequestFilter {
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
     String path = path(request);
-    return path.equals("/actuator/health") || path.startsWith("/actuator/health/");
+    return path.equals(healthPath) || path.startsWith(healthPath + "/");
   }
 
   @Override
@@ -67,9 +75,9 @@ final class CallerAuthenticationFilter extends OncePerRequestFilter {
     AuthenticatedCaller caller = authenticated.get();
     request.setAttribute(CALLER, caller);
     String path = path(request);
-    if (path.startsWith("/actuator") && !caller.has(Scope.OPERATE)) {
+    if (!path.startsWith("/v1/") && !caller.has(Scope.OPERATE)) {
       problem(request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
-          "the actuator shows every caller's emails and dead letters: it needs a token with the operate scope");
+          "outside /v1/ (the actuator shows every caller's emails and dead letters) a token needs the operate scope");
       return;
     }
     if (path.startsWith("/v1/")) {

@@ -5,6 +5,7 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
+import org.springframework.core.env.Environment;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The service's beans: caller tokens, rate limits, statistics, and the filter in front of everything. */
@@ -29,9 +30,11 @@ class ServiceConfiguration {
 
   @Bean
   FilterRegistrationBean<CallerAuthenticationFilter> callerAuthenticationFilter(CallerTokens tokens,
-      CallerRateLimiter limiter, CallerStatistics statistics, EmailServiceProperties properties, JsonMapper json) {
+      CallerRateLimiter limiter, CallerStatistics statistics, EmailServiceProperties properties, Environment environment,
+      JsonMapper json) {
     return registration(new CallerAuthenticationFilter(tokens, limiter, statistics,
-        properties.getMaxRequestSize().toBytes(), json));
+        properties.getMaxRequestSize().toBytes(),
+        environment.getProperty("management.endpoints.web.base-path", "/actuator"), json));
   }
 
   /** Registers {@code filter} before everything else, for every path; also used for a separate management port. */

@@ -11,11 +11,12 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /**
- * The actuator moved to a port of its own (a child context the application's filters do not reach
- * by themselves) still asks for a token with the operate scope.
+ * The actuator moved to a port (a child context the application's filters do not reach by
+ * themselves) and a base path of its own still asks for a token with the operate scope.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "management.server.port=0",
+    "management.endpoints.web.base-path=/manage",
     "email-service.callers.ops.scopes=operate",
     "postline.mail.providers.primary.dsn=memory://management-port-test"})
 class ManagementPortTest {
@@ -38,12 +39,12 @@ class ManagementPortTest {
   void theManagementPortAsksForTheOperateScope() throws Exception {
     assertThat(managementPort).isNotEqualTo(port);
     ServiceClient management = new ServiceClient(managementPort);
-    assertThat(management.get("/actuator/health", null).statusCode()).isEqualTo(200);
-    for (String path : new String[] {"/actuator/postline", "/actuator/prometheus"}) {
+    assertThat(management.get("/manage/health", null).statusCode()).isEqualTo(200);
+    for (String path : new String[] {"/manage/postline", "/manage/prometheus"}) {
       assertProblem(management.get(path, null), 401, Problems.UNAUTHORIZED);
       assertProblem(management.get(path, SHOP), 403, Problems.FORBIDDEN);
       assertThat(management.get(path, OPS).statusCode()).as(path).isEqualTo(200);
     }
-    assertProblem(management.post("/actuator/postline/purge", SHOP, "{}"), 403, Problems.FORBIDDEN);
+    assertProblem(management.post("/manage/postline/purge", SHOP, "{}"), 403, Problems.FORBIDDEN);
   }
 }
