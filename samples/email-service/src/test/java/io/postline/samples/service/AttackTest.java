@@ -99,8 +99,9 @@ class AttackTest extends MemoryProviderServiceTest {
         assertThat(post.status()).as(post.headers() + post.body()).isEqualTo(413);
         assertThat(post.headers().toLowerCase()).contains("content-type: application/problem+json");
         assertThat(post.body()).contains(Problems.PAYLOAD_TOO_LARGE.toString());
-        // the server read at most the limit (1 MB) and let the rest fill socket buffers: far less than 30 MB
-        assertThat(post.bodyBytesWritten()).isLessThan(12L << 20);
+        // the service read at most the limit (1 MB); Tomcat drains at most 2 MB more before it closes, and
+        // the two sockets' buffers hold a few MB: far less than 30 MB (about 4 MB measured with curl)
+        assertThat(post.bodyBytesWritten()).isLessThan(16L << 20);
       }
     } finally {
       pool.shutdownNow();
@@ -115,7 +116,7 @@ class AttackTest extends MemoryProviderServiceTest {
         false);
     assertThat(post.status()).as(post.headers() + post.body()).isEqualTo(415);
     assertThat(post.body()).contains(Problems.UNSUPPORTED_MEDIA_TYPE.toString());
-    assertThat(post.bodyBytesWritten()).isLessThan(12L << 20);
+    assertThat(post.bodyBytesWritten()).isLessThan(16L << 20);
   }
 
   @Test
