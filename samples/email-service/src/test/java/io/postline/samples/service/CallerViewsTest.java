@@ -170,5 +170,8 @@ class CallerViewsTest extends MemoryProviderServiceTest {
         .header("Content-Type", "text/plain")), 415, Problems.UNSUPPORTED_MEDIA_TYPE);
     assertProblem(client.get("/v1/dead-letters?limit=many", SHOP), 400, Problems.INVALID_REQUEST);
     assertProblem(client.get("/v1/dead-letters?limit=0", SHOP), 400, Problems.INVALID_REQUEST);
+    // the actuator's own refusals too
+    assertProblem(client.get("/actuator/postline?limit=5000", OPS), 400, Problems.INVALID_REQUEST);
+    assertProblem(client.get("/actuator/no-such-endpoint", OPS), 404, Problems.NOT_FOUND);
   }
 }
