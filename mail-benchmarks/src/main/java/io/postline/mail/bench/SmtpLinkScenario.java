@@ -1,10 +1,6 @@
 package io.postline.mail.bench;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.postline.mail.core.Mailer;
-import io.postline.mail.smtp.SmtpProvider;
-import jakarta.mail.internet.InternetAddress;
-import jakarta.mail.internet.MimeMessage;
+import io.postline.mail.bench.SmtpContenders.Contender;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,27 +19,18 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
-import org.simplejavamail.api.mailer.config.TransportStrategy;
-import org.simplejavamail.email.EmailBuilder;
-import org.simplejavamail.mailer.MailerBuilder;
-import org.springframework.mail.javamail.JavaMailSenderImpl;
-import org.springframework.mail.javamail.MimeMessageHelper;
 
 /**
  * Scenario 8: SMTP over a real link. The local Postfix instance of {@code .ci/postfix-setup}
  * (STARTTLS with a test CA, AUTH PLAIN required, mail to {@code bench.postline.test} discarded once
  * queued) behind a {@link LatencyProxy} that adds {@value #ONE_WAY_MICROS} µs each way, 8 threads
- * and at most 8 connections, the same message as scenario 3, for each contender:
+ * and at most 8 connections, the same message as scenario 3, for each of {@link SmtpContenders}:
+ * Postline (its own engine, pool of 8), Spring's {@code JavaMailSenderImpl} (a connection, TLS
+ * handshake and login per message, as users call it), Simple Java Mail's batch-module pool of 8,
+ * and the ceiling, {@link RawSmtpClient} (STARTTLS and AUTH once per connection, then pipelined
+ * prebuilt messages: one round trip per message).
  *
- * <ul>
- *   <li>Postline: {@code Mailer.send} into {@link SmtpProvider} (its own engine, pool of 8);
- *   <li>Spring's {@link JavaMailSenderImpl}, a connection per message as users call it;
- *   <li>Simple Java Mail's batch-module pool of 8 connections;
- *   <li>the ceiling: {@link RawSmtpClient}, 8 connections, STARTTLS and AUTH once each, then
- *       pipelined prebuilt messages (one round trip per message).
- * </ul>
- *
- * Every contender verifies the server's certificate against exactly the test CA. The proxy runs
+ * <p>Every contender verifies the server's certificate against exactly the test CA. The proxy runs
  * in a process of its own, so the CPU figure is the client's alone (Postfix's is not counted
  * either). Each contender warms up with {@value #WARMUP} messages, then they take turns for
  * {@value #ROUNDS} rounds of {@code bench.link.messages} (default 2,000); the median round counts.
@@ -52,20 +39,9 @@ final class SmtpLinkScenario implements Scenario {
   static final int MESSAGES = Integer.getInteger("bench.link.messages", 2_000);
   static final int WARMUP = 500;
   static final int ROUNDS = 3;
-  static final int THREADS = 8;
-  static final int CONNECTIONS = 8;
+  static final int THREADS = SmtpContenders.THREADS;
   static final long ONE_WAY_MICROS = 5_000;
   static final String EHLO = "bench.postline.test";
-
-  /** One library under test: sends {@code count} messages from {@link #THREADS} threads. */
-  private interface Contender extends AutoCloseable {
-    String name();
-
-    Load.Result send(int count) throws Exception;
-
-    @Override
-    default void close() throws Exception {}
-  }
 
   /** The Postfix instance, from the properties file {@code .ci/postfix-setup} writes. */
   private record Postfix(int port, String username, String password, Path ca, String to) {
@@ -109,9 +85,10 @@ final class SmtpLinkScenario implements Scenario {
     Postfix postfix = Postfix.require();
     String loadBefore = loadAverage();
     try (Proxy proxy = Proxy.start(postfix.port(), ONE_WAY_MICROS)) {
-      SSLContext tls = postfix.tls();
-      List<Contender> contenders = List.of(postline(postfix, proxy.port()), spring(postfix, proxy.port(), tls),
-          simpleJavaMail(postfix, proxy.port(), tls), raw(postfix, proxy.port(), tls));
+      SmtpContenders.Server server = new SmtpContenders.Server("localhost", proxy.port(), postfix.to(), EHLO,
+          new SmtpContenders.Secure(postfix.ca(), postfix.tls(), postfix.username(), postfix.password()));
+      List<Contender> contenders = List.of(SmtpContenders.postline(server), SmtpContenders.spring(server),
+          SmtpContenders.simpleJavaMail(server), SmtpContenders.raw(server));
       try {
         Map<String, List<double[]>> rounds = new LinkedHashMap<>();
         for (Contender c : contenders) {
@@ -187,126 +164,6 @@ final class SmtpLinkScenario implements Scenario {
     System.out.printf(Locale.ROOT, "scenario 8: %-16s %-8s %,6d messages in %s = %,7.1f msg/s, %,6.0f µs client CPU"
         + " per message (load %s)%n", c.name(), what, count, r.seconds(), rate, cpuMicros, loadAverage());
     return new double[] {rate, cpuMicros};
-  }
-
-  private static Contender postline(Postfix postfix, int port) {
-    Mailer mailer = Mailer.builder()
-        .provider(SmtpProvider.builder("localhost").port(port).credentials(postfix.username(), postfix.password())
-            .trustedCertificate(postfix.ca()).poolSize(CONNECTIONS).ehloName(EHLO).build())
-        .meterRegistry(new SimpleMeterRegistry())
-        .build();
-    return new Contender() {
-      @Override
-      public String name() {
-        return "postline";
-      }
-
-      @Override
-      public Load.Result send(int count) throws InterruptedException {
-        return Load.run("postline", THREADS, count, i -> mailer.send(BenchMail.email(postfix.to())));
-      }
-
-      @Override
-      public void close() {
-        mailer.close();
-      }
-    };
-  }
-
-  /** Angus's STARTTLS settings for Spring and Simple Java Mail: required, verified against the test CA only. */
-  private static Map<String, Object> angusTls(SSLContext tls) {
-    return Map.of("mail.smtp.starttls.enable", "true", "mail.smtp.starttls.required", "true",
-        "mail.smtp.ssl.checkserveridentity", "true", "mail.smtp.ssl.socketFactory", tls.getSocketFactory(),
-        "mail.smtp.localhost", EHLO, "mail.smtp.connectiontimeout", "10000", "mail.smtp.timeout", "60000");
-  }
-
-  private static Contender spring(Postfix postfix, int port, SSLContext tls) {
-    JavaMailSenderImpl sender = new JavaMailSenderImpl();
-    sender.setHost("localhost");
-    sender.setPort(port);
-    sender.setUsername(postfix.username());
-    sender.setPassword(postfix.password());
-    Properties props = new Properties();
-    props.put("mail.smtp.auth", "true");
-    props.putAll(angusTls(tls));
-    sender.setJavaMailProperties(props);
-    return new Contender() {
-      @Override
-      public String name() {
-        return "spring";
-      }
-
-      @Override
-      public Load.Result send(int count) throws InterruptedException {
-        return Load.run("spring", THREADS, count, i -> {
-          MimeMessage message = sender.createMimeMessage();
-          MimeMessageHelper helper = new MimeMessageHelper(message, true, "UTF-8");
-          helper.setFrom(BenchMail.FROM, BenchMail.FROM_NAME);
-          helper.setTo(new InternetAddress(postfix.to(), BenchMail.TO_NAME));
-          helper.setSubject(BenchMail.SUBJECT);
-          helper.setText(BenchMail.TEXT, BenchMail.HTML);
-          sender.send(message);
-        });
-      }
-    };
-  }
-
-  private static Contender simpleJavaMail(Postfix postfix, int port, SSLContext tls) {
-    var builder = MailerBuilder.withSMTPServer("localhost", port, postfix.username(), postfix.password())
-        .withTransportStrategy(TransportStrategy.SMTP_TLS)
-        .verifyingServerIdentity(true)
-        .withConnectionPoolCoreSize(CONNECTIONS)
-        .withConnectionPoolMaxSize(CONNECTIONS);
-    angusTls(tls).forEach(builder::withProperty);
-    org.simplejavamail.api.mailer.Mailer mailer = builder.buildMailer();
-    return new Contender() {
-      @Override
-      public String name() {
-        return "simple-java-mail";
-      }
-
-      @Override
-      public Load.Result send(int count) throws InterruptedException {
-        return Load.run("sjm", THREADS, count, i -> mailer.sendMail(EmailBuilder.startingBlank()
-            .from(BenchMail.FROM_NAME, BenchMail.FROM)
-            .to(BenchMail.TO_NAME, postfix.to())
-            .withSubject(BenchMail.SUBJECT)
-            .withPlainText(BenchMail.TEXT)
-            .withHTMLText(BenchMail.HTML)
-            .buildEmail()).get());
-      }
-
-      @Override
-      public void close() throws Exception {
-        mailer.shutdownConnectionPool().get();
-      }
-    };
-  }
-
-  private static Contender raw(Postfix postfix, int port, SSLContext tls) {
-    RawSmtpClient client = new RawSmtpClient(postfix.to());
-    RawSmtpClient.Login login = new RawSmtpClient.Login(tls, "localhost", postfix.username(), postfix.password());
-    return new Contender() {
-      private long ids;
-
-      @Override
-      public String name() {
-        return "raw-socket";
-      }
-
-      @Override
-      public Load.Result send(int count) throws InterruptedException {
-        long first = ids;
-        ids += count;
-        // One task per connection, each with its share of the messages.
-        Load.Result r = Load.run("raw", CONNECTIONS, CONNECTIONS, c -> {
-          int share = count / CONNECTIONS + (c < count % CONNECTIONS ? 1 : 0);
-          int before = c * (count / CONNECTIONS) + Math.min(c, count % CONNECTIONS);
-          client.send(port, share, first + before, login);
-        });
-        return r.failed() == 0 ? new Load.Result(count, 0, r.nanos(), null) : r;
-      }
-    };
   }
 
   /** The {@link LatencyProxy} in a JVM of its own; closing it ends that process. */

@@ -3,10 +3,7 @@ package io.postline.mail.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.postline.mail.Address;
 import io.postline.mail.Attachment;
 import io.postline.mail.Email;
@@ -30,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
-import org.slf4j.LoggerFactory;
 
 /**
  * Both transports against a real MTA: the Postfix instance {@code .ci/postfix-setup} runs on
@@ -43,9 +39,6 @@ class PostfixInteropTest {
   static PostfixInstance postfix;
 
   final List<AutoCloseable> closeAfter = new ArrayList<>();
-  ListAppender<ILoggingEvent> appender;
-  Logger root;
-  Level rootLevel;
 
   @BeforeAll
   static void postfix() {
@@ -54,10 +47,6 @@ class PostfixInteropTest {
 
   @AfterEach
   void close() throws Exception {
-    if (appender != null) {
-      root.detachAppender(appender);
-      root.setLevel(rootLevel);
-    }
     for (AutoCloseable c : closeAfter) {
       c.close();
     }
@@ -70,13 +59,7 @@ class PostfixInteropTest {
 
   /** Every log line from now on, TRACE and up (the SMTP conversation included). */
   List<ILoggingEvent> captureLogs() {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.TRACE);
-    appender = new ListAppender<>();
-    appender.start();
-    root.addAppender(appender);
-    return appender.list;
+    return closing(new CapturedLogs()).events();
   }
 
   /** Text and HTML in several scripts, names and subject in UTF-8, binary and text attachments. */

@@ -8,8 +8,6 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import java.io.PrintStream;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
@@ -19,43 +17,27 @@ import org.slf4j.LoggerFactory;
  * 354 must still be left out (found against Postfix: it was logged).
  */
 class WireLogPipeliningTest {
-  Logger wire;
-  ListAppender<ILoggingEvent> appender;
-
-  @BeforeEach
-  void capture() {
-    wire = (Logger) LoggerFactory.getLogger(WireLog.LOGGER);
-    wire.setLevel(Level.TRACE);
-    appender = new ListAppender<>();
-    appender.start();
-    wire.addAppender(appender);
-  }
-
-  @AfterEach
-  void release() {
-    wire.detachAppender(appender);
-    wire.setLevel(null);
-  }
-
   @Test
   void contentAfterAPipelinedDataIsNotLogged() {
-    PrintStream out = WireLog.stream("[p#1]", Redactor.none());
-    out.println("MAIL FROM:<shop@example.org>");
-    out.println("RCPT TO:<ann@example.org>");
-    out.println("RCPT TO:<ghost@example.org>");
-    out.println("DATA");
-    out.println("250 2.1.0 Ok");
-    out.println("250 2.1.5 Ok");
-    out.println("550 5.1.1 unknown");
-    out.println("354 End data with <CR><LF>.<CR><LF>");
-    out.println("Subject: secret subject");
-    out.println("");
-    out.println("secret body");
-    out.println(".");
-    out.println("250 2.0.0 Ok: queued");
-    out.println("MAIL FROM:<shop@example.org>");
+    Logger wire = (Logger) LoggerFactory.getLogger(WireLog.LOGGER);
+    ListAppender<ILoggingEvent> captured = new ListAppender<>();
+    captured.start();
+    wire.addAppender(captured);
+    wire.setLevel(Level.DEBUG);
+    try {
+      PrintStream out = WireLog.stream("[p#1]", Redactor.none());
+      for (String line : List.of("MAIL FROM:<shop@example.org>", "RCPT TO:<ann@example.org>",
+          "RCPT TO:<ghost@example.org>", "DATA", "250 2.1.0 Ok", "250 2.1.5 Ok", "550 5.1.1 unknown",
+          "354 End data with <CR><LF>.<CR><LF>", "Subject: secret subject", "", "secret body", ".",
+          "250 2.0.0 Ok: queued", "MAIL FROM:<shop@example.org>")) {
+        out.println(line);
+      }
+    } finally {
+      wire.detachAppender(captured);
+      wire.setLevel(null);
+    }
 
-    List<String> lines = appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    List<String> lines = captured.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
     assertThat(lines).noneMatch(l -> l.contains("secret"));
     assertThat(lines).containsSubsequence("[p#1] S: 354 End data with <CR><LF>.<CR><LF>",
         "[p#1] C: <message content, 3 lines, not logged>", "[p#1] C: .", "[p#1] S: 250 2.0.0 Ok: queued",
