@@ -147,6 +147,36 @@ class PostfixInteropTest {
 
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
+  void sixtyRecipientsWithRefusalsAmongThemKeepEachReplyWithItsRecipient(SmtpTransport transport) throws Exception {
+    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    List<String> all = new ArrayList<>();
+    List<String> ok = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      String a = i % 17 == 5 ? "reject+" + i + "@" + postfix.domain
+          : i % 23 == 11 ? "defer+" + i + "@" + postfix.domain : postfix.address("r" + i);
+      all.add(a);
+      if (!a.startsWith("reject+") && !a.startsWith("defer+")) {
+        ok.add(a);
+      }
+    }
+    Email email = Email.builder().from("shop@" + postfix.domain).to(all.toArray(String[]::new))
+        .subject("Sixty").text("to sixty").build();
+
+    SendResult result = smtp.send(email);
+
+    assertThat(result.recipients()).extracting(r -> r.address().email()).containsExactlyElementsOf(all);
+    assertThat(result.accepted()).extracting(Address::email).containsExactlyElementsOf(ok);
+    assertThat(result.rejected()).hasSize(all.size() - ok.size()).allSatisfy(r -> assertThat(r.reason())
+        .hasValueSatisfying(reason -> assertThat(reason).startsWith(
+            r.address().email().startsWith("reject+") ? "550 5.1.1" : "450 4.2.0")));
+    for (String a : ok) {
+      postfix.awaitDelivered(a, result.messageId());
+    }
+    assertThat(postfix.copiesOf(result.messageId())).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(SmtpTransport.class)
   void everyRecipientRefusedIsClassifiedByTheMostHopefulReply(SmtpTransport transport) throws Exception {
     SmtpProvider smtp = closing(postfix.provider(transport).build());
 
