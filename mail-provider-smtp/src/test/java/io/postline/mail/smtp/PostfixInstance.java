@@ -28,20 +28,32 @@ final class PostfixInstance {
 
   final String host;
   final int port;
+  /** The same service, but it drops a client that is silent for 2 seconds (421 4.4.2). */
+  final int shortTimeoutPort;
   final String username;
   final String password;
   final Path caCertificate;
   final Path maildir;
   final String domain;
+  final Path maillog;
 
   private PostfixInstance(Properties p) {
     host = p.getProperty("host");
     port = Integer.parseInt(p.getProperty("port"));
+    shortTimeoutPort = Integer.parseInt(p.getProperty("shortTimeoutPort"));
     username = p.getProperty("username");
     password = p.getProperty("password");
     caCertificate = Path.of(p.getProperty("caCertificate"));
     maildir = Path.of(p.getProperty("maildir"));
     domain = p.getProperty("domain");
+    maillog = Path.of(p.getProperty("maillog"));
+  }
+
+  /** How many times the short-timeout service has dropped a silent client, by Postfix's log. */
+  long shortTimeoutsLogged() throws IOException {
+    try (Stream<String> lines = Files.lines(maillog, StandardCharsets.UTF_8)) {
+      return lines.filter(l -> l.contains("postfix-postline/short/smtpd[") && l.contains(": timeout after ")).count();
+    }
   }
 
   /**
@@ -115,12 +127,12 @@ final class PostfixInstance {
     }
   }
 
-  /** How many delivered copies carry {@code messageId}, for any recipient. */
-  long copiesOf(String messageId) throws IOException {
-    byte[] id = ("\nMessage-ID: " + messageId + "\n").getBytes(StandardCharsets.UTF_8);
+  /** How many delivered copies, not yet taken by {@link #awaitDelivered}, contain {@code text}. */
+  long copiesContaining(String text) throws IOException {
+    byte[] needle = text.getBytes(StandardCharsets.UTF_8);
     long n = 0;
     for (Path file : newMail()) {
-      if (indexOf(Files.readAllBytes(file), id) >= 0) {
+      if (indexOf(Files.readAllBytes(file), needle) >= 0) {
         n++;
       }
     }

@@ -2,6 +2,7 @@ package io.postline.mail.smtp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.postline.mail.Address;
@@ -14,6 +15,7 @@ import io.postline.mail.mime.MimeRenderer;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.smtp.internal.WireLog;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashSet;
@@ -172,7 +174,55 @@ class PostfixInteropTest {
     for (String a : ok) {
       postfix.awaitDelivered(a, result.messageId());
     }
-    assertThat(postfix.copiesOf(result.messageId())).isZero();
+    assertThat(postfix.copiesContaining("\nMessage-ID: " + result.messageId() + "\n")).isZero();
+  }
+
+  @ParameterizedTest
+  @EnumSource(SmtpTransport.class)
+  void aPooledConnectionThePostfixDroppedIsCheckedAndReplaced(SmtpTransport transport) throws Exception {
+    SmtpProvider smtp = closing(postfix.provider(transport).port(postfix.shortTimeoutPort).build());
+    String to = postfix.address("idle");
+    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
+        .text("before").build());
+    postfix.awaitDelivered(to, first.messageId());
+    long dropped = postfix.shortTimeoutsLogged();
+
+    // Postfix drops the idle pooled connection after 2 s of silence (421 4.4.2, then close).
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> postfix.shortTimeoutsLogged() > dropped);
+    SendResult second = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("After")
+        .text("after").build());
+
+    assertThat(second.accepted()).extracting(Address::email).containsExactly(to);
+    assertThat(new String(postfix.awaitDelivered(to, second.messageId()), StandardCharsets.UTF_8))
+        .contains("Subject: After");
+  }
+
+  @ParameterizedTest
+  @EnumSource(SmtpTransport.class)
+  void withoutTheIdleCheckASendOnADroppedConnectionIsTransientAndTheNextOneGoesThrough(SmtpTransport transport)
+      throws Exception {
+    SmtpProvider smtp = closing(postfix.provider(transport).port(postfix.shortTimeoutPort)
+        .validateAfterIdle(Duration.ofHours(1)).build());
+    String to = postfix.address("unchecked");
+    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
+        .text("before").build());
+    postfix.awaitDelivered(to, first.messageId());
+    long dropped = postfix.shortTimeoutsLogged();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> postfix.shortTimeoutsLogged() > dropped);
+
+    Email lost = Email.builder().from("shop@" + postfix.domain).to(to).subject("Lost").text("lost").build();
+    ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(lost));
+    SendResult next = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Next")
+        .text("next").build());
+
+    assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(e.getMessage()).contains("connection to SMTP server localhost:" + postfix.shortTimeoutPort + " was lost")
+        .contains("retrying may help");
+    assertThat(next.accepted()).extracting(Address::email).containsExactly(to);
+    postfix.awaitDelivered(to, next.messageId());
+    assertThat(postfix.copiesContaining("Delivered-To: " + to + "\n")).as("the lost message was not delivered").isZero();
   }
 
   @ParameterizedTest
