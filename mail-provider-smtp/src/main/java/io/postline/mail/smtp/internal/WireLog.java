@@ -35,7 +35,6 @@ public final class WireLog extends OutputStream {
   private final Redactor redactor;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
   private boolean inAuth;
-  private boolean dataPending;
   private boolean inData;
   private long dataLines;
 
@@ -126,12 +125,11 @@ public final class WireLog extends OutputStream {
       return;
     }
     inAuth = false;
-    if (dataPending) {
-      dataPending = false;
-      if (code.equals("354")) {
-        inData = true;
-        dataLines = 0;
-      }
+    // 354 answers DATA and nothing else (RFC 5321 4.2.2). With PIPELINING the replies to MAIL and
+    // RCPT come between DATA and it, so it is known by its code, not by following DATA.
+    if (code.equals("354")) {
+      inData = true;
+      dataLines = 0;
     }
     LOG.debug("{} S: {}", prefix, redactor.clean(text));
   }
@@ -147,9 +145,6 @@ public final class WireLog extends OutputStream {
     if (inAuth) {
       LOG.debug("{} C: {}", prefix, Redactor.MASK);
       return;
-    }
-    if (text.equalsIgnoreCase("DATA")) {
-      dataPending = true;
     }
     LOG.debug("{} C: {}", prefix, redactor.clean(text));
   }
