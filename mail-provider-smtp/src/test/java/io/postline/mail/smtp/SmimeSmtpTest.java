@@ -1,5 +1,6 @@
 package io.postline.mail.smtp;
 
+import io.postline.mail.tck.Dkimpy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
