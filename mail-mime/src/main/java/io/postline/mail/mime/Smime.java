@@ -3,37 +3,13 @@ package io.postline.mail.mime;
 import io.postline.mail.Address;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
-import java.security.PublicKey;
-import java.security.cert.CertificateEncodingException;
-import java.security.cert.CertificateExpiredException;
-import java.security.cert.CertificateNotYetValidException;
 import java.security.cert.X509Certificate;
-import java.security.interfaces.ECPublicKey;
-import java.security.interfaces.RSAPublicKey;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import org.bouncycastle.cert.jcajce.JcaCertStore;
-import org.bouncycastle.cms.CMSAlgorithm;
-import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
-import org.bouncycastle.cms.CMSException;
-import org.bouncycastle.cms.CMSProcessableByteArray;
-import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.CMSSignedDataGenerator;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoGeneratorBuilder;
-import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
-import org.bouncycastle.cms.jcajce.JceKeyAgreeRecipientInfoGenerator;
-import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
-import org.bouncycastle.jce.provider.BouncyCastleProvider;
-import org.bouncycastle.operator.OperatorCreationException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -86,6 +62,8 @@ public final class Smime {
    *     when encrypting
    * @throws SigningException if a recipient has no certificate, or one that is expired, not yet
    *     valid or neither RSA nor EC, or the CMS structure cannot be made; nothing is then to be sent
+   * @throws RuntimeException whatever the {@link SmimeCertificates} lookup throws, unchanged (a
+   *     directory service that is down: sending again later may succeed)
    */
   public byte[] apply(byte[] message, List<Address> recipients) {
     Objects.requireNonNull(message, "message");
@@ -111,21 +89,7 @@ public final class Smime {
   }
 
   private byte[] signed(byte[] entity, PrivateKey key) {
-    byte[] signature;
-    X509Certificate signer = chain.get(0);
-    try {
-      String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA"
-          : key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : key.getAlgorithm();
-      CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
-      generator.addSignerInfoGenerator(new JcaSimpleSignerInfoGeneratorBuilder().build(algorithm, key, signer));
-      generator.addCertificates(new JcaCertStore(chain));
-      // Detached: the entity travels in clear beside the signature, readable without S/MIME.
-      CMSSignedData data = generator.generate(new CMSProcessableByteArray(entity), false);
-      signature = data.getEncoded();
-    } catch (OperatorCreationException | CMSException | CertificateEncodingException | java.io.IOException
-        | RuntimeException e) {
-      throw new SigningException("the S/MIME signature could not be made (" + e.getClass().getSimpleName() + ")", e);
-    }
+    byte[] signature = SmimeCms.detachedSignature(entity, key, chain);
     String boundary = boundary();
     ByteArrayOutputStream out = new ByteArrayOutputStream(entity.length + signature.length * 2);
     ascii(out, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256;\r\n"
@@ -142,30 +106,7 @@ public final class Smime {
   }
 
   private static byte[] encrypted(byte[] entity, List<Address> recipients, SmimeCertificates certificates) {
-    byte[] enveloped;
-    try {
-      CMSEnvelopedDataGenerator generator = new CMSEnvelopedDataGenerator();
-      List<String> missing = new ArrayList<>();
-      for (Address recipient : recipients) {
-        Optional<X509Certificate> certificate = certificates.certificate(recipient);
-        if (certificate == null || certificate.isEmpty()) {
-          missing.add(recipient.masked());
-        } else {
-          generator.addRecipientInfoGenerator(recipientInfo(recipient, certificate.get()));
-        }
-      }
-      if (!missing.isEmpty()) {
-        throw new SigningException("no S/MIME certificate to encrypt to for recipient(s) " + missing
-            + "; the message is not sent unencrypted");
-      }
-      enveloped = generator.generate(new CMSProcessableByteArray(entity),
-          new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_CBC).build()).getEncoded();
-    } catch (SigningException e) {
-      throw e;
-    } catch (CMSException | GeneralSecurityException | java.io.IOException
-        | RuntimeException e) {
-      throw new SigningException("the S/MIME encryption could not be made (" + e.getClass().getSimpleName() + ")", e);
-    }
+    byte[] enveloped = SmimeCms.envelope(entity, recipients, certificates);
     ByteArrayOutputStream out = new ByteArrayOutputStream(enveloped.length * 4 / 3 + 512);
     ascii(out, "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
         + "Content-Transfer-Encoding: base64\r\n"
@@ -173,41 +114,6 @@ public final class Smime {
     out.writeBytes(Base64.getMimeEncoder(76, CRLF).encode(enveloped));
     out.writeBytes(CRLF);
     return out.toByteArray();
-  }
-
-  /** Key transport for an RSA certificate, ECDH key agreement for an EC one. */
-  private static org.bouncycastle.cms.RecipientInfoGenerator recipientInfo(Address recipient, X509Certificate certificate)
-      throws GeneralSecurityException, CMSException {
-    try {
-      certificate.checkValidity();
-    } catch (CertificateExpiredException | CertificateNotYetValidException e) {
-      throw new SigningException("the S/MIME certificate of recipient " + recipient.masked() + " is "
-          + (e instanceof CertificateExpiredException ? "expired" : "not valid yet") + " (valid "
-          + certificate.getNotBefore().toInstant() + " to " + certificate.getNotAfter().toInstant()
-          + "); the message is not sent", e);
-    }
-    PublicKey key = certificate.getPublicKey();
-    if (key instanceof RSAPublicKey) {
-      return new JceKeyTransRecipientInfoGenerator(certificate);
-    }
-    if (key instanceof ECPublicKey ec) {
-      // RFC 5753 ephemeral-static ECDH: a fresh key pair on the recipient's curve for each message.
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(ec.getParams());
-      KeyPair ephemeral = generator.generateKeyPair();
-      JceKeyAgreeRecipientInfoGenerator agree = new JceKeyAgreeRecipientInfoGenerator(CMSAlgorithm.ECDH_SHA256KDF,
-          ephemeral.getPrivate(), ephemeral.getPublic(), CMSAlgorithm.AES256_WRAP);
-      agree.setProvider(Bc.PROVIDER);
-      agree.addRecipient(certificate);
-      return agree;
-    }
-    throw new SigningException("the S/MIME certificate of recipient " + recipient.masked() + " holds a "
-        + key.getAlgorithm() + " key; S/MIME encrypts to RSA or EC certificates");
-  }
-
-  /** Bouncy Castle's JCA provider, made once and used by instance (never added to the JVM's list). */
-  private static final class Bc {
-    static final BouncyCastleProvider PROVIDER = new BouncyCastleProvider();
   }
 
   private static String boundary() {

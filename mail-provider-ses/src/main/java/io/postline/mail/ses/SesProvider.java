@@ -281,6 +281,10 @@ public final class SesProvider implements MailProvider {
       // Unsigned is never a fallback for what was meant to be signed.
       throw ProviderException.builder(FailureKind.PERMANENT, name, "SES provider '" + name
           + "': the message was not sent: it could not be signed: " + e.getMessage()).cause(e).build();
+    } catch (SesRequests.LookupFailedException e) {
+      throw ProviderException.builder(FailureKind.TRANSIENT, name, "SES provider '" + name + "': the message was not "
+          + "sent: the S/MIME certificate lookup failed (" + e.getCause().getClass().getName()
+          + "); sending again may succeed").cause(e.getCause()).build();
     }
     try {
       response = client.sendEmail(request);

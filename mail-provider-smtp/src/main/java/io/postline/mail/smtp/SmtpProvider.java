@@ -318,6 +318,9 @@ public final class SmtpProvider implements MailProvider {
         mime = smime.apply(mime, email.recipients());
       } catch (SigningException e) {
         throw failures.failure(FailureKind.PERMANENT, "the message was not sent: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw failures.failure(FailureKind.TRANSIENT, "the message was not sent: the S/MIME certificate lookup "
+            + "failed (" + e.getClass().getName() + "); sending again may succeed", e);
       }
     }
     if (dkim != null) {

@@ -116,6 +116,7 @@ public final class SesRequests {
    * The {@code SendEmail} request for {@code email}.
    *
    * @throws io.postline.mail.mime.SigningException if the message cannot be signed or encrypted
+   * @throws LookupFailedException if the S/MIME certificate lookup threw
    */
   public SendEmailRequest request(Email email) {
     SendEmailRequest.Builder request = SendEmailRequest.builder()
@@ -159,9 +160,24 @@ public final class SesRequests {
   private byte[] raw(Email email) {
     byte[] mime = renderer.toEml(email);
     if (smime != null) {
-      mime = smime.apply(mime, email.recipients());
+      try {
+        mime = smime.apply(mime, email.recipients());
+      } catch (io.postline.mail.mime.SigningException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new LookupFailedException(e);
+      }
     }
     return dkim != null ? dkim.sign(mime) : mime;
+  }
+
+  /** The application's S/MIME certificate lookup failed; the cause is what it threw. */
+  public static final class LookupFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LookupFailedException(RuntimeException cause) {
+      super("the S/MIME certificate lookup failed", cause, false, false);
+    }
   }
 
   /** The email's tags and metadata as SES message tags, sanitized. */
