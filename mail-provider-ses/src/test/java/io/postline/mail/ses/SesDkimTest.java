@@ -12,6 +12,7 @@ import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
 import io.postline.mail.mime.DkimSigner;
+import io.postline.mail.mime.Smime;
 import io.postline.mail.spi.Capabilities;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
@@ -26,6 +27,7 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -167,6 +169,29 @@ class SesDkimTest {
 
     assertThat(ses.capabilities().dkimSigning()).isEqualTo(Capabilities.DkimSigning.PROVIDER);
     assertThat(SesWire.acceptedBodies(wire).get(0).path("Content").has("Simple")).isTrue();
+  }
+
+  @Test
+  void smimeOnRawSendsFailsTransientWhenTheLookupFailsAndPermanentWithoutACertificate() {
+    SesProvider down = SesProvider.builder().region("eu-west-1").credentials(ACCESS_KEY, SECRET)
+        .endpoint(URI.create(wire.baseUrl())).dkim(dual()).smime(Smime.builder().encryptTo(a -> {
+          throw new IllegalStateException("directory down");
+        }).build()).build();
+    providers.add(down);
+    SesProvider none = SesProvider.builder().region("eu-west-1").credentials(ACCESS_KEY, SECRET)
+        .endpoint(URI.create(wire.baseUrl())).smime(Smime.builder().encryptTo(a -> Optional.empty()).build()).build();
+    providers.add(none);
+    Email email = Email.builder().from("billing@example.org").to("bob@example.org").subject("x").text("y").build();
+
+    ProviderException transientFailure = catchThrowableOfType(ProviderException.class, () -> down.send(email));
+    ProviderException permanent = catchThrowableOfType(ProviderException.class, () -> none.send(email));
+
+    assertThat(transientFailure.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(transientFailure.getMessage()).contains("S/MIME certificate lookup failed (java.lang.IllegalStateException)");
+    assertThat(transientFailure.getCause()).hasMessage("directory down");
+    assertThat(permanent.kind()).isEqualTo(FailureKind.PERMANENT);
+    assertThat(permanent.getMessage()).contains("no S/MIME certificate to encrypt to for recipient(s) [b***@example.org]");
+    assertThat(wire.getAllServeEvents()).isEmpty();
   }
 
   @Test
