@@ -24,7 +24,9 @@ public final class Capabilities {
     POSTLINE,
     /**
      * The provider signs on its own side, with the keys set up for the sending domain in its
-     * account (SendGrid, Mailgun); Postline's DKIM settings are refused for it.
+     * account (SendGrid, Mailgun; SES with Easy DKIM). Providers that cannot carry a signature of
+     * Postline's (SendGrid, Mailgun) refuse Postline's DKIM settings; SES takes them, and then
+     * says {@link #POSTLINE}.
      */
     PROVIDER
   }

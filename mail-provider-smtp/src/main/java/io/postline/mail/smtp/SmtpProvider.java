@@ -9,8 +9,8 @@ import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
 import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
-import io.postline.mail.mime.PemKeys;
 import io.postline.mail.mime.SigningException;
+import io.postline.mail.mime.SigningOptions;
 import io.postline.mail.mime.Smime;
 import io.postline.mail.smtp.internal.ConnectionPool;
 import io.postline.mail.smtp.internal.Connector;
@@ -128,8 +128,7 @@ public final class SmtpProvider implements MailProvider {
   static final Set<String> OPTIONS = Set.of("tls", "connectTimeout", "readTimeout", "writeTimeout",
       "poolSize", "messagesPerConnection", "idleTimeout", "acquireTimeout", "validateAfterIdle", "ehlo",
       "trustStore", "trustStorePassword", "trustStoreType", "trustedCertificate", "tlsVerify",
-      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport",
-      "dkim.domain", "dkim.selector", "dkim.key");
+      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport");
   private static final Logger LOG = LoggerFactory.getLogger(SmtpProvider.class);
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
@@ -189,7 +188,9 @@ public final class SmtpProvider implements MailProvider {
    */
   public static SmtpProvider create(ProviderSettings dsn) {
     Objects.requireNonNull(dsn, "settings");
-    dsn.requireKnownOptions(OPTIONS);
+    Set<String> known = new java.util.HashSet<>(OPTIONS);
+    known.addAll(SigningOptions.names(dsn));
+    dsn.requireKnownOptions(known);
     boolean implicitScheme = dsn.scheme().equals(SCHEME_TLS);
     if (!implicitScheme && !dsn.scheme().equals(SCHEME)) {
       throw new IllegalArgumentException("SMTP provider takes smtp:// or smtps:// DSNs, not " + dsn.maskedDsn());
@@ -239,33 +240,9 @@ public final class SmtpProvider implements MailProvider {
     if (!dsn.booleanOption("tlsVerify", true)) {
       b.insecureSkipTlsVerification();
     }
-    dkim(dsn).ifPresent(b::dkim);
+    SigningOptions.smime(dsn).ifPresent(b::smime);
+    SigningOptions.dkim(dsn).ifPresent(b::dkim);
     return b.build();
-  }
-
-  /** {@code dkim.domain}, {@code dkim.selector} and {@code dkim.key} (a PKCS#8 PEM file), all or none. */
-  private static Optional<DkimSigner> dkim(ProviderSettings dsn) {
-    Optional<String> domain = dsn.option("dkim.domain");
-    Optional<String> selector = dsn.option("dkim.selector");
-    Optional<String> key = dsn.option("dkim.key");
-    if (domain.isEmpty() && selector.isEmpty() && key.isEmpty()) {
-      return Optional.empty();
-    }
-    if (domain.isEmpty() || selector.isEmpty() || key.isEmpty()) {
-      throw new IllegalArgumentException("DKIM signing for provider " + dsn.name() + " needs all of dkim.domain, "
-          + "dkim.selector and dkim.key (" + dsn.maskedDsn() + ")");
-    }
-    if (key.get().contains("-----")) {
-      throw new IllegalArgumentException("option dkim.key of provider " + dsn.name() + " is the path of a PKCS#8 "
-          + "PEM file, not the key itself; for a key held in a variable use SmtpProvider.builder().dkim(...) "
-          + "with PemKeys.privateKey(String)");
-    }
-    try {
-      return Optional.of(DkimSigner.builder()
-          .key(domain.get(), selector.get(), PemKeys.privateKey(Path.of(key.get()))).build());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("DKIM settings of provider " + dsn.name() + ": " + e.getMessage(), e);
-    }
   }
 
   private static long longOption(ProviderSettings dsn, String key, String value) {
@@ -341,6 +318,9 @@ public final class SmtpProvider implements MailProvider {
         mime = smime.apply(mime, email.recipients());
       } catch (SigningException e) {
         throw failures.failure(FailureKind.PERMANENT, "the message was not sent: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw failures.failure(FailureKind.TRANSIENT, "the message was not sent: the S/MIME certificate lookup "
+            + "failed (" + e.getClass().getName() + "); sending again may succeed", e);
       }
     }
     if (dkim != null) {

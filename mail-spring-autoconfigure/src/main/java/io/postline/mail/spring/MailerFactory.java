@@ -218,7 +218,7 @@ final class MailerFactory {
 
   private MailProvider createProvider(String name, Provider p, Map<String, MailProviderFactory> factories) {
     String base = PREFIX + "providers." + name;
-    ProviderSettings settings = settings(name, p, base);
+    ProviderSettings settings = signing(settings(name, p, base), p, base);
     String schemeProperty = p.getDsn() != null ? base + ".dsn" : base + ".scheme";
     MailProviderFactory factory = factories.get(settings.scheme());
     if (factory == null) {
@@ -229,9 +229,83 @@ final class MailerFactory {
     try {
       return factory.create(settings);
     } catch (RuntimeException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("dkim") && !p.getDkim().getKeys().isEmpty()) {
+        // The provider names the option: keys[i] is dkim.i.*.
+        throw new InvalidPostlinePropertyException(base + ".dkim", "the " + settings.scheme() + " provider rejects "
+            + "its DKIM keys (keys[i] are its options dkim.i.*): " + message, e);
+      }
+      if (message.contains("S/MIME") && smimeGiven(p)) {
+        throw new InvalidPostlinePropertyException(base + ".smime", "the " + settings.scheme() + " provider rejects "
+            + "its S/MIME settings: " + message, e);
+      }
       throw new InvalidPostlinePropertyException(p.getDsn() != null ? base + ".dsn" : base,
           "the " + settings.scheme() + " provider rejects its settings (" + settings.maskedDsn() + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The provider's dkim and smime properties as the DSN options they stand for ({@code dkim.domain},
+   * {@code dkim.<i>.selector}, {@code dkim.<i>.key}, {@code dkim.<i>.keyPem}; {@code smime.key},
+   * {@code smime.cert}, {@code smime.password}, {@code smime.encrypt}); the provider reads them.
+   */
+  private static ProviderSettings signing(ProviderSettings settings, Provider p, String base) {
+    PostlineMailProperties.Dkim dkim = p.getDkim();
+    boolean dkimGiven = dkim.getDomain() != null || !dkim.getKeys().isEmpty();
+    if (!dkimGiven && !smimeGiven(p)) {
+      return settings;
+    }
+    for (String option : settings.options().keySet()) {
+      if (dkimGiven && option.startsWith("dkim.") || smimeGiven(p) && option.startsWith("smime.")) {
+        throw new InvalidPostlinePropertyException(base + (option.startsWith("dkim.") ? ".dkim" : ".smime"),
+            "the provider's DSN has the option " + option + " too; configure " + option.substring(0, option.indexOf('.'))
+                + " either in the DSN or in these properties, not both");
+      }
+    }
+    ProviderSettings.Builder b = settings.toBuilder();
+    if (dkimGiven && dkim.getKeys().isEmpty()) {
+      throw new InvalidPostlinePropertyException(base + ".dkim.keys", "is empty: give at least one key "
+          + "(keys[0].selector and keys[0].key-file or keys[0].key-pem)");
+    }
+    if (dkim.getDomain() != null) {
+      b.option("dkim.domain", dkim.getDomain());
+    }
+    for (int i = 0; i < dkim.getKeys().size(); i++) {
+      PostlineMailProperties.DkimKey key = dkim.getKeys().get(i);
+      String prefix = "dkim." + i + ".";
+      if (key.getDomain() != null) {
+        b.option(prefix + "domain", key.getDomain());
+      }
+      if (key.getSelector() != null) {
+        b.option(prefix + "selector", key.getSelector());
+      }
+      if (key.getKeyFile() != null) {
+        b.option(prefix + "key", key.getKeyFile());
+      }
+      if (key.getKeyPem() != null) {
+        b.option(prefix + "keyPem", key.getKeyPem());
+      }
+    }
+    PostlineMailProperties.Smime smime = p.getSmime();
+    if (smime.getKeyFile() != null) {
+      b.option("smime.key", smime.getKeyFile());
+    }
+    if (smime.getCertificateFile() != null) {
+      b.option("smime.cert", smime.getCertificateFile());
+    }
+    if (smime.getKeyPassword() != null) {
+      b.option("smime.password", smime.getKeyPassword());
+    }
+    if (smime.getEncryptDirectory() != null) {
+      b.option("smime.encrypt", smime.getEncryptDirectory());
+    }
+    return b.build();
+  }
+
+  private static boolean smimeGiven(Provider p) {
+    PostlineMailProperties.Smime s = p.getSmime();
+    return s.getKeyFile() != null || s.getCertificateFile() != null || s.getKeyPassword() != null
+        || s.getEncryptDirectory() != null;
   }
 
   private static ProviderSettings settings(String name, Provider p, String base) {

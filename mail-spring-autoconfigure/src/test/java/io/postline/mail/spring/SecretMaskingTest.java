@@ -73,6 +73,14 @@ class SecretMaskingTest {
     assertThat(f.apply(new SanitizableData(source, "postline.mail.queue.workers", 4)).getValue()).isEqualTo(4);
     assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.options.api-key", "k")).getValue())
         .isEqualTo(SanitizableData.SANITIZED_VALUE);
+    for (String key : new String[] {"postline.mail.providers.p.dkim.keys[0].key-pem",
+        "POSTLINE_MAIL_PROVIDERS_P_DKIM_KEYS_0_KEYPEM", "postline.mail.providers.p.dkim.keys[1].key-file",
+        "postline.mail.providers.p.smime.key-file", "postline.mail.providers.p.smime.key-password"}) {
+      assertThat(f.apply(new SanitizableData(source, key, "-----BEGIN PRIVATE KEY-----")).getValue()).as(key)
+          .isEqualTo(SanitizableData.SANITIZED_VALUE);
+    }
+    assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.dkim.keys[0].selector", "s1")).getValue())
+        .isEqualTo("s1");
     assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.options.region", "eu")).getValue())
         .isEqualTo("eu");
     assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.dsn", "no dsn :// at all")).getValue())
