@@ -79,6 +79,7 @@ public final class MailerBuilder {
   private Duration leaseDuration = Duration.ofSeconds(60);
   private @Nullable IdempotencyStore idempotency;
   private @Nullable AuditLog audit;
+  private @Nullable SuppressionList suppressionList;
   private @Nullable MeterRegistry meterRegistry;
   private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
   private String correlationKey = "correlationId";
@@ -312,6 +313,39 @@ public final class MailerBuilder {
   /** Where each message's events are kept; {@code AuditLog.inMemory(30 days)} unless set. */
   public MailerBuilder audit(AuditLog audit) {
     this.audit = Objects.requireNonNull(audit, "audit");
+    return this;
+  }
+
+  /**
+   * The suppression list the mailer enforces; none unless set (then no address is hashed or looked
+   * up). Each recipient (to, cc and bcc) is looked up at {@link Mailer#send}, {@link Mailer#sendAsync},
+   * {@link Mailer#sendBatch}, {@link Mailer#enqueue} and {@link Mailer#enqueueBatch}, and again when a
+   * worker takes a queued message (an entry may have appeared meanwhile). An entry for all mail stops
+   * every message; an entry for one list stops only messages whose
+   * {@link SuppressionList#LIST_METADATA_KEY} metadata names that list (so transactional mail, which
+   * names no list, still reaches a recipient who unsubscribed from a newsletter). Expired entries do
+   * not count.
+   *
+   * <p>A suppressed recipient is dropped from the message with a
+   * {@code RecipientStatus.Status.SUPPRESSED} status whose reason is the entry's
+   * reason ({@code hard_bounce}, {@code soft_bounces}, {@code complaint}, {@code unsubscribe},
+   * {@code manual}), and a {@code MailEvent.Suppressed} event (audit, listeners,
+   * the {@code postline.mail.suppressed} counter tagged by reason). When every recipient is
+   * suppressed, no provider is called: {@code send} and {@code enqueue} throw
+   * {@code RecipientsSuppressedException}, a group send reports it per recipient,
+   * and a queued message is removed from the queue (not dead-lettered).
+   *
+   * <p>Fail-closed: while the list cannot answer (it throws), nothing is sent unchecked. A
+   * synchronous send fails {@code TRANSIENT}; a queued message is retried later like a transient
+   * failure (dead-lettered when its attempts are spent); an enqueue still queues, since the worker
+   * checks again before sending.
+   *
+   * <p>The application keeps the instance: listing, adding, removing and counting entries go
+   * through it, and mail-feedback's {@code DeliveryFeedback} and {@code OneClickUnsubscribe} feed
+   * the same instance. The mailer does not close it.
+   */
+  public MailerBuilder suppressionList(SuppressionList list) {
+    this.suppressionList = Objects.requireNonNull(list, "list");
     return this;
   }
 
