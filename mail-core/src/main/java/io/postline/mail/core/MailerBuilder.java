@@ -20,6 +20,7 @@ import io.postline.mail.core.internal.Preparer;
 import io.postline.mail.core.internal.ProviderRegistry;
 import io.postline.mail.core.internal.ProviderSlot;
 import io.postline.mail.core.internal.Sleeper;
+import io.postline.mail.core.internal.Suppressions;
 import io.postline.mail.core.internal.Workers;
 import io.postline.mail.event.MailListener;
 import io.postline.mail.spi.MailProvider;
@@ -327,12 +328,12 @@ public final class MailerBuilder {
    * not count.
    *
    * <p>A suppressed recipient is dropped from the message with a
-   * {@code RecipientStatus.Status.SUPPRESSED} status whose reason is the entry's
+   * {@link io.postline.mail.RecipientStatus.Status#SUPPRESSED} status whose reason is the entry's
    * reason ({@code hard_bounce}, {@code soft_bounces}, {@code complaint}, {@code unsubscribe},
-   * {@code manual}), and a {@code MailEvent.Suppressed} event (audit, listeners,
+   * {@code manual}), and a {@link io.postline.mail.event.MailEvent.Suppressed} event (audit, listeners,
    * the {@code postline.mail.suppressed} counter tagged by reason). When every recipient is
    * suppressed, no provider is called: {@code send} and {@code enqueue} throw
-   * {@code RecipientsSuppressedException}, a group send reports it per recipient,
+   * {@link io.postline.mail.RecipientsSuppressedException}, a group send reports it per recipient,
    * and a queued message is removed from the queue (not dead-lettered).
    *
    * <p>Fail-closed: while the list cannot answer (it throws), nothing is sent unchecked. A
@@ -515,6 +516,7 @@ public final class MailerBuilder {
     }
     AuditLog auditLog = audit != null ? audit : AuditLog.inMemory(Duration.ofDays(30), 10_000, clock);
     EventPublisher events = new EventPublisher(auditLog, metrics, listeners);
+    Suppressions suppressions = Suppressions.of(suppressionList, events, clock);
     Routing route = routing == Routing.roundRobin() ? Routing.roundRobin(weights) : routing;
     Engine engine = new Engine(slots, route, retry.deadline(), rateLimitWait, events, metrics, clock, sleeper);
     MailQueue mailQueue = queue != null ? queue : MailQueue.inMemory(100_000, clock);
@@ -522,14 +524,14 @@ public final class MailerBuilder {
     IdempotencyStore keys = idempotency != null ? idempotency
         : new InMemoryIdempotencyStore(Duration.ofHours(24), 1_000_000, clock);
     Workers queueWorkers = new Workers(mailQueue, engine, events, metrics, keys, clock, threads, workers,
-        queueRetry.maxAttempts(), leaseDuration, correlationKey, observationRegistry);
+        queueRetry.maxAttempts(), leaseDuration, correlationKey, observationRegistry, suppressions);
     metrics.bindWorkers(queueWorkers);
     Preparer preparer = new Preparer(templates != null ? templates : Templates.classpath("mail/"), defaultLocale,
         engine, clock);
     Intake intake = new Intake(engine, preparer, mailQueue, queueWorkers, keys, events, metrics, new MailIds(clock),
-        clock, sleeper, correlationKey, observationRegistry);
+        clock, sleeper, correlationKey, observationRegistry, suppressions);
     HealthChecker health = new HealthChecker(slots, threads, healthTimeout, queueWorkers);
-    return new DefaultMailer(intake, engine, queueWorkers, threads, health, mailQueue, auditLog,
+    return new DefaultMailer(intake, engine, queueWorkers, threads, health, mailQueue, auditLog, events,
         new DefaultMailer.Owned(created, queue == null), closeTimeout, clock, queue != null);
   }
 
