@@ -331,7 +331,9 @@ public final class MailerBuilder {
    * {@link io.postline.mail.RecipientStatus.Status#SUPPRESSED} status whose reason is the entry's
    * reason ({@code hard_bounce}, {@code soft_bounces}, {@code complaint}, {@code unsubscribe},
    * {@code manual}), and a {@link io.postline.mail.event.MailEvent.Suppressed} event (audit, listeners,
-   * the {@code postline.mail.suppressed} counter tagged by reason). When every recipient is
+   * the {@code postline.mail.suppressed} counter tagged by reason); the others get the message as it
+   * is (when only cc or bcc recipients are left, a provider that needs a To recipient refuses it).
+   * When every recipient is
    * suppressed, no provider is called: {@code send} and {@code enqueue} throw
    * {@link io.postline.mail.RecipientsSuppressedException}, a group send reports it per recipient,
    * and a queued message is removed from the queue (not dead-lettered).
