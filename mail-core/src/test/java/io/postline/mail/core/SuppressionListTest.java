@@ -28,6 +28,26 @@ class SuppressionListTest {
   }
 
   @Test
+  void hashingFromManyThreadsAtOnceGivesTheSameHashes() throws Exception {
+    AddressHasher hasher = AddressHasher.hmacSha256(KEY);
+    java.util.List<Address> addresses = java.util.stream.IntStream.range(0, 500)
+        .mapToObj(i -> Address.of("user" + i + "@example.org")).toList();
+    java.util.List<AddressHash> expected = addresses.stream().map(hasher::hash).toList();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<java.util.List<AddressHash>>> runs = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        runs.add(pool.submit(() -> addresses.stream().map(hasher::hash).toList()));
+      }
+      for (var run : runs) {
+        assertThat(run.get()).isEqualTo(expected);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
   void addFindRemoveAndCount() {
     assertThat(list.find(ann, null)).isEmpty();
     list.add(SuppressionEntry.of(ann, Reason.HARD_BOUNCE, "ses", clock.instant()));
