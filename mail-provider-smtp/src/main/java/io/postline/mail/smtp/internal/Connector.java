@@ -264,6 +264,12 @@ public final class Connector {
     if (ehlo != null) {
       props.setProperty(p + "localhost", ehlo);
     }
+    DsnRequest dsn = settings.dsn();
+    if (dsn != null) {
+      // Angus sends these only to a server that offers DSN, as Postline's engine does.
+      dsn.notifyValue().ifPresent(v -> props.setProperty(p + "dsn.notify", v));
+      dsn.retValue().ifPresent(v -> props.setProperty(p + "dsn.ret", v));
+    }
     props.setProperty(p + "ehlo", "true");
     props.setProperty(p + "sendpartial", "true");
     props.setProperty(p + "userset", "true");
