@@ -129,6 +129,8 @@ public final class SmtpProvider implements MailProvider {
   public static final Duration DEFAULT_VALIDATE_AFTER_IDLE = Duration.ofMillis(500);
   /** Default most recipients per message (RFC 5321 servers must accept at least 100). */
   public static final int DEFAULT_MAX_RECIPIENTS = 100;
+  /** The most messages one {@link #sendBatch} call takes (fewer when {@code messagesPerConnection} is lower). */
+  public static final int MAX_BATCH = 100;
   /** The most tags per message when tags are sent as headers. */
   public static final int MAX_TAGS = 20;
 
@@ -311,7 +313,9 @@ public final class SmtpProvider implements MailProvider {
    * Attachments and inline parts yes; the size limit is {@code maxMessageBytes}, lowered to the
    * server's SIZE once a connection has read it; tags and metadata only with
    * {@code tagHeaders=true}, as {@code X-Postline-Tags} and {@code X-Postline-Meta-<key>} headers;
-   * no native scheduling or batches.
+   * internationalized addresses yes (a server without SMTPUTF8 fails such a message
+   * {@code PERMANENT}); batches of up to {@link #MAX_BATCH} messages over one pipelined connection;
+   * no native scheduling.
    */
   @Override
   public Capabilities capabilities() {
@@ -331,6 +335,8 @@ public final class SmtpProvider implements MailProvider {
     Capabilities.Builder b = Capabilities.builder().maxRecipients(maxRecipients).attachments(true)
         // SMTPUTF8 is checked per connection: a server without it fails such a message PERMANENT.
         .internationalizedAddresses(true)
+        // A batch goes over one connection, each message's envelope pipelined with the previous body.
+        .batch(Math.min(settings.messagesPerConnection(), MAX_BATCH))
         .dkimSigning(dkim != null ? Capabilities.DkimSigning.POSTLINE : Capabilities.DkimSigning.NONE);
     if (max != Long.MAX_VALUE) {
       b.maxMessageBytes(max);
