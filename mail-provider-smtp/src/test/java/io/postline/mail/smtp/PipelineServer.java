@@ -155,6 +155,10 @@ final class PipelineServer implements AutoCloseable {
             mail = null;
             rcpts.clear();
             queue(pending, "250 2.0.0 OK");
+            if (in.available() == 0) {
+              // Nothing follows yet: a client resetting after a failure waits for this reply.
+              flush(out, pending);
+            }
           }
           case "DATA" -> {
             boolean valid = mail != null && !rcpts.isEmpty();
@@ -162,6 +166,7 @@ final class PipelineServer implements AutoCloseable {
             queue(pending, r);
             flush(out, pending);
             if (!r.startsWith("354")) {
+              message++;
               continue;
             }
             ByteArrayOutputStream body = new ByteArrayOutputStream();

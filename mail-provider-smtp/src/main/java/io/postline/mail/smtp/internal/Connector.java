@@ -98,7 +98,7 @@ public final class Connector {
 
   private SmtpConnection openPostline(long id, Duration connectTimeout, Duration readTimeout)
       throws ProviderException {
-    PrintStream wire = WireLog.enabled() ? WireLog.stream("[" + settings.name() + "#" + id + "]", redactor) : null;
+    PrintStream wire = WireLog.enabled() ? WireLog.engineStream("[" + settings.name() + "#" + id + "]", redactor) : null;
     String ehlo = Objects.requireNonNull(localHost, "localHost");
     SmtpClient client;
     try {

@@ -464,7 +464,7 @@ public final class SmtpClient implements SmtpLink {
         body(m.mime());
       } else if (emptyData) {
         // RFC 2920 3.1: DATA was accepted although nothing can be delivered; end it empty.
-        bodyBytes(END_OF_DATA, 0, END_OF_DATA.length);
+        write(".");
       }
       int j = next(messages, attempts, i + 1);
       if (j >= 0) {
@@ -579,7 +579,10 @@ public final class SmtpClient implements SmtpLink {
   /** {@code BDAT <size> LAST} and the message's bytes, as they are (RFC 3030: no dot-stuffing). */
   private void writeChunk(Outgoing m) throws IOException {
     write("BDAT " + m.mime().length + " LAST");
-    bodyBytes(m.mime(), 0, m.mime().length);
+    out.write(m.mime());
+    if (wire != null) {
+      wire.println("<message content, " + m.mime().length + " bytes, not logged>");
+    }
   }
 
   /** A reply that says the connection ended. */
@@ -605,30 +608,34 @@ public final class SmtpClient implements SmtpLink {
     }
   }
 
-  /** Writes the body dot-stuffed (RFC 5321 4.5.2), ending with CRLF and the final dot. */
+  /**
+   * Writes the body dot-stuffed (RFC 5321 4.5.2), ending with CRLF and the final dot. The wire log
+   * gets one line in its place: its line count, never the content.
+   */
   private void body(byte[] mime) throws IOException {
     boolean lineStart = true;
     int from = 0;
+    long lines = 0;
     for (int i = 0; i < mime.length; i++) {
       if (lineStart && mime[i] == '.') {
-        bodyBytes(mime, from, i - from);
-        bodyBytes(END_OF_DATA, 0, 1);
+        out.write(mime, from, i - from);
+        out.write('.');
         from = i;
       }
       lineStart = mime[i] == '\n';
+      if (lineStart) {
+        lines++;
+      }
     }
-    bodyBytes(mime, from, mime.length - from);
+    out.write(mime, from, mime.length - from);
     if (mime.length < 2 || mime[mime.length - 2] != '\r' || mime[mime.length - 1] != '\n') {
-      bodyBytes(CRLF, 0, CRLF.length);
+      out.write(CRLF);
+      lines++;
     }
-    bodyBytes(END_OF_DATA, 0, END_OF_DATA.length);
-  }
-
-  /** Body bytes as they go on the wire, dot-stuffed; the wire log counts their lines, never logs them. */
-  private void bodyBytes(byte[] b, int offset, int length) throws IOException {
-    out.write(b, offset, length);
+    out.write(END_OF_DATA);
     if (wire != null) {
-      wire.write(b, offset, length);
+      wire.println("<message content, " + lines + " lines, not logged>");
+      wire.println(".");
     }
   }
 

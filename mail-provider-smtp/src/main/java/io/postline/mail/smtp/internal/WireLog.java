@@ -34,14 +34,16 @@ public final class WireLog extends OutputStream {
   private final String prefix;
   private final Redactor redactor;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+  private final boolean trackData;
   private boolean inAuth;
   private boolean dataPending;
   private boolean inData;
   private long dataLines;
 
-  private WireLog(String prefix, Redactor redactor) {
+  private WireLog(String prefix, Redactor redactor, boolean trackData) {
     this.prefix = prefix;
     this.redactor = redactor;
+    this.trackData = trackData;
   }
 
   /** Whether the conversation is logged at all; Angus's tracing is switched on only then. */
@@ -55,7 +57,17 @@ public final class WireLog extends OutputStream {
    * @param prefix what each line starts with, such as {@code [primary#3]}
    */
   public static PrintStream stream(String prefix, Redactor redactor) {
-    return new PrintStream(new WireLog(prefix, redactor), true, StandardCharsets.UTF_8);
+    return new PrintStream(new WireLog(prefix, redactor, true), true, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A stream for Postline's own engine, which never writes message content to it (it writes one
+   * {@code <message content, ...>} line instead), so nothing here depends on telling the content
+   * apart: with pipelining, replies arrive after later commands were written, and the DATA / 354
+   * tracking of {@link #stream} could not follow them.
+   */
+  static PrintStream engineStream(String prefix, Redactor redactor) {
+    return new PrintStream(new WireLog(prefix, redactor, false), true, StandardCharsets.UTF_8);
   }
 
   @Override
@@ -126,7 +138,7 @@ public final class WireLog extends OutputStream {
       return;
     }
     inAuth = false;
-    if (dataPending) {
+    if (trackData && dataPending) {
       dataPending = false;
       if (code.equals("354")) {
         inData = true;
@@ -148,7 +160,7 @@ public final class WireLog extends OutputStream {
       LOG.debug("{} C: {}", prefix, Redactor.MASK);
       return;
     }
-    if (text.equalsIgnoreCase("DATA")) {
+    if (trackData && text.equalsIgnoreCase("DATA")) {
       dataPending = true;
     }
     LOG.debug("{} C: {}", prefix, redactor.clean(text));
