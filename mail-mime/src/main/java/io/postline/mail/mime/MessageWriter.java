@@ -241,28 +241,22 @@ final class MessageWriter {
 
   /** ASCII without NUL, every line (CRLF-separated) at most 998 bytes. */
   private static boolean isSevenBit(byte[] bytes) {
-    int line = 0;
-    for (int i = 0; i < bytes.length; i++) {
-      byte b = bytes[i];
-      if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
-        i++;
-        line = 0;
-      } else if (b <= 0 || b == '\r' || b == '\n' || ++line > HeaderEncoder.HARD_LIMIT) {
-        return false;
-      }
-    }
-    return true;
+    return shortLines(bytes, false);
   }
 
   /** RFC 6152 / 2045 2.8: no NUL, no CR or LF outside CRLF, every line at most 998 octets. */
   private static boolean isEightBitClean(byte[] bytes) {
+    return shortLines(bytes, true);
+  }
+
+  private static boolean shortLines(byte[] bytes, boolean eightBit) {
     int line = 0;
     for (int i = 0; i < bytes.length; i++) {
       byte b = bytes[i];
       if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
         i++;
         line = 0;
-      } else if (b == 0 || b == '\r' || b == '\n' || ++line > HeaderEncoder.HARD_LIMIT) {
+      } else if (b == 0 || b < 0 && !eightBit || b == '\r' || b == '\n' || ++line > HeaderEncoder.HARD_LIMIT) {
         return false;
       }
     }

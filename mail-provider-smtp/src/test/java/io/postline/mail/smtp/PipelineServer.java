@@ -181,10 +181,7 @@ final class PipelineServer implements AutoCloseable {
             bodies++;
             String end = script.apply(message, ".");
             end = end != null ? end : valid ? "250 2.0.0 queued as " + message : "554 5.5.1 no valid recipients";
-            if (end.startsWith("2") && valid) {
-              received.add(new Received(mail, List.copyOf(rcpts), body.toByteArray()));
-            }
-            queue(pending, end);
+            ended(mail, rcpts, valid, body.toByteArray(), end, pending);
             message++;
             mail = null;
             rcpts.clear();
@@ -204,10 +201,7 @@ final class PipelineServer implements AutoCloseable {
             String end = scripted != null ? scripted
                 : mail == null ? "503 5.5.1 no MAIL command" : valid ? "250 2.0.0 queued as " + message
                 : "554 5.5.1 no valid recipients";
-            if (end.startsWith("2") && valid) {
-              received.add(new Received(mail, List.copyOf(rcpts), chunk));
-            }
-            queue(pending, end);
+            ended(mail, rcpts, valid, chunk, end, pending);
             message++;
             mail = null;
             rcpts.clear();
@@ -239,6 +233,14 @@ final class PipelineServer implements AutoCloseable {
     } catch (IOException e) {
       // the client went away
     }
+  }
+
+  /** Records an accepted message and queues the reply to its end. */
+  private void ended(String mail, List<String> rcpts, boolean valid, byte[] bytes, String end, StringBuilder pending) {
+    if (end.startsWith("2") && valid) {
+      received.add(new Received(mail, List.copyOf(rcpts), bytes));
+    }
+    queue(pending, end);
   }
 
   private static void queue(StringBuilder pending, String reply) {

@@ -3,9 +3,7 @@ package io.postline.mail.smtp;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import io.postline.mail.Email;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +12,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
 
 /**
  * The DEBUG conversation log with pipelining: replies arrive after later commands were written,
@@ -24,24 +21,16 @@ import org.slf4j.LoggerFactory;
 class SmtpPipeliningLogHygieneTest {
   private static final String SECRET_LINE = "Body text that must never be logged";
   private final List<AutoCloseable> closeAfter = new ArrayList<>();
-  private ListAppender<ILoggingEvent> appender;
-  private Logger root;
-  private Level rootLevel;
+  private LogCapture log;
 
   @BeforeEach
   void capture() {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.DEBUG);
-    appender = new ListAppender<>();
-    appender.start();
-    root.addAppender(appender);
+    log = LogCapture.start(Level.DEBUG);
   }
 
   @AfterEach
   void release() throws Exception {
-    root.detachAppender(appender);
-    root.setLevel(rootLevel);
+    log.close();
     for (AutoCloseable c : closeAfter) {
       c.close();
     }
@@ -63,7 +52,7 @@ class SmtpPipeliningLogHygieneTest {
   }
 
   private List<String> lines() {
-    return appender.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+    return log.events().stream().map(ILoggingEvent::getFormattedMessage).toList();
   }
 
   @Test

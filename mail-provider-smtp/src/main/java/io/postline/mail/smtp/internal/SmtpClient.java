@@ -424,10 +424,7 @@ public final class SmtpClient implements SmtpLink {
 
   private SendAttempt chunkReplies(Outgoing m) throws IOException, ConnectionLost {
     SmtpReply mail = read();
-    Map<Address, SmtpReply> replies = new LinkedHashMap<>();
-    for (Address a : m.recipients()) {
-      replies.put(a, read());
-    }
+    Map<Address, SmtpReply> replies = rcptReplies(m);
     SmtpReply bdat = read();
     ProviderException refused = envelopeFailure(m, mail, replies);
     if (refused != null) {
@@ -450,10 +447,7 @@ public final class SmtpClient implements SmtpLink {
     while (i >= 0) {
       Outgoing m = messages.get(i);
       SmtpReply mail = read();
-      Map<Address, SmtpReply> replies = new LinkedHashMap<>();
-      for (Address a : m.recipients()) {
-        replies.put(a, read());
-      }
+      Map<Address, SmtpReply> replies = rcptReplies(m);
       SmtpReply data = read();
       ProviderException refused = envelopeFailure(m, mail, replies);
       if (refused == null && data.code() != 354) {
@@ -521,6 +515,15 @@ public final class SmtpClient implements SmtpLink {
           : RecipientStatus.rejected(a, failures.clean(r.toString())));
     }
     return SendAttempt.sent(statuses);
+  }
+
+  /** The replies to a pipelined envelope's RCPTs, in order, by recipient. */
+  private Map<Address, SmtpReply> rcptReplies(Outgoing m) throws IOException, ConnectionLost {
+    Map<Address, SmtpReply> replies = new LinkedHashMap<>();
+    for (Address a : m.recipients()) {
+      replies.put(a, read());
+    }
+    return replies;
   }
 
   /** One reply; a lost connection is thrown. */
