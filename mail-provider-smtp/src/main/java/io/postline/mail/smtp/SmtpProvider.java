@@ -52,8 +52,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends email over SMTP with Jakarta Mail (Eclipse Angus), through a pool of reused connections,
- * with verified TLS, finite timeouts and classified failures.
+ * Sends email over SMTP with Postline's own pipelining engine (or, with {@code transport=angus},
+ * Jakarta Mail's Angus), through a pool of reused connections, with verified TLS, finite timeouts
+ * and classified failures.
  *
  * <p>Created from a DSN by the {@code smtp} and {@code smtps} factories:
  *

@@ -87,6 +87,17 @@ class SmtpDeliveryNotificationTest {
   }
 
   @Test
+  void theAngusTransportSendsNotifyAndRetToADsnServerToo() throws Exception {
+    ScriptedSmtpServer server = scripted("DSN");
+
+    fromDsn("smtp://127.0.0.1:" + server.port() + "?tls=none&transport=angus&deliveryNotify=SUCCESS&deliveryReturn=FULL")
+        .send(Email.builder().from("shop@example.org").to("ann@example.org").subject("s").text("t").build());
+
+    assertThat(server.commands(1)).anyMatch(c -> c.startsWith("MAIL FROM:<shop@example.org>") && c.contains("RET=FULL"));
+    assertThat(server.commands(1)).anyMatch(c -> c.startsWith("RCPT TO:<ann@example.org>") && c.contains("NOTIFY=SUCCESS"));
+  }
+
+  @Test
   void badOptionsAreRefusedWhenTheProviderIsBuilt() {
     assertThatThrownBy(() -> fromDsn("smtp://127.0.0.1:25?tls=none&deliveryNotify=never,failure"))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NEVER cannot be combined");

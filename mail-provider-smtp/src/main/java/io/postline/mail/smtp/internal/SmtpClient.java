@@ -39,9 +39,12 @@ import org.slf4j.LoggerFactory;
  * Postline's own SMTP protocol engine for one connection: EHLO (with its extensions), STARTTLS or
  * implicit TLS (certificates and host names verified unless turned off), AUTH PLAIN, LOGIN and
  * XOAUTH2, and for each message MAIL, every RCPT and DATA in one flight when the server offers
- * PIPELINING (RFC 2920), SIZE checked before sending, SMTPUTF8 for non-ASCII addresses, BODY=8BITMIME
- * for 8-bit content when offered, the body dot-stuffed. Each recipient's reply is kept as the
- * server gave it; after a refused message the connection is reset with RSET and stays usable.
+ * PIPELINING (RFC 2920), or the body as one {@code BDAT <size> LAST} chunk in that flight when it
+ * offers CHUNKING (RFC 3030); several messages back to back with each envelope pipelined with the
+ * end of the previous body ({@link #sendAll}); SIZE checked before sending, SMTPUTF8 for
+ * internationalized addresses, BODY=8BITMIME for 8-bit content when offered, DSN parameters when
+ * asked and offered, the DATA body dot-stuffed. Each recipient's reply is kept as the server gave
+ * it; after a refused message the connection is reset with RSET and stays usable.
  */
 public final class SmtpClient implements SmtpLink {
   private static final byte[] CRLF = {'\r', '\n'};
