@@ -153,6 +153,28 @@ class SmtpChunkingAndBatchTest {
   }
 
   @Test
+  void aReplyThatNeverComesFailsOnlyTheMessagesStillInFlightAndTheConnectionIsReplaced() throws Exception {
+    // Connection 1 answers messages 1 and 2 but never message 3 (it waits for a fourth that never comes).
+    PipelineServer server = new PipelineServer(CHUNKING, new int[] {4, 1}, (n, line) -> null);
+    closeAfter.add(server);
+    SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE).poolSize(1)
+        .readTimeout(Duration.ofMillis(700)).build();
+    closeAfter.add(smtp);
+
+    List<SendOutcome> outcomes = smtp.sendBatch(List.of(email(1, "one", "a@example.org"),
+        email(2, "two", "b@example.org"), email(3, "three", "c@example.org")));
+
+    assertThat(outcomes.get(0).result()).isPresent();
+    assertThat(outcomes.get(1).result()).isPresent();
+    ProviderException third = outcomes.get(2).failure().orElseThrow();
+    assertThat(third.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(third.getMessage()).contains("timed out");
+    // The timed-out connection is never handed out again.
+    smtp.send(email(4, "four", "d@example.org"));
+    assertThat(server.connections()).isEqualTo(2);
+  }
+
+  @Test
   void aTemporaryRefusalOfOneChunkedMessageIsThatMessagesAlone() throws Exception {
     int[] chunks = {0};
     PipelineServer server = server(CHUNKING, 3, (n, line) ->
