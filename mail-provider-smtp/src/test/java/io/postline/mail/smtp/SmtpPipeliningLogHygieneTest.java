@@ -45,10 +45,18 @@ class SmtpPipeliningLogHygieneTest {
     closeAfter.add(smtp);
     List<Email> emails = new ArrayList<>();
     for (int i = 1; i <= 4; i++) {
-      emails.add(Email.builder().from("shop@example.org").to("ann" + i + "@example.org").subject("s")
+      emails.add(Email.builder().from("shop@example.org").to(i == 3 ? "jürgen@example.org" : "ann" + i + "@example.org")
+          .subject("s")
           .text(SECRET_LINE + "\n.\nGrüße " + SECRET_LINE).build());
     }
     smtp.sendBatch(emails);
+  }
+
+  @Test
+  void anInternationalizedRecipientIsMaskedWhole() throws Exception {
+    sendBatchThrough(List.of("PIPELINING", "CHUNKING", "SMTPUTF8"));
+
+    assertThat(lines()).anyMatch(l -> l.contains("C: RCPT TO:<j***@example.org>"));
   }
 
   private List<String> lines() {
@@ -57,19 +65,21 @@ class SmtpPipeliningLogHygieneTest {
 
   @Test
   void pipelinedDataBodiesAreNeverLogged() throws Exception {
-    sendBatchThrough(List.of("PIPELINING", "8BITMIME"));
+    sendBatchThrough(List.of("PIPELINING", "8BITMIME", "SMTPUTF8"));
 
     assertThat(lines()).anyMatch(l -> l.contains("C: MAIL FROM:<s***@example.org>"));
     assertThat(lines()).filteredOn(l -> l.contains("<message content,")).hasSize(3);
-    assertThat(lines()).noneMatch(l -> l.contains(SECRET_LINE) || l.contains("Grüße") || l.contains("ann1@"));
+    assertThat(lines()).noneMatch(l -> l.contains(SECRET_LINE) || l.contains("Grüße") || l.contains("ann1@")
+        || l.contains("ürgen"));
   }
 
   @Test
   void chunkedBodiesAreNeverLogged() throws Exception {
-    sendBatchThrough(List.of("PIPELINING", "CHUNKING", "8BITMIME"));
+    sendBatchThrough(List.of("PIPELINING", "CHUNKING", "8BITMIME", "SMTPUTF8"));
 
     assertThat(lines()).anyMatch(l -> l.matches(".*C: BDAT \\d+ LAST"));
     assertThat(lines()).filteredOn(l -> l.contains("<message content,") && l.contains("bytes")).hasSize(4);
-    assertThat(lines()).noneMatch(l -> l.contains(SECRET_LINE) || l.contains("Grüße") || l.contains("ann1@"));
+    assertThat(lines()).noneMatch(l -> l.contains(SECRET_LINE) || l.contains("Grüße") || l.contains("ann1@")
+        || l.contains("ürgen"));
   }
 }
