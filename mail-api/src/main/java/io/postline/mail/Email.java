@@ -338,6 +338,16 @@ public final class Email {
     return replyTo;
   }
 
+  /**
+   * Whether the sender, a recipient (bcc included) or a reply-to address is
+   * {@linkplain Address#isInternationalized() internationalized}: such an email needs SMTPUTF8 (RFC
+   * 6531) all the way, or a provider that declares it takes such addresses.
+   */
+  public boolean hasInternationalizedAddress() {
+    return from.isInternationalized() || recipients.stream().anyMatch(Address::isInternationalized)
+        || replyTo.stream().anyMatch(Address::isInternationalized);
+  }
+
   /** Every recipient: to, then cc, then bcc. */
   public List<Address> recipients() {
     return recipients;

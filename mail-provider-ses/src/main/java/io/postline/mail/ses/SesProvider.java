@@ -160,6 +160,8 @@ public final class SesProvider implements MailProvider {
   private static Capabilities capabilities(int maxRecipients, boolean postlineDkim) {
     return Capabilities.builder()
         .dkimSigning(postlineDkim ? Capabilities.DkimSigning.POSTLINE : Capabilities.DkimSigning.PROVIDER)
+        // SES does not support SMTPUTF8: a local part must be ASCII (API reference, Destination).
+        .internationalizedAddresses(false)
         .maxRecipients(maxRecipients)
         .maxMessageBytes(MAX_MESSAGE_BYTES)
         .attachments(true)
