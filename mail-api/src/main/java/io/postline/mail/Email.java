@@ -156,6 +156,13 @@ public final class Email {
   /** A copy of {@code base} with other recipients, content, template and idempotency key. */
   private Email(Email base, List<Address> to, List<Address> cc, List<Address> bcc, @Nullable String subject,
       @Nullable String text, @Nullable String html, @Nullable Template template, @Nullable String idempotencyKey) {
+    this(base, to, cc, bcc, subject, text, html, template, idempotencyKey, base.metadata);
+  }
+
+  /** A copy of {@code base} with other recipients, content, template, idempotency key and metadata. */
+  private Email(Email base, List<Address> to, List<Address> cc, List<Address> bcc, @Nullable String subject,
+      @Nullable String text, @Nullable String html, @Nullable Template template, @Nullable String idempotencyKey,
+      Map<String, String> metadata) {
     this.from = base.from;
     this.to = to;
     this.cc = cc;
@@ -167,7 +174,7 @@ public final class Email {
     this.attachments = base.attachments;
     this.headers = base.headers;
     this.tags = base.tags;
-    this.metadata = base.metadata;
+    this.metadata = metadata;
     this.priority = base.priority;
     this.sendAt = base.sendAt;
     this.idempotencyKey = idempotencyKey;
@@ -223,6 +230,46 @@ public final class Email {
       throw new InvalidEmailException(problems);
     }
     return new Email(this, to, cc, bcc, subject, text, html, null, idempotencyKey);
+  }
+
+  /**
+   * This email without the given recipients (to, cc and bcc, compared with {@link Address#equals});
+   * nothing else changes or is checked again. The result may have no recipient left. A
+   * {@code Mailer} uses it to leave out the recipients its suppression list names.
+   *
+   * @return this email itself when none of {@code dropped} is a recipient
+   */
+  public Email withoutRecipients(Collection<Address> dropped) {
+    Objects.requireNonNull(dropped, "dropped");
+    if (dropped.isEmpty() || recipients.stream().noneMatch(dropped::contains)) {
+      return this;
+    }
+    return new Email(this, keep(to, dropped), keep(cc, dropped), keep(bcc, dropped), subject, text, html, template,
+        idempotencyKey);
+  }
+
+  private static List<Address> keep(List<Address> addresses, Collection<Address> dropped) {
+    return addresses.stream().filter(a -> !dropped.contains(a)).toList();
+  }
+
+  /**
+   * This email with metadata {@code key} set to {@code value}, replacing an entry of that key;
+   * the entry is checked as {@link Builder#metadata} checks it, nothing else is checked again.
+   *
+   * @throws InvalidEmailException if the key or the value is not valid metadata
+   */
+  public Email withMetadata(String key, String value) {
+    if (value.equals(metadata.get(key))) {
+      return this;
+    }
+    Builder check = new Builder().metadata(key, value);
+    if (!check.problems.isEmpty()) {
+      throw new InvalidEmailException(check.problems);
+    }
+    Map<String, String> more = new LinkedHashMap<>(metadata);
+    more.put(key, value);
+    return new Email(this, to, cc, bcc, subject, text, html, template, idempotencyKey,
+        Collections.unmodifiableMap(more));
   }
 
   /** A new, empty builder. */

@@ -29,6 +29,13 @@ import java.util.concurrent.CompletableFuture;
  * true, the next provider. Every step is published as a {@link io.postline.mail.event.MailEvent}.
  */
 public interface Mailer extends AutoCloseable {
+  /**
+   * The metadata key under which the mailer gives each message's id to providers that carry
+   * metadata, so that their webhooks echo it back: SendGrid {@code custom_args}, Mailgun user
+   * variables ({@code v:postline_mail_id}), SES message tags. The mailer sets it on every attempt,
+   * replacing an entry of that key the application set.
+   */
+  String MAIL_ID_METADATA_KEY = "postline_mail_id";
 
   /** Starts configuring a {@code Mailer}. */
   static MailerBuilder builder() {
@@ -109,6 +116,15 @@ public interface Mailer extends AutoCloseable {
 
   /** The audit log: {@code audit().find(receipt.id())} tells one message's story. */
   AuditLog audit();
+
+  /**
+   * Records what a provider later reported about a message (delivered, bounced, ...): the event
+   * goes to the audit log, the metrics ({@code postline.mail.deliveries}) and the listeners, like
+   * the mailer's own events, so that {@code audit().find(mailId)} ends in the delivery. This is
+   * how mail-feedback's {@code DeliveryFeedback} (built with {@code .mailer(mailer)}) hands over
+   * verified webhook events; it works after {@link #close()} too, so late webhooks are not lost.
+   */
+  void recordDelivery(io.postline.mail.event.MailEvent.Delivery event);
 
   /**
    * Each provider's health (circuit state, and its active check where it has one, run with a
