@@ -363,7 +363,8 @@ class FeedbackEndpointsTest {
     URI redis = URI.create(TestSupport.REDIS_URL);
     DroppingProxy proxy = new DroppingProxy(redis.getHost(), redis.getPort());
     RedisClient client = RedisClient.create("redis://127.0.0.1:" + proxy.port());
-    client.setOptions(io.postline.mail.queue.redis.RedisMailQueue.recommendedClientOptions());
+    client.setOptions(io.postline.mail.queue.redis.RedisMailQueue.recommendedClientOptions().mutate()
+        .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(Duration.ofSeconds(1))).build());
     String prefix = "pltest-fb-" + UUID.randomUUID().toString().substring(0, 8);
     try (RedisSuppressionList list = RedisSuppressionList.builder(client,
             AddressHasher.hmacSha256(Base64.getDecoder().decode(HASH_KEY)))

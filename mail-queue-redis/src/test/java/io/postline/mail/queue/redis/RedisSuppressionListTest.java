@@ -2,11 +2,16 @@ package io.postline.mail.queue.redis;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.postline.mail.Address;
+import io.postline.mail.Email;
+import io.postline.mail.RecipientsSuppressedException;
+import io.postline.mail.core.InMemoryProvider;
+import io.postline.mail.core.Mailer;
 import io.postline.mail.core.AddressHash;
 import io.postline.mail.core.AddressHasher;
 import io.postline.mail.core.SuppressionEntry;
@@ -16,6 +21,7 @@ import io.postline.mail.core.SuppressionListContractTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -72,6 +78,32 @@ class RedisSuppressionListTest extends SuppressionListContractTest {
       assertThat(second.remove(ann)).isEqualTo(1);
       assertThat(list.find(ann, null)).isEmpty();
       assertThat(list.count()).isEqualTo(1);
+    } finally {
+      other.shutdown();
+    }
+  }
+
+  @Test
+  void twoMailersOnOneRedisEnforceWhatEitherListRecords() {
+    RedisClient other = RedisTestSupport.client();
+    InMemoryProvider providerA = new InMemoryProvider("a");
+    InMemoryProvider providerB = new InMemoryProvider("b");
+    RedisSuppressionList second = open(other, AddressHasher.hmacSha256(KEY), Clock.systemUTC());
+    RedisSuppressionList first = open(client, AddressHasher.hmacSha256(KEY), Clock.systemUTC());
+    try (Mailer a = Mailer.builder().provider(providerA).suppressionList(first).build();
+        Mailer b = Mailer.builder().provider(providerB).suppressionList(second).build()) {
+      Email toAnn = Email.builder().from("shop@example.org").to("ann@example.org").subject("Hi").text("x").build();
+      a.send(toAnn);
+      first.add(SuppressionEntry.of(ann, Reason.COMPLAINT, "sendgrid", Instant.now()));
+
+      assertThatThrownBy(() -> b.send(toAnn)).isInstanceOf(RecipientsSuppressedException.class);
+      assertThatThrownBy(() -> a.send(toAnn)).isInstanceOf(RecipientsSuppressedException.class);
+      assertThat(providerB.sent()).isEmpty();
+      assertThat(providerA.sent()).hasSize(1);
+
+      second.remove(ann);
+      a.send(toAnn);
+      assertThat(providerA.sent()).hasSize(2);
     } finally {
       other.shutdown();
     }
