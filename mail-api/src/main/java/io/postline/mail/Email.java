@@ -262,14 +262,26 @@ public final class Email {
     if (value.equals(metadata.get(key))) {
       return this;
     }
-    Builder check = new Builder().metadata(key, value);
-    if (!check.problems.isEmpty()) {
-      throw new InvalidEmailException(check.problems);
+    String problem = metadataProblem(key, value);
+    if (problem != null) {
+      throw new InvalidEmailException(List.of(problem));
     }
     Map<String, String> more = new LinkedHashMap<>(metadata);
     more.put(key, value);
     return new Email(this, to, cc, bcc, subject, text, html, template, idempotencyKey,
         Collections.unmodifiableMap(more));
+  }
+
+  /** What is wrong with a metadata entry, or null when it is valid. */
+  private static @Nullable String metadataProblem(@Nullable String key, @Nullable String value) {
+    if (key == null || !METADATA_KEY.matcher(key).matches()) {
+      return "metadata key must be 1 to 128 letters, digits, '_', '.' or '-'";
+    }
+    if (value == null || Texts.hasControl(value) || Texts.hasLineBreak(value)
+        || Texts.hasBrokenSurrogate(value) || value.length() > 1024) {
+      return "metadata " + key + ": value must be one line of at most 1024 characters";
+    }
+    return null;
   }
 
   /** A new, empty builder. */
@@ -696,13 +708,9 @@ public final class Email {
 
     /** Adds a metadata entry: a key of letters, digits, {@code _ . -}, and a one-line value. */
     public Builder metadata(@Nullable String key, @Nullable String value) {
-      if (key == null || !METADATA_KEY.matcher(key).matches()) {
-        problems.add("metadata key must be 1 to 128 letters, digits, '_', '.' or '-'");
-        return this;
-      }
-      if (value == null || Texts.hasControl(value) || Texts.hasLineBreak(value)
-          || Texts.hasBrokenSurrogate(value) || value.length() > 1024) {
-        problems.add("metadata " + key + ": value must be one line of at most 1024 characters");
+      String problem = metadataProblem(key, value);
+      if (problem != null) {
+        problems.add(problem);
         return this;
       }
       if (metadata.containsKey(key)) {
