@@ -42,8 +42,9 @@ import org.springframework.web.servlet.function.ServerResponse;
  *   <li>an {@link AddressHasher} from {@code postline.mail.suppression.hash-key} (required) and a
  *       {@link SuppressionList} (in memory, or on Redis with {@code postline.mail.suppression.store=redis}
  *       or {@code queue.type=redis}), which the auto-configured Mailer enforces;
- *   <li>with mail-feedback: a {@link DeliveryFeedback} feeding that list, which also publishes every
- *       {@link DeliveryEvent} as a Spring application event ({@code @EventListener});
+ *   <li>with mail-feedback: a {@link DeliveryFeedback} feeding that list, which also records every
+ *       {@link DeliveryEvent} in the application's Mailer (audit trail, metrics, listeners) and
+ *       publishes it as a Spring application event ({@code @EventListener});
  *   <li>per provider whose {@code postline.mail.webhooks.<provider>.*} properties are set, its
  *       verifier and, in a servlet web application, its endpoint;
  *   <li>with {@code postline.mail.unsubscribe.*}, a {@link OneClickUnsubscribe} (for {@code apply})
@@ -109,13 +110,17 @@ public class PostlineFeedbackAutoConfiguration {
   @ConditionalOnClass(DeliveryFeedback.class)
   static class FeedbackConfiguration {
 
-    /** Feeds the suppression list; publishes each event to the application's listeners. */
+    /**
+     * Feeds the suppression list; records each event in the application's one Mailer (its audit
+     * trail then ends in the delivery) and publishes it to the application's listeners.
+     */
     @Bean
     @ConditionalOnMissingBean
     DeliveryFeedback postlineDeliveryFeedback(PostlineMailProperties properties, SuppressionList suppressionList,
-        ApplicationEventPublisher events) {
+        ObjectProvider<Mailer> mailer, ApplicationEventPublisher events) {
       PostlineFeedbackProperties.Suppression s = properties.getSuppression();
       DeliveryFeedback.Builder b = DeliveryFeedback.builder(suppressionList).listener(events::publishEvent);
+      mailer.ifUnique(b::mailer);
       MailerFactory.check("postline.mail.suppression.soft-bounce-limit",
           () -> b.softBounces(s.getSoftBounceLimit(), s.getSoftBounceWindow()));
       MailerFactory.check("postline.mail.suppression.soft-bounce-suppression",

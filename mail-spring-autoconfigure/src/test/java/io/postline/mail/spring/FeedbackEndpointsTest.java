@@ -253,11 +253,15 @@ class FeedbackEndpointsTest {
       MockMvc mvc = mvc(context);
       Mailer mailer = context.getBean(Mailer.class);
       SuppressionList suppressions = context.getBean(SuppressionList.class);
+      mailer.send(email("ann@example.org"));
+      String mailId = box(outbox).sent().get(0).metadata().get(Mailer.MAIL_ID_METADATA_KEY);
+      assertThat(mailId).isNotBlank();
       String ts = Long.toString(Instant.now().getEpochSecond());
-      byte[] body = sendGridBody("bounce", ",\"type\":\"bounce\",\"status\":\"5.1.1\",\"reason\":\"550 no such user\"")
-          .getBytes(StandardCharsets.UTF_8);
+      byte[] body = sendGridBody("bounce", ",\"type\":\"bounce\",\"status\":\"5.1.1\",\"reason\":\"550 no such user\","
+          + "\"postline_mail_id\":\"" + mailId + "\"").getBytes(StandardCharsets.UTF_8);
 
       assertThat(postSendGrid(mvc, SENDGRID, ts, body, body)).isEqualTo(200);
+      assertThat(mailer.audit().find(mailId)).last().extracting(e -> e.type()).isEqualTo("delivery");
 
       assertThat(suppressions.find(suppressions.hash(Address.of("ann@example.org")), null)).get()
           .extracting(SuppressionEntry::reason, SuppressionEntry::source).containsExactly(Reason.HARD_BOUNCE, "sendgrid");
@@ -265,7 +269,8 @@ class FeedbackEndpointsTest {
           .extracting(DeliveryEvent::type).isEqualTo(DeliveryEvent.Type.HARD_BOUNCE);
       assertThatThrownBy(() -> mailer.send(email("ann@example.org"))).isInstanceOf(RecipientsSuppressedException.class);
       mailer.send(email("bob@example.org"));
-      assertThat(box(outbox).sent()).extracting(e -> e.to().get(0).email()).containsExactly("bob@example.org");
+      assertThat(box(outbox).sent()).extracting(e -> e.to().get(0).email())
+          .containsExactly("ann@example.org", "bob@example.org");
       assertThat(context.getBean(PostlineEndpoint.class).queue(0).suppressions())
           .isEqualTo(new PostlineEndpoint.Suppressions(1));
       assertNoSecretsLogged("ann@example.org", MAILGUN_KEY, HASH_KEY);
