@@ -52,13 +52,18 @@ final class WebhookEndpoint implements HandlerFunction<ServerResponse> {
   public ServerResponse handle(ServerRequest request) throws IOException {
     HttpServletRequest servlet = request.servletRequest();
     byte[] body = rawBody(servlet, MAX_BODY_BYTES);
-    List<DeliveryEvent> events;
     try {
       if (body == null) {
         throw new WebhookRejectedException(verifier.provider(), WebhookRejectedException.Reason.TOO_LARGE,
             "body is larger than " + MAX_BODY_BYTES + " bytes");
       }
-      events = verifier.verify(WebhookRequest.of(headers(servlet), body));
+      // A request whose events are not applied stays unseen, so the provider's retry is not a replay.
+      verifier.verify(WebhookRequest.of(headers(servlet), body), this::apply);
+    } catch (NotApplied e) {
+      // The type only: a message could quote what the suppression list was given.
+      log.error("Could not apply a verified {} webhook request ({}); answered 503 so that it is sent again",
+          verifier.provider(), e.getCause().getClass().getName());
+      return ServerResponse.status(503).build();
     } catch (WebhookRejectedException e) {
       if (e.reason() == WebhookRejectedException.Reason.REPLAYED) {
         log.debug("A {} webhook request was a replay of one already applied; answered 200", e.provider());
@@ -67,15 +72,24 @@ final class WebhookEndpoint implements HandlerFunction<ServerResponse> {
       log.warn("Refused a {} webhook request ({}); answered {}", e.provider(), e.reason(), refusal);
       return ServerResponse.status(refusal).build();
     }
+    return ServerResponse.ok().build();
+  }
+
+  private void apply(List<DeliveryEvent> events) {
     try {
       feedback.accept(events);
     } catch (RuntimeException e) {
-      // The type only: a message could quote what the suppression list was given.
-      log.error("Could not apply a verified {} webhook request ({}); answered 503 so that it is sent again",
-          verifier.provider(), e.getClass().getName());
-      return ServerResponse.status(503).build();
+      throw new NotApplied(e);
     }
-    return ServerResponse.ok().build();
+  }
+
+  /** The verified events could not be applied. */
+  private static final class NotApplied extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NotApplied(RuntimeException cause) {
+      super(null, cause, false, false);
+    }
   }
 
   /** The body as sent, or null when it is longer than {@code max}. */

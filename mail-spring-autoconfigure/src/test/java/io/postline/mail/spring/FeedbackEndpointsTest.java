@@ -364,29 +364,39 @@ class FeedbackEndpointsTest {
   }
 
   @Test
-  void whenTheSuppressionListIsUnreachableTheWebhookAnswers503SoTheProviderSendsItAgain() throws Exception {
+  void whenTheSuppressionListIsUnreachableTheWebhookAnswers503AndTheProvidersRetryIsApplied() throws Exception {
     URI redis = URI.create(TestSupport.REDIS_URL);
-    DroppingProxy proxy = new DroppingProxy(redis.getHost(), redis.getPort());
-    RedisClient client = RedisClient.create("redis://127.0.0.1:" + proxy.port());
-    client.setOptions(io.postline.mail.queue.redis.RedisMailQueue.recommendedClientOptions().mutate()
-        .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(Duration.ofSeconds(1))).build());
     String prefix = "pltest-fb-" + UUID.randomUUID().toString().substring(0, 8);
-    try (RedisSuppressionList list = RedisSuppressionList.builder(client,
-            AddressHasher.hmacSha256(Base64.getDecoder().decode(HASH_KEY)))
-        .keyPrefix(prefix).operationTimeout(Duration.ofMillis(500)).build()) {
-      runner().withBean(SuppressionList.class, () -> list).run(context -> {
-        assertThat(context.getBean(SuppressionList.class)).isSameAs(list);
-        MockMvc mvc = mvc(context);
-        proxy.close(); // Redis is gone
-        String ts = Long.toString(Instant.now().getEpochSecond());
-        byte[] body = sendGridBody("bounce", ",\"type\":\"bounce\",\"status\":\"5.1.1\"").getBytes(StandardCharsets.UTF_8);
-        assertThat(postSendGrid(mvc, SENDGRID, ts, body, body)).isEqualTo(503);
-        assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
-            .anyMatch(l -> l.contains("RedisUnavailableException") && l.contains("503"));
-        assertNoSecretsLogged("ann@example.org", HASH_KEY);
-      });
-    } finally {
-      client.shutdown();
+    AddressHasher hasher = AddressHasher.hmacSha256(Base64.getDecoder().decode(HASH_KEY));
+    String annHash = hasher.hash(Address.of("ann@example.org")).hex();
+    try (DroppingProxy proxy = new DroppingProxy(redis.getHost(), redis.getPort())) {
+      RedisClient client = RedisClient.create("redis://127.0.0.1:" + proxy.port());
+      client.setOptions(io.postline.mail.queue.redis.RedisMailQueue.recommendedClientOptions().mutate()
+          .timeoutOptions(io.lettuce.core.TimeoutOptions.enabled(Duration.ofSeconds(1))).build());
+      try (RedisSuppressionList list = RedisSuppressionList.builder(client, hasher).keyPrefix(prefix)
+          .operationTimeout(Duration.ofMillis(500)).build()) {
+        runner().withBean(SuppressionList.class, () -> list).run(context -> {
+          assertThat(context.getBean(SuppressionList.class)).isSameAs(list);
+          MockMvc mvc = mvc(context);
+          String token = UUID.randomUUID().toString().replace("-", "") + "0123456789abcdefgh";
+          String body = mailgunBody(MAILGUN_KEY, Instant.now().getEpochSecond(), token, "ann@example.org");
+
+          proxy.dropRepliesTo(annHash); // Redis runs the script, its reply never arrives
+          assertThat(postMailgun(mvc, body)).isEqualTo(503);
+          assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+              .anyMatch(l -> l.contains("RedisUnavailableException") && l.contains("503"));
+
+          proxy.passThrough(); // Mailgun sends the same request again: not a replay, applied
+          assertThat(postMailgun(mvc, body)).isEqualTo(200);
+          assertThat(list.count()).isEqualTo(1);
+          assertThat(postMailgun(mvc, body)).as("now it is a replay").isEqualTo(200);
+          assertThat(list.count()).isEqualTo(1);
+          assertNoSecretsLogged("ann@example.org", annHash, token, MAILGUN_KEY, HASH_KEY);
+          list.remove(hasher.hash(Address.of("ann@example.org")));
+        });
+      } finally {
+        client.shutdown();
+      }
     }
   }
 

@@ -50,6 +50,11 @@ public final class ReplayGuard {
     return true;
   }
 
+  /** Forgets {@code id}, so that it is accepted once more (its request's events could not be applied). */
+  public synchronized void forget(String id) {
+    seen.remove(id);
+  }
+
   /** How many ids are remembered now. */
   public synchronized int size() {
     return seen.size();
