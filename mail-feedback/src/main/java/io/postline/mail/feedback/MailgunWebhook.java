@@ -65,14 +65,8 @@ public final class MailgunWebhook implements WebhookVerifier {
   /** As the interface says: a request whose handler throws is forgotten, so the provider's retry of it is accepted. */
   @Override
   public void verify(WebhookRequest request, Consumer<List<DeliveryEvent>> handler) {
-    List<DeliveryEvent> events = verify(request);
-    try {
-      handler.accept(events);
-    } catch (RuntimeException | Error e) {
-      Json.parse(request.rawBody()).flatMap(r -> Json.child(r, "signature"))
-          .flatMap(sig -> Json.text(sig, "token")).ifPresent(replays::forget);
-      throw e;
-    }
+    replays.handOver(verify(request), handler, () -> Json.parse(request.rawBody())
+        .flatMap(r -> Json.child(r, "signature")).flatMap(sig -> Json.text(sig, "token")));
   }
 
   @Override

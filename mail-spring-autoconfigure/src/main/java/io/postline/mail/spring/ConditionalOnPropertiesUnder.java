@@ -1,6 +1,5 @@
 package io.postline.mail.spring;
 
-import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -13,7 +12,6 @@ import org.springframework.context.annotation.Conditional;
  */
 @Retention(RetentionPolicy.RUNTIME)
 @Target({ElementType.TYPE, ElementType.METHOD})
-@Documented
 @Conditional(OnPropertiesUnderCondition.class)
 @interface ConditionalOnPropertiesUnder {
   /** The property names, any of which must have a property under it. */

@@ -109,17 +109,47 @@ public final class PostlineFeedbackProperties {
     }
   }
 
-  /** SendGrid's Event Webhook. */
-  public static class SendGrid {
+  /** What every webhook endpoint has: its path and how far a signed timestamp may be from now. */
+  public abstract static class Endpoint {
+
+    /** The path the provider posts to. */
+    private String path;
+
+    /** How far the signed timestamp may be from now. */
+    private Duration tolerance;
+
+    Endpoint(String path, Duration tolerance) {
+      this.path = path;
+      this.tolerance = tolerance;
+    }
+
+    public String getPath() {
+      return path;
+    }
+
+    public void setPath(String path) {
+      this.path = path;
+    }
+
+    public Duration getTolerance() {
+      return tolerance;
+    }
+
+    public void setTolerance(Duration tolerance) {
+      this.tolerance = tolerance;
+    }
+  }
+
+  /** SendGrid's Event Webhook (path /webhooks/sendgrid, tolerance 5 minutes unless set). */
+  public static class SendGrid extends Endpoint {
 
     /** The verification key SendGrid shows for signed event webhooks (base64 of the P-256 public key). */
     private @Nullable String verificationKey;
 
-    /** The path SendGrid posts to. */
-    private String path = "/webhooks/sendgrid";
-
-    /** How far the signed timestamp may be from now. */
-    private Duration tolerance = Duration.ofMinutes(5);
+    /** The defaults. */
+    public SendGrid() {
+      super("/webhooks/sendgrid", Duration.ofMinutes(5));
+    }
 
     public @Nullable String getVerificationKey() {
       return verificationKey;
@@ -128,35 +158,18 @@ public final class PostlineFeedbackProperties {
     public void setVerificationKey(@Nullable String verificationKey) {
       this.verificationKey = verificationKey;
     }
-
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
-    public Duration getTolerance() {
-      return tolerance;
-    }
-
-    public void setTolerance(Duration tolerance) {
-      this.tolerance = tolerance;
-    }
   }
 
-  /** Mailgun's webhooks. */
-  public static class Mailgun {
+  /** Mailgun's webhooks (path /webhooks/mailgun, tolerance 5 minutes unless set). */
+  public static class Mailgun extends Endpoint {
 
     /** The HTTP webhook signing key from Mailgun's dashboard. */
     private @Nullable String signingKey;
 
-    /** The path Mailgun posts to. */
-    private String path = "/webhooks/mailgun";
-
-    /** How far the signed timestamp may be from now. */
-    private Duration tolerance = Duration.ofMinutes(5);
+    /** The defaults. */
+    public Mailgun() {
+      super("/webhooks/mailgun", Duration.ofMinutes(5));
+    }
 
     public @Nullable String getSigningKey() {
       return signingKey;
@@ -165,38 +178,21 @@ public final class PostlineFeedbackProperties {
     public void setSigningKey(@Nullable String signingKey) {
       this.signingKey = signingKey;
     }
-
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
-    public Duration getTolerance() {
-      return tolerance;
-    }
-
-    public void setTolerance(Duration tolerance) {
-      this.tolerance = tolerance;
-    }
   }
 
-  /** Amazon SES through SNS. */
-  public static class Ses {
+  /** Amazon SES through SNS (path /webhooks/ses, tolerance 1 hour unless set: SNS keeps the timestamp across retries). */
+  public static class Ses extends Endpoint {
 
     /** The SNS topic ARNs whose messages are accepted (at least one). */
     private List<String> topicArns = new ArrayList<>();
 
-    /** The path the SNS subscription posts to. */
-    private String path = "/webhooks/ses";
-
     /** Whether a verified SubscriptionConfirmation for an allowed topic is confirmed (off: it is refused). */
     private boolean confirmSubscriptions;
 
-    /** How far the message timestamp may be from now (SNS keeps it across delivery retries). */
-    private Duration tolerance = Duration.ofHours(1);
+    /** The defaults. */
+    public Ses() {
+      super("/webhooks/ses", Duration.ofHours(1));
+    }
 
     public List<String> getTopicArns() {
       return topicArns;
@@ -206,28 +202,12 @@ public final class PostlineFeedbackProperties {
       this.topicArns = topicArns;
     }
 
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
     public boolean isConfirmSubscriptions() {
       return confirmSubscriptions;
     }
 
     public void setConfirmSubscriptions(boolean confirmSubscriptions) {
       this.confirmSubscriptions = confirmSubscriptions;
-    }
-
-    public Duration getTolerance() {
-      return tolerance;
-    }
-
-    public void setTolerance(Duration tolerance) {
-      this.tolerance = tolerance;
     }
   }
 

@@ -1,7 +1,6 @@
 package io.postline.mail.queue.redis;
 
 import io.lettuce.core.KeyValue;
-import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandInterruptedException;
@@ -227,22 +226,24 @@ public final class RedisSuppressionList implements SuppressionList, AutoCloseabl
     return (int) Math.min(count, Integer.MAX_VALUE);
   }
 
-  /** The entries that apply now, read in pages of the index (a snapshot per page, not of the whole list). */
+  /**
+   * The entries that apply now, read in pages by rank of the index (each page one {@code ZRANGE}
+   * from the first live rank, so a page costs the same anywhere in a large list; a snapshot per
+   * page, not of the whole list).
+   */
   @Override
   public List<SuppressionEntry> list() {
     Instant now = clock.instant();
-    Range<Double> active = Range.from(Range.Boundary.excluding((double) clock.millis()),
-        Range.Boundary.including(Double.POSITIVE_INFINITY));
+    long nowMillis = clock.millis();
+    long expired = call("list suppression entries", () -> link.sync().zcount(index,
+        Range.from(Range.Boundary.including(Double.NEGATIVE_INFINITY), Range.Boundary.including((double) nowMillis))));
     List<SuppressionEntry> out = new ArrayList<>();
-    for (long offset = 0; ; offset += PAGE) {
-      long from = offset;
-      List<byte[]> members = call("list suppression entries",
-          () -> link.sync().zrangebyscore(index, active, Limit.create(from, PAGE)));
-      if (members.isEmpty()) {
-        return out;
-      }
+    for (long rank = expired; ; rank += PAGE) {
+      long from = rank;
+      List<byte[]> members = call("list suppression entries", () -> link.sync().zrange(index, from, from + PAGE - 1));
       List<String> names = members.stream().map(m -> new String(m, StandardCharsets.UTF_8)).toList();
-      List<byte @Nullable []> values = call("list suppression entries", () -> fetch(names));
+      List<byte @Nullable []> values = names.isEmpty() ? List.of()
+          : call("list suppression entries", () -> fetch(names));
       for (int i = 0; i < names.size(); i++) {
         byte[] value = values.get(i);
         String name = names.get(i);

@@ -110,6 +110,18 @@ class RedisSuppressionListTest extends SuppressionListContractTest {
   }
 
   @Test
+  void aListLongerThanOnePageIsReadWholeWithoutExpiredEntries() {
+    for (int i = 0; i < 1_150; i++) {
+      AddressHash h = list.hash(Address.of("page" + i + "@example.org"));
+      SuppressionEntry e = SuppressionEntry.of(h, Reason.HARD_BOUNCE, "ses", clock.instant());
+      list.add(i % 10 == 0 ? e.until(clock.instant().plus(Duration.ofMinutes(1))) : e);
+    }
+    clock.advance(Duration.ofMinutes(2)); // 115 expired, not yet pruned (no add since)
+    assertThat(list.count()).isEqualTo(1_035);
+    assertThat(list.list()).hasSize(1_035).extracting(SuppressionEntry::address).doesNotHaveDuplicates();
+  }
+
+  @Test
   void noAddressIsStoredInAnyKeyOrValue() {
     AddressHash bob = list.hash(Address.of("bob.smith@corp.example"));
     list.add(SuppressionEntry.of(ann, Reason.HARD_BOUNCE, "sendgrid", clock.instant()));
