@@ -16,6 +16,7 @@ import io.postline.mail.core.AddressHasher;
 import io.postline.mail.core.SuppressionEntry;
 import io.postline.mail.core.SuppressionEntry.Reason;
 import io.postline.mail.core.SuppressionList;
+import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
@@ -32,7 +33,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -65,8 +65,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisSuppressionList implements SuppressionList, AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RedisSuppressionList.class);
-  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{0,100}");
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
   private static final String ALL = "*";
   private static final long GRACE_MILLIS = Duration.ofDays(1).toMillis();
   private static final int PAGE = 500;
@@ -379,12 +377,7 @@ public final class RedisSuppressionList implements SuppressionList, AutoCloseabl
 
     /** What every key starts with: up to 100 letters, digits, {@code _ . : -} (no braces). Default {@code postline}. */
     public Builder keyPrefix(String keyPrefix) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      if (!PREFIX.matcher(keyPrefix).matches()) {
-        throw new IllegalArgumentException("key prefix must be up to 100 letters, digits, '_', '.', ':' or '-', was '"
-            + keyPrefix + "'");
-      }
-      this.keyPrefix = keyPrefix;
+      this.keyPrefix = KeyNames.keyPrefix(keyPrefix);
       return this;
     }
 
@@ -393,12 +386,7 @@ public final class RedisSuppressionList implements SuppressionList, AutoCloseabl
      * naming the same list (with the same prefix) shares it. Default {@code suppression}.
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("list name must be 1 to 100 letters, digits, '_', '.' or '-', was '"
-            + name + "'");
-      }
-      this.name = name;
+      this.name = KeyNames.hashTag("list", name);
       return this;
     }
 
@@ -410,11 +398,7 @@ public final class RedisSuppressionList implements SuppressionList, AutoCloseabl
 
     /** How long an operation retries while Redis is unreachable. Default 10 s. */
     public Builder operationTimeout(Duration operationTimeout) {
-      Objects.requireNonNull(operationTimeout, "operationTimeout");
-      if (operationTimeout.isNegative() || operationTimeout.isZero()) {
-        throw new IllegalArgumentException("operationTimeout must be positive, was " + operationTimeout);
-      }
-      this.operationTimeout = operationTimeout;
+      this.operationTimeout = KeyNames.operationTimeout(operationTimeout);
       return this;
     }
 
