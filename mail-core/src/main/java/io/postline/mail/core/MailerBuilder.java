@@ -331,10 +331,12 @@ public final class MailerBuilder {
    * {@link io.postline.mail.RecipientStatus.Status#SUPPRESSED} status whose reason is the entry's
    * reason ({@code hard_bounce}, {@code soft_bounces}, {@code complaint}, {@code unsubscribe},
    * {@code manual}), and a {@link io.postline.mail.event.MailEvent.Suppressed} event (audit, listeners,
-   * the {@code postline.mail.suppressed} counter tagged by reason). When every recipient is
-   * suppressed, no provider is called: {@code send} and {@code enqueue} throw
-   * {@link io.postline.mail.RecipientsSuppressedException}, a group send reports it per recipient,
-   * and a queued message is removed from the queue (not dead-lettered).
+   * the {@code postline.mail.suppressed} counter tagged by reason); the others get the message as it
+   * is (when only cc or bcc recipients are left, a provider that needs a To recipient refuses it).
+   * When every recipient is suppressed, no provider is called: {@code send} and {@code enqueue}
+   * throw {@link io.postline.mail.RecipientsSuppressedException}, a group send reports it per
+   * recipient, and a queued message is removed from the queue (not dead-lettered); either way its
+   * events end in {@code Failed} from provider {@code suppression-list}.
    *
    * <p>Fail-closed: while the list cannot answer (it throws), nothing is sent unchecked. A
    * synchronous send fails {@code TRANSIENT}; a queued message is retried later like a transient

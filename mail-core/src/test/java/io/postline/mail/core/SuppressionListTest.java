@@ -26,4 +26,24 @@ class SuppressionListTest extends SuppressionListContractTest {
     assertThatIllegalArgumentException().isThrownBy(() -> AddressHasher.hmacSha256(new byte[16]));
     assertThat(AddressHasher.hmacSha256(KEY).toString()).doesNotContain(new String(KEY, StandardCharsets.UTF_8));
   }
+
+  @Test
+  void hashingFromManyThreadsAtOnceGivesTheSameHashes() throws Exception {
+    AddressHasher hasher = AddressHasher.hmacSha256(KEY);
+    java.util.List<Address> addresses = java.util.stream.IntStream.range(0, 500)
+        .mapToObj(i -> Address.of("user" + i + "@example.org")).toList();
+    java.util.List<AddressHash> expected = addresses.stream().map(hasher::hash).toList();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      java.util.List<java.util.concurrent.Future<java.util.List<AddressHash>>> runs = new java.util.ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        runs.add(pool.submit(() -> addresses.stream().map(hasher::hash).toList()));
+      }
+      for (var run : runs) {
+        assertThat(run.get()).isEqualTo(expected);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }
