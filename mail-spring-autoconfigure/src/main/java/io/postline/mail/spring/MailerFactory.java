@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.Address;
 import io.postline.mail.Email;
+import io.postline.mail.core.AddressHasher;
 import io.postline.mail.core.AuditLog;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.MailQueue;
@@ -15,6 +16,7 @@ import io.postline.mail.core.CircuitBreakerSettings;
 import io.postline.mail.core.ProviderOptions;
 import io.postline.mail.core.RateLimitBackend;
 import io.postline.mail.core.RetryPolicy;
+import io.postline.mail.core.SuppressionList;
 import io.postline.mail.core.Routing;
 import io.postline.mail.core.Templates;
 import io.postline.mail.event.MailListener;
@@ -170,6 +172,39 @@ final class MailerFactory {
       case NONE -> AuditLog.noop();
     };
     return audit.isLog() && store != AuditStore.LOG ? log.andThen(AuditLog.slf4j()) : log;
+  }
+
+  /**
+   * The address hasher of {@code postline.mail.suppression.hash-key}: required, base64, at least 32
+   * bytes; a missing or bad key stops start-up naming the property (never quoting the value).
+   */
+  static AddressHasher addressHasher(PostlineMailProperties properties) {
+    String property = "postline.mail.suppression.hash-key";
+    String key = properties.getSuppression().getHashKey();
+    if (key == null || key.isBlank()) {
+      throw new InvalidPostlinePropertyException(property, "is required for the suppression list, webhooks and "
+          + "one-click unsubscribe: a base64 key of at least 32 bytes (such as from 'openssl rand -base64 32'), the "
+          + "same on every instance; addresses are stored only as HMAC-SHA256 hashes under it");
+    }
+    byte[] bytes;
+    try {
+      bytes = java.util.Base64.getDecoder().decode(key.strip());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidPostlinePropertyException(property, "is not base64");
+    }
+    byte[] decoded = bytes;
+    return check(property, () -> AddressHasher.hmacSha256(decoded));
+  }
+
+  /** The suppression list the properties ask for: in memory, or on Redis for the whole fleet. */
+  static SuppressionList suppressionList(PostlineMailProperties properties, AddressHasher hasher,
+      @Nullable PostlineRedis redis) {
+    PostlineFeedbackProperties.Suppression suppression = properties.getSuppression();
+    if (resolve(suppression.getStore(), properties) == Store.REDIS) {
+      return requireRedis(redis, suppression.getStore() != null ? "postline.mail.suppression.store"
+          : "postline.mail.queue.type").suppressionList(hasher, suppression.getName());
+    }
+    return SuppressionList.inMemory(hasher, Clock.systemUTC());
   }
 
   /** Runs {@code action}; a value it rejects becomes an exception naming {@code property}. */

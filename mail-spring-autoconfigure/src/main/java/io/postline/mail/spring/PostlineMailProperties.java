@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * Configuration of the auto-configured {@link io.postline.mail.core.Mailer}, under
@@ -58,6 +59,18 @@ public class PostlineMailProperties {
 
   /** The audit log that tells each message's story. */
   private final Audit audit = new Audit();
+
+  /** The suppression list: addresses not to send to, fed by webhooks and unsubscribes. */
+  @NestedConfigurationProperty
+  private final PostlineFeedbackProperties.Suppression suppression = new PostlineFeedbackProperties.Suppression();
+
+  /** The providers' delivery webhooks. */
+  @NestedConfigurationProperty
+  private final PostlineFeedbackProperties.Webhooks webhooks = new PostlineFeedbackProperties.Webhooks();
+
+  /** RFC 8058 one-click unsubscribe. */
+  @NestedConfigurationProperty
+  private final PostlineFeedbackProperties.Unsubscribe unsubscribe = new PostlineFeedbackProperties.Unsubscribe();
 
   /** Whether recipient addresses are masked (a***@example.org) where this integration shows them, such as the dead letters of the actuator endpoint. */
   private boolean maskRecipients = true;
@@ -124,6 +137,18 @@ public class PostlineMailProperties {
 
   public Audit getAudit() {
     return audit;
+  }
+
+  public PostlineFeedbackProperties.Suppression getSuppression() {
+    return suppression;
+  }
+
+  public PostlineFeedbackProperties.Webhooks getWebhooks() {
+    return webhooks;
+  }
+
+  public PostlineFeedbackProperties.Unsubscribe getUnsubscribe() {
+    return unsubscribe;
   }
 
   public boolean isMaskRecipients() {

@@ -48,6 +48,28 @@ class SecretMaskingTest {
   }
 
   @Test
+  void feedbackKeysAreMasked() {
+    String hashKey = "aGFzaC1rZXktb2YtdGhpcnR5LXR3by1ieXRlcy1vci1tb3Jl";
+    String unsubscribeKey = "dW5zdWJzY3JpYmUta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM=";
+    runner()
+        .withConfiguration(AutoConfigurations.of(PostlineFeedbackAutoConfiguration.class, EndpointAutoConfiguration.class,
+            EnvironmentEndpointAutoConfiguration.class))
+        .withPropertyValues("postline.mail.providers.primary.dsn=" + DSN,
+            "postline.mail.suppression.hash-key=" + hashKey,
+            "postline.mail.webhooks.mailgun.signing-key=mg-signing-s3cret",
+            "postline.mail.unsubscribe.signing-keys=k1:" + unsubscribeKey,
+            "postline.mail.unsubscribe.url=https://mail.example.org/unsubscribe",
+            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env")
+        .run(context -> {
+          EnvironmentEndpoint env = context.getBean(EnvironmentEndpoint.class);
+          for (String key : new String[] {"postline.mail.suppression.hash-key", "postline.mail.webhooks.mailgun.signing-key",
+              "postline.mail.unsubscribe.signing-keys"}) {
+            assertThat(env.environmentEntry(key).getProperty().getValue()).as(key).isEqualTo(SanitizableData.SANITIZED_VALUE);
+          }
+        });
+  }
+
+  @Test
   void environmentVariablesAreMaskedToo() {
     runner()
         .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class, EnvironmentEndpointAutoConfiguration.class))
