@@ -13,6 +13,7 @@ import io.postline.mail.core.MailerHealth;
 import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.core.Receipt;
+import io.postline.mail.event.MailEvent;
 import io.postline.mail.spi.MailProvider;
 import java.time.Clock;
 import java.time.Duration;
@@ -21,6 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -38,6 +40,8 @@ import org.slf4j.MDC;
  */
 public final class DefaultMailer implements Mailer {
   private static final Logger log = LoggerFactory.getLogger(DefaultMailer.class);
+  /** The bit of {@link #state} that says shutdown began. */
+  private static final int CLOSED = Integer.MIN_VALUE;
 
   /**
    * What the mailer created and so closes; what the application passed in is left to it.
@@ -59,18 +63,21 @@ public final class DefaultMailer implements Mailer {
   private final HealthChecker health;
   private final MailQueue queue;
   private final AuditLog audit;
+  private final EventPublisher events;
   private final Owned owned;
   private final Duration closeTimeout;
   private final Clock clock;
   private final DeadLetters deadLetters;
+  /** Calls in flight, with {@link #CLOSED} set once shutdown began: one atomic update per call in and out. */
+  private final AtomicInteger state = new AtomicInteger();
+  /** Guards only the wait for the last call in flight at shutdown. */
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition idle = lock.newCondition();
-  private int inFlight;
-  private boolean closed;
 
   /** Creates a mailer; use {@link Mailer#builder()}. */
   public DefaultMailer(Intake intake, Engine engine, Workers workers, MailerThreads threads, HealthChecker health,
-      MailQueue queue, AuditLog audit, Owned owned, Duration closeTimeout, Clock clock, boolean startWorkersNow) {
+      MailQueue queue, AuditLog audit, EventPublisher events, Owned owned, Duration closeTimeout, Clock clock,
+      boolean startWorkersNow) {
     this.intake = intake;
     this.engine = engine;
     this.workers = workers;
@@ -78,6 +85,7 @@ public final class DefaultMailer implements Mailer {
     this.health = health;
     this.queue = queue;
     this.audit = audit;
+    this.events = events;
     this.owned = owned;
     this.closeTimeout = closeTimeout;
     this.clock = clock;
@@ -90,7 +98,12 @@ public final class DefaultMailer implements Mailer {
   @Override
   public SendResult send(Email email) {
     Objects.requireNonNull(email, "email");
-    return inFlight(() -> intake.send(email));
+    enter();
+    try {
+      return intake.send(email);
+    } finally {
+      leave();
+    }
   }
 
   @Override
@@ -156,20 +169,20 @@ public final class DefaultMailer implements Mailer {
   }
 
   @Override
+  public void recordDelivery(MailEvent.Delivery event) {
+    Objects.requireNonNull(event, "event");
+    events.publish(event);
+  }
+
+  @Override
   public MailerHealth health() {
     return health.check();
   }
 
   @Override
   public List<QueuedMail> shutdown(Duration timeout) {
-    lock.lock();
-    try {
-      if (closed) {
-        return List.of();
-      }
-      closed = true;
-    } finally {
-      lock.unlock();
+    if (state.getAndUpdate(s -> s | CLOSED) < 0) {
+      return List.of();
     }
     long deadline = System.nanoTime() + timeout.toNanos();
     workers.stop(timeout);
@@ -214,13 +227,8 @@ public final class DefaultMailer implements Mailer {
 
   @Override
   public String toString() {
-    lock.lock();
-    try {
-      return "Mailer[providers=" + engine.slots().stream().map(ProviderSlot::name).toList()
-          + (closed ? ", closed" : "") + "]";
-    } finally {
-      lock.unlock();
-    }
+    return "Mailer[providers=" + engine.slots().stream().map(ProviderSlot::name).toList()
+        + (state.get() < 0 ? ", closed" : "") + "]";
   }
 
   private <T> T inFlight(Supplier<T> call) {
@@ -233,35 +241,34 @@ public final class DefaultMailer implements Mailer {
   }
 
   private void enter() {
-    lock.lock();
-    try {
-      if (closed) {
+    int s;
+    do {
+      s = state.get();
+      if (s < 0) {
         throw new IllegalStateException("the Mailer is closed");
       }
-      inFlight++;
-    } finally {
-      lock.unlock();
-    }
+    } while (!state.compareAndSet(s, s + 1));
   }
 
   private void leave() {
-    lock.lock();
-    try {
-      if (--inFlight == 0) {
+    if (state.decrementAndGet() == CLOSED) {
+      // The last call out after shutdown began: wake the shutdown waiting for it.
+      lock.lock();
+      try {
         idle.signalAll();
+      } finally {
+        lock.unlock();
       }
-    } finally {
-      lock.unlock();
     }
   }
 
   private void awaitIdle(long deadline, Duration timeout) {
     lock.lock();
     try {
-      while (inFlight > 0) {
+      while (state.get() != CLOSED) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          log.warn("Mailer shut down with {} sends still in flight after {}", inFlight, timeout);
+          log.warn("Mailer shut down with {} sends still in flight after {}", state.get() & ~CLOSED, timeout);
           return;
         }
         idle.awaitNanos(left);

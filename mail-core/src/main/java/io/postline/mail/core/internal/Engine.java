@@ -67,6 +67,8 @@ public final class Engine {
     @Nullable Outcome outcome;
     /** The retry's view of this message on the provider it is trying now. */
     Retry.@Nullable AsyncContext<?> retryContext;
+    /** The provider's answer to the current call: a {@link SendResult} or a {@link ProviderException}. */
+    @Nullable Object answer;
 
     /** A message with {@code attempts} attempts behind it. */
     public Job(String mailId, Email email, int attempts) {
@@ -110,6 +112,12 @@ public final class Engine {
      */
     record GaveUp(FailureKind kind, String provider, String reason, int attempts, @Nullable ProviderException last,
         List<String> unfit, Duration took) implements Outcome {}
+
+    /**
+     * Not sent, and never will be: the suppression list names every recipient (decided before the
+     * engine, by the workers; no provider was called).
+     */
+    record Suppressed(Suppressions.Verdict verdict) implements Outcome {}
   }
 
   /** How far off a {@code sendAt} may be for a synchronous send to take it as "now". */
@@ -156,17 +164,26 @@ public final class Engine {
 
   /** Sends one message now, retrying and failing over within the deadline. */
   public Outcome send(String mailId, Email email) {
-    return run(List.of(new Job(mailId, email, 0)), Mode.SYNC).get(0);
+    Job job = new Job(mailId, email, 0);
+    run(List.of(job), Mode.SYNC);
+    return outcome(job);
   }
 
   /** Sends the messages of one group chunk now; one outcome per job, in order. */
   public List<Outcome> sendGroup(List<Job> jobs) {
-    return run(jobs, Mode.SYNC);
+    run(jobs, Mode.SYNC);
+    List<Outcome> ordered = new ArrayList<>(jobs.size());
+    for (Job job : jobs) {
+      ordered.add(outcome(job));
+    }
+    return ordered;
   }
 
   /** One pass over the providers for a queued message, never waiting. */
   public Outcome attemptQueued(String mailId, Email email, int attempts) {
-    return run(List.of(new Job(mailId, email, attempts)), Mode.QUEUED).get(0);
+    Job job = new Job(mailId, email, attempts);
+    run(List.of(job), Mode.QUEUED);
+    return outcome(job);
   }
 
   /**
@@ -190,15 +207,17 @@ public final class Engine {
     return candidates(email).get(0).batchSize();
   }
 
-  private List<Outcome> run(List<Job> jobs, Mode mode) {
-    Instant deadline = clock.instant().plus(syncDeadline);
+  /** Runs {@code jobs} until each has its {@link Job#outcome}. */
+  private void run(List<Job> jobs, Mode mode) {
+    // Epoch millis, not an Instant: a send reads the clock several times, and allocates nothing for it.
+    long deadline = clock.millis() + syncDeadline.toMillis();
     for (Job job : jobs) {
       job.outcome = null;
     }
     if (jobs.size() == 1) {
       // One message has one route: no grouping.
       runRoute(candidates(jobs.get(0).email), jobs, mode, deadline);
-      return List.of(outcome(jobs.get(0)));
+      return;
     }
     Map<List<String>, List<Job>> byRoute = new LinkedHashMap<>();
     for (Job job : jobs) {
@@ -207,43 +226,71 @@ public final class Engine {
     for (Map.Entry<List<String>, List<Job>> route : byRoute.entrySet()) {
       runRoute(slotsOf(route.getKey()), route.getValue(), mode, deadline);
     }
-    List<Outcome> ordered = new ArrayList<>(jobs.size());
-    for (Job job : jobs) {
-      ordered.add(outcome(job));
-    }
-    return ordered;
   }
 
   private static Outcome outcome(Job job) {
     return Objects.requireNonNull(job.outcome, "every message of a run has an outcome");
   }
 
-  private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, Instant deadline) {
-    List<Job> pending = new ArrayList<>(group);
+  private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, long deadline) {
+    // The lists are only read: a new one is made only when some message drops out, which most sends never see.
+    List<Job> pending = group;
     for (ProviderSlot slot : candidates) {
-      if (pending.isEmpty() || mode == Mode.SYNC && !clock.instant().isBefore(deadline)) {
+      if (pending.isEmpty() || mode == Mode.SYNC && clock.millis() >= deadline) {
         break;
       }
-      List<Job> fit = new ArrayList<>();
-      for (Job job : pending) {
-        List<String> problems = problems(slot, job.email, mode);
-        if (problems.isEmpty()) {
-          job.triesHere = 0;
-          fit.add(job);
-        } else {
-          problems.forEach(p -> job.unfit("provider " + slot.name() + ": " + p));
-        }
-      }
-      tryProvider(slot, fit, mode, deadline);
-      pending.removeIf(job -> job.outcome != null);
+      tryProvider(slot, fitting(slot, pending, mode), mode, deadline);
+      pending = unsettled(pending);
     }
     for (Job job : pending) {
       job.outcome = finalOutcome(job, mode, candidates);
     }
   }
 
+  /** The jobs {@code slot} can carry (all of {@code pending} itself when each fits); the others note why not. */
+  private List<Job> fitting(ProviderSlot slot, List<Job> pending, Mode mode) {
+    List<Job> fit = null;
+    for (int i = 0; i < pending.size(); i++) {
+      Job job = pending.get(i);
+      List<String> problems = problems(slot, job.email, mode);
+      if (problems.isEmpty()) {
+        job.triesHere = 0;
+        if (fit != null) {
+          fit.add(job);
+        }
+      } else {
+        if (fit == null) {
+          fit = new ArrayList<>(pending.subList(0, i));
+        }
+        problems.forEach(p -> job.unfit("provider " + slot.name() + ": " + p));
+      }
+    }
+    return fit == null ? pending : fit;
+  }
+
+  /** The jobs of {@code jobs} without an outcome yet ({@code jobs} itself when none has one). */
+  private static List<Job> unsettled(List<Job> jobs) {
+    int settled = 0;
+    for (int i = 0; i < jobs.size(); i++) {
+      if (jobs.get(i).outcome != null) {
+        settled++;
+      }
+    }
+    if (settled == 0) {
+      return jobs;
+    }
+    List<Job> out = new ArrayList<>(jobs.size() - settled);
+    for (int i = 0; i < jobs.size(); i++) {
+      Job job = jobs.get(i);
+      if (job.outcome == null) {
+        out.add(job);
+      }
+    }
+    return out;
+  }
+
   /** Works {@code fit} on one provider until each is sent, settled, or moves on to the next one. */
-  private void tryProvider(ProviderSlot slot, List<Job> fit, Mode mode, Instant deadline) {
+  private void tryProvider(ProviderSlot slot, List<Job> fit, Mode mode, long deadline) {
     for (Job job : fit) {
       job.retryContext = null; // a new provider: its retry starts afresh
     }
@@ -269,7 +316,7 @@ public final class Engine {
         if (rateLimitedSince == null) {
           rateLimitedSince = now;
         }
-        Instant until = earlier(rateLimitedSince.plus(rateLimitWait), deadline);
+        Instant until = earlier(rateLimitedSince.plus(rateLimitWait), Instant.ofEpochMilli(deadline));
         if (!now.plus(wait).isAfter(until) && sleeper.pause(wait)) {
           continue;
         }
@@ -293,12 +340,13 @@ public final class Engine {
         job.triesHere++;
         events.publish(new MailEvent.Sending(job.mailId, clock.instant(), job.caller, slot.name(), job.attempts));
       }
-      List<Object> answers = call(slot, fit);
-      List<Job> retrying = new ArrayList<>();
+      call(slot, fit);
+      List<Job> retrying = null;
       Duration wait = Duration.ZERO;
       for (int i = 0; i < fit.size(); i++) {
         Job job = fit.get(i);
-        Object answer = answers.get(i);
+        Object answer = job.answer;
+        job.answer = null;
         if (answer instanceof SendResult accepted) {
           job.outcome = new Outcome.Sent(sent(job, slot, accepted));
           Retry.AsyncContext<?> context = job.retryContext;
@@ -332,14 +380,17 @@ public final class Engine {
           events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
               job.attempts + 1, delay));
           job.outcome = new Outcome.Later(clock.instant().plus(delay), job.attempts);
-        } else if (clock.instant().plus(delay).isBefore(deadline)) {
+        } else if (clock.millis() + delay.toMillis() < deadline) {
+          if (retrying == null) {
+            retrying = new ArrayList<>(fit.size());
+          }
           retrying.add(job);
           wait = delay.compareTo(wait) > 0 ? delay : wait;
         } else {
           job.leaving = slot.name();
         }
       }
-      if (retrying.isEmpty()) {
+      if (retrying == null) {
         return;
       }
       for (Job job : retrying) {
@@ -356,31 +407,44 @@ public final class Engine {
 
   /**
    * Calls the provider once for {@code jobs}: {@code send} for one message, {@code sendBatch} for
-   * several. Returns, per job, the provider's {@link SendResult} or a {@link ProviderException}.
+   * several. Leaves, in each job's {@link Job#answer}, the provider's {@link SendResult} or a
+   * {@link ProviderException}.
    */
-  private List<Object> call(ProviderSlot slot, List<Job> jobs) {
+  private static void call(ProviderSlot slot, List<Job> jobs) {
     try {
       if (jobs.size() == 1) {
-        return List.of(slot.send(jobs.get(0).email));
+        Job job = jobs.get(0);
+        job.answer = slot.send(outgoing(slot, job));
+        return;
       }
       List<Email> emails = new ArrayList<>(jobs.size());
-      jobs.forEach(j -> emails.add(j.email));
+      jobs.forEach(j -> emails.add(outgoing(slot, j)));
       List<SendOutcome> answered = slot.sendBatch(emails);
-      List<Object> out = new ArrayList<>(jobs.size());
       for (int i = 0; i < jobs.size(); i++) {
         SendOutcome o = i < answered.size() ? answered.get(i) : null;
-        out.add(o == null ? ProviderException.of(FailureKind.TRANSIENT, slot.name(),
+        jobs.get(i).answer = o == null ? ProviderException.of(FailureKind.TRANSIENT, slot.name(),
                 "the provider's batch answer has no outcome for this message")
-            : o.result().<Object>map(r -> r).orElseGet(() -> o.failure().orElseThrow()));
+            : o.result().<Object>map(r -> r).orElseGet(() -> o.failure().orElseThrow());
       }
-      return out;
     } catch (ProviderException e) {
-      return repeat(e, jobs.size());
+      jobs.forEach(j -> j.answer = e);
     } catch (InvalidEmailException e) {
       // The provider's own checks: this message can never go through it, nor (likely) any other.
-      return repeat(ProviderException.builder(FailureKind.PERMANENT, slot.name(), "the provider refused the message: "
-          + String.join("; ", e.problems())).code("invalid").cause(e).build(), jobs.size());
+      ProviderException refused = ProviderException.builder(FailureKind.PERMANENT, slot.name(),
+          "the provider refused the message: " + String.join("; ", e.problems())).code("invalid").cause(e).build();
+      jobs.forEach(j -> j.answer = refused);
     }
+  }
+
+  /**
+   * The message as {@code slot}'s provider gets it: with Postline's mail id in its metadata
+   * ({@link io.postline.mail.core.Mailer#MAIL_ID_METADATA_KEY}) where the provider carries metadata,
+   * so that its webhooks echo the id back (SendGrid custom args, Mailgun user variables, SES message
+   * tags). A provider without metadata gets the message as it is.
+   */
+  private static Email outgoing(ProviderSlot slot, Job job) {
+    return slot.carriesMetadata()
+        ? job.email.withMetadata(io.postline.mail.core.Mailer.MAIL_ID_METADATA_KEY, job.mailId) : job.email;
   }
 
   private SendResult sent(Job job, ProviderSlot slot, SendResult accepted) {
@@ -467,15 +531,6 @@ public final class Engine {
       more.add("schedules at most " + capabilities.maxScheduleAhead() + " ahead; enqueue it instead");
     }
     return more;
-  }
-
-  /** Waits {@code delay}; false if interrupted (the interrupt is kept). */
-  private static List<Object> repeat(Object answer, int times) {
-    List<Object> out = new ArrayList<>(times);
-    for (int i = 0; i < times; i++) {
-      out.add(answer);
-    }
-    return out;
   }
 
   private static Instant earlier(Instant a, Instant b) {

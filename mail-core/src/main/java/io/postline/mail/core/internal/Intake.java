@@ -60,10 +60,11 @@ public final class Intake {
   private final Sleeper sleeper;
   private final String correlationKey;
   private final ObservationRegistry observations;
+  private final Suppressions suppressions;
 
   public Intake(Engine engine, Preparer preparer, MailQueue queue, Workers workers, IdempotencyStore idempotency,
       EventPublisher events, MailMetrics metrics, MailIds ids, Clock clock, Sleeper sleeper, String correlationKey,
-      ObservationRegistry observations) {
+      ObservationRegistry observations, Suppressions suppressions) {
     this.engine = engine;
     this.preparer = preparer;
     this.queue = queue;
@@ -76,6 +77,7 @@ public final class Intake {
     this.sleeper = sleeper;
     this.correlationKey = correlationKey;
     this.observations = observations;
+    this.suppressions = suppressions;
   }
 
   @SuppressWarnings("try") // the observation scope is used for its side effect
@@ -90,16 +92,21 @@ public final class Intake {
     }
     Observation observation = observed(observations, "sync");
     try (Observation.Scope scope = observation == null ? Observation.Scope.NOOP : observation.openScope()) {
-      Engine.Outcome outcome = engine.send(id, preparer.forSend(email));
+      Suppressions.Verdict verdict = checked(id, preparer.forSend(email));
+      if (verdict.all()) {
+        throw suppressions.droppedAll(id, email, verdict);
+      }
+      Engine.Outcome outcome = engine.send(id, verdict.email());
       if (outcome instanceof Engine.Outcome.Sent sent) {
+        SendResult result = verdict.merge(sent.result());
         if (observation != null) {
-          observation.lowCardinalityKeyValue("provider", sent.result().provider())
+          observation.lowCardinalityKeyValue("provider", result.provider())
               .lowCardinalityKeyValue("outcome", "sent");
         }
         if (key != null) {
-          idempotency.succeeded(key, id, sent.result());
+          idempotency.succeeded(key, id, result);
         }
-        return sent.result();
+        return result;
       }
       throw failed(id, email, (Engine.Outcome.GaveUp) outcome);
     } catch (RuntimeException e) {
@@ -114,6 +121,32 @@ public final class Intake {
       if (observation != null) {
         observation.stop();
       }
+    }
+  }
+
+  /**
+   * The suppression check of a message to send now; a list that cannot answer ends the message
+   * ({@code Failed}, fail-closed).
+   */
+  private Suppressions.Verdict checked(String id, Email ready) {
+    try {
+      return suppressions.check(id, ready);
+    } catch (SendFailedException e) {
+      events.publish(new MailEvent.Failed(id, clock.instant(), ready.caller(), e.provider(), e.kind(), 0,
+          e.getMessage()));
+      throw e;
+    }
+  }
+
+  /**
+   * The suppression check of a message to queue. A list that cannot answer does not stop the
+   * enqueue: the worker checks again before sending, and sends nothing it could not check.
+   */
+  private Suppressions.Verdict checkedForQueue(String id, Email ready) {
+    try {
+      return suppressions.check(id, ready);
+    } catch (SendFailedException e) {
+      return new Suppressions.Verdict(ready, List.of());
     }
   }
 
@@ -160,6 +193,19 @@ public final class Intake {
                       + ") is still being sent; try again later", null, 0, null)));
           continue;
         }
+      }
+      Suppressions.Verdict verdict;
+      try {
+        verdict = checked(id, single);
+      } catch (SendFailedException e) {
+        release(key, id);
+        items[i] = BatchResult.Item.failed(recipient.address(), e);
+        continue;
+      }
+      if (verdict.all()) {
+        release(key, id);
+        items[i] = BatchResult.Item.failed(recipient.address(), suppressions.droppedAll(id, single, verdict));
+        continue;
       }
       jobs.add(new Engine.Job(id, single, 0));
       positions.add(i);
@@ -225,10 +271,14 @@ public final class Intake {
         return new Receipt(original, true);
       }
     }
+    Suppressions.Verdict verdict;
     String original;
     try {
-      QueuedMail mail = queued(id, preparer.forQueue(email));
-      original = store(List.of(mail)).get(id);
+      verdict = checkedForQueue(id, preparer.forQueue(email));
+      if (verdict.all()) {
+        throw suppressions.droppedAll(id, email, verdict);
+      }
+      original = store(List.of(queued(id, verdict.email()))).get(id);
     } catch (MailOutcomeUnknownException e) {
       throw e; // the claim stays: the message may be queued, and a retry with the key must not send it twice
     } catch (RuntimeException e) {
@@ -241,7 +291,7 @@ public final class Intake {
       return new Receipt(original, true);
     }
     workers.start();
-    return new Receipt(id, false);
+    return new Receipt(id, false, verdict.dropped());
   }
 
   List<Receipt> enqueueBatch(Email email, List<Recipient> recipients) {
@@ -259,8 +309,8 @@ public final class Intake {
     if (!problems.isEmpty()) {
       throw new InvalidEmailException(problems); // nothing was claimed or stored
     }
-    boolean claims = !queue.enforcesIdempotencyKeys();
     Receipt[] receipts = new Receipt[ready.size()];
+    boolean claims = !queue.enforcesIdempotencyKeys();
     List<QueuedMail> toStore = new ArrayList<>(ready.size());
     List<Integer> positions = new ArrayList<>(ready.size());
     for (int i = 0; i < ready.size(); i++) {
@@ -272,9 +322,15 @@ public final class Intake {
         events.publish(new MailEvent.DuplicateDropped(id, clock.instant(), single.caller(), existing.get().mailId()));
         receipts[i] = new Receipt(existing.get().mailId(), true);
       } else {
-        toStore.add(queued(id, single));
-        positions.add(i);
-        receipts[i] = new Receipt(id, false);
+        Suppressions.Verdict verdict = checkedForQueue(id, single);
+        if (verdict.all()) {
+          release(key, id);
+          suppressions.droppedAll(id, single, verdict);
+        } else {
+          toStore.add(queued(id, verdict.email()));
+          positions.add(i);
+        }
+        receipts[i] = new Receipt(id, false, verdict.dropped());
       }
     }
     boolean stored = false;
@@ -412,6 +468,12 @@ public final class Intake {
 
   private void release(Engine.Job job) {
     job.email().idempotencyKey().ifPresent(k -> idempotency.release(k, job.mailId()));
+  }
+
+  private void release(@Nullable String key, String id) {
+    if (key != null) {
+      idempotency.release(key, id);
+    }
   }
 
   private void releaseAll(List<QueuedMail> mails, boolean claimed) {

@@ -18,6 +18,8 @@ public final class MailIds {
   private long lastMillis = -1;
   private long high;
   private long low;
+  /** The id being written; {@code next()} is synchronized, so one buffer serves every call. */
+  private final byte[] scratch = new byte[26];
 
   /** Ids stamped by {@code clock}. */
   public MailIds(Clock clock) {
@@ -41,12 +43,11 @@ public final class MailIds {
         high = 0;
       }
     }
-    // Latin-1 bytes: half a char[]'s size, and the String stores them as Latin-1 without compressing.
-    byte[] out = new byte[26];
-    write(out, 0, 10, lastMillis);
-    write(out, 10, 8, high);
-    write(out, 18, 8, low);
-    return new String(out, StandardCharsets.ISO_8859_1);
+    // Latin-1 bytes: the String copies them once into its own Latin-1 storage, without compressing.
+    write(scratch, 0, 10, lastMillis);
+    write(scratch, 10, 8, high);
+    write(scratch, 18, 8, low);
+    return new String(scratch, StandardCharsets.ISO_8859_1);
   }
 
   /** Writes the low {@code 5 * length} bits of {@code bits} as base32 into out[from..]. */

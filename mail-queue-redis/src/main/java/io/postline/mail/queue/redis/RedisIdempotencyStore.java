@@ -5,6 +5,7 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.IdempotencyStore;
+import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.codec.internal.KeyDigest;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
@@ -221,11 +222,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
     /** How long an operation retries while Redis is unreachable. Default 10 s. */
     public Builder operationTimeout(Duration operationTimeout) {
-      Objects.requireNonNull(operationTimeout, "operationTimeout");
-      if (operationTimeout.isNegative() || operationTimeout.isZero()) {
-        throw new IllegalArgumentException("operationTimeout must be positive, was " + operationTimeout);
-      }
-      this.operationTimeout = operationTimeout;
+      this.operationTimeout = KeyNames.operationTimeout(operationTimeout);
       return this;
     }
 
