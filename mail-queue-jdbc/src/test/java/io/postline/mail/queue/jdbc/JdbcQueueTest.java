@@ -122,8 +122,10 @@ class JdbcQueueTest {
     JdbcMailQueue q = queue(JdbcMailQueue.builder(counting).createSchema(true).pollInterval(Duration.ofMillis(500)));
     int before = connections.get();
     assertThat(q.take(Duration.ofSeconds(2), LEASE)).isEmpty();
-    // About one look per poll interval (each look: upkeep at most once a second, a take, the next due time).
-    assertThat(connections.get() - before).isLessThan(25);
+    // About one look per poll interval (each look: upkeep at most once a second, a take, the next due
+    // time), plus wake-ups from other tests' enqueues on the shared database; the busy loop this
+    // guards against opened thousands in the same 2 s.
+    assertThat(connections.get() - before).isLessThan(100);
   }
 
   @ParameterizedTest
