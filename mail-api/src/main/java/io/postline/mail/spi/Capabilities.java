@@ -37,6 +37,7 @@ public final class Capabilities {
   private final boolean tags;
   private final int maxTags;
   private final boolean metadata;
+  private final boolean deliveryReports;
   private final boolean scheduling;
   private final Duration maxScheduleAhead;
   private final boolean batch;
@@ -51,6 +52,7 @@ public final class Capabilities {
     this.tags = b.tags;
     this.maxTags = b.maxTags;
     this.metadata = b.metadata;
+    this.deliveryReports = b.deliveryReports;
     this.scheduling = b.scheduling;
     this.maxScheduleAhead = b.maxScheduleAhead;
     this.batch = b.batch;
@@ -100,6 +102,17 @@ public final class Capabilities {
   /** Whether metadata is passed to the provider. */
   public boolean metadata() {
     return metadata;
+  }
+
+  /**
+   * Whether the provider reports what became of each message through webhooks that echo its
+   * metadata back (SendGrid's custom args, Mailgun's user variables, SES's message tags). A
+   * {@code Mailer} gives such a provider its mail id as metadata {@code postline_mail_id}, so each
+   * report finds its message; other providers get the message exactly as the application built it.
+   * False unless the provider declares it.
+   */
+  public boolean deliveryReports() {
+    return deliveryReports;
   }
 
   /** Whether the provider can hold a message until {@code sendAt} itself. */
@@ -211,7 +224,7 @@ public final class Capabilities {
   public String toString() {
     return "Capabilities[maxRecipients=" + maxRecipients + ", maxMessageBytes=" + maxMessageBytes
         + ", attachments=" + attachments + ", tags=" + tags + "(max " + maxTags + ")"
-        + ", metadata=" + metadata + ", scheduling=" + scheduling + "(max " + maxScheduleAhead + ")"
+        + ", metadata=" + metadata + ", deliveryReports=" + deliveryReports + ", scheduling=" + scheduling + "(max " + maxScheduleAhead + ")"
         + ", batch=" + batch + "(max " + maxBatchSize + ")"
         + ", dkimSigning=" + dkimSigning.name().toLowerCase(java.util.Locale.ROOT)
         + ", internationalizedAddresses=" + internationalizedAddresses + "]";
@@ -228,6 +241,7 @@ public final class Capabilities {
     private boolean tags = true;
     private int maxTags = Integer.MAX_VALUE;
     private boolean metadata = true;
+    private boolean deliveryReports;
     private boolean scheduling;
     private Duration maxScheduleAhead = Duration.ZERO;
     private boolean batch;
@@ -290,6 +304,15 @@ public final class Capabilities {
     /** Whether metadata can be sent. */
     public Builder metadata(boolean supported) {
       this.metadata = supported;
+      return this;
+    }
+
+    /**
+     * Whether the provider's delivery webhooks echo a message's metadata back (see
+     * {@link Capabilities#deliveryReports()}); false unless set.
+     */
+    public Builder deliveryReports(boolean echoed) {
+      this.deliveryReports = echoed;
       return this;
     }
 

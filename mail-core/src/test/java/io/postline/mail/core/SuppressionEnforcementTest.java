@@ -283,17 +283,22 @@ class SuppressionEnforcementTest {
   }
 
   @Test
-  void theMailIdGoesToProvidersThatCarryMetadataOnly() {
-    Mailer mailer = mailer(list);
+  void theMailIdGoesOnlyToProvidersWhoseWebhooksEchoIt() {
+    InMemoryProvider reporting = new InMemoryProvider("reporting")
+        .capabilities(Capabilities.builder().deliveryReports(true).build());
+    Mailer mailer = build(Mailer.builder().provider(reporting).suppressionList(list));
     SendResult result = mailer.send(email().to("ann@example.org").metadata("postline_mail_id", "forged").build());
-    assertThat(memory.lastSent().orElseThrow().metadata())
+    assertThat(reporting.lastSent().orElseThrow().metadata())
         .containsEntry(Mailer.MAIL_ID_METADATA_KEY, result.mailId().orElseThrow());
 
-    InMemoryProvider plain = new InMemoryProvider("plain")
-        .capabilities(Capabilities.builder().metadata(false).build());
-    Mailer noMetadata = build(Mailer.builder().provider(plain));
-    noMetadata.send(email().to("ann@example.org").build());
-    assertThat(plain.lastSent().orElseThrow().metadata()).isEmpty();
+    Mailer plain = mailer(list);
+    plain.send(email().to("ann@example.org").build());
+    assertThat(memory.lastSent().orElseThrow().metadata()).as("no delivery webhooks: the email as it was built").isEmpty();
+
+    InMemoryProvider noMetadata = new InMemoryProvider("plain")
+        .capabilities(Capabilities.builder().metadata(false).deliveryReports(true).build());
+    build(Mailer.builder().provider(noMetadata)).send(email().to("ann@example.org").build());
+    assertThat(noMetadata.lastSent().orElseThrow().metadata()).isEmpty();
   }
 
   @Test

@@ -13,6 +13,7 @@ import io.postline.mail.core.Receipt;
 import io.postline.mail.core.SuppressionEntry;
 import io.postline.mail.core.SuppressionList;
 import io.postline.mail.event.MailEvent;
+import io.postline.mail.spi.Capabilities;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Clock;
@@ -27,7 +28,9 @@ import org.junit.jupiter.api.Test;
  * and the next group sends.
  */
 class FeedbackLoopTest {
-  final InMemoryProvider memory = new InMemoryProvider("memory");
+  /** Stands in for SendGrid: a provider whose delivery webhooks echo the mail id back. */
+  final InMemoryProvider memory = new InMemoryProvider("memory")
+      .capabilities(Capabilities.builder().deliveryReports(true).build());
   final SuppressionList suppressions = SuppressionList.inMemory(
       AddressHasher.hmacSha256("feedback-loop-test-key-of-32-bytes-or-more".getBytes(StandardCharsets.UTF_8)),
       Clock.systemUTC());

@@ -89,6 +89,7 @@ public final class MailgunProvider implements MailProvider {
       .attachments(true)
       .tags(MailgunForms.MAX_TAGS)
       .metadata(true)
+      .deliveryReports(true)
       .scheduling(MailgunForms.MAX_SCHEDULE_AHEAD)
       .batch(MailgunForms.MAX_RECIPIENTS)
       .build();

@@ -82,6 +82,7 @@ public final class SendGridProvider implements MailProvider {
       .maxMessageBytes(MAX_MESSAGE_BYTES)
       .tags(SendGridRequests.MAX_CATEGORIES)
       .metadata(true)
+      .deliveryReports(true)
       .attachments(true)
       .scheduling(SendGridRequests.MAX_SCHEDULE_AHEAD)
       .batch(SendGridRequests.MAX_RECIPIENTS)

@@ -167,6 +167,7 @@ public final class SesProvider implements MailProvider {
         .attachments(true)
         .tags(SesRequests.MAX_MESSAGE_TAGS)
         .metadata(true)
+        .deliveryReports(true)
         .build();
   }
 

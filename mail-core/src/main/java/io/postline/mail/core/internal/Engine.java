@@ -438,12 +438,13 @@ public final class Engine {
 
   /**
    * The message as {@code slot}'s provider gets it: with Postline's mail id in its metadata
-   * ({@link io.postline.mail.core.Mailer#MAIL_ID_METADATA_KEY}) where the provider carries metadata,
-   * so that its webhooks echo the id back (SendGrid custom args, Mailgun user variables, SES message
-   * tags). A provider without metadata gets the message as it is.
+   * ({@link io.postline.mail.core.Mailer#MAIL_ID_METADATA_KEY}) where the provider's delivery
+   * webhooks echo metadata back (SendGrid custom args, Mailgun user variables, SES message tags:
+   * {@link io.postline.mail.spi.Capabilities#deliveryReports()}). Any other provider gets the
+   * message as it is.
    */
   private static Email outgoing(ProviderSlot slot, Job job) {
-    return slot.carriesMetadata()
+    return slot.wantsMailId()
         ? job.email.withMetadata(io.postline.mail.core.Mailer.MAIL_ID_METADATA_KEY, job.mailId) : job.email;
   }
 

@@ -47,7 +47,7 @@ public final class ProviderSlot {
   private final @Nullable TokenBucket bucket;
   private final @Nullable Duration timeout;
   private final MailerThreads threads;
-  private final boolean metadata;
+  private final boolean mailIdInMetadata;
 
   /** A slot; calls with a timeout run on {@code threads}' call pool. */
   public ProviderSlot(MailProvider provider, CircuitBreaker breaker, Retry syncRetry, Retry queuedRetry,
@@ -59,7 +59,7 @@ public final class ProviderSlot {
     this.bucket = bucket;
     this.timeout = timeout;
     this.threads = threads;
-    this.metadata = provider.capabilities().metadata();
+    this.mailIdInMetadata = provider.capabilities().metadata() && provider.capabilities().deliveryReports();
   }
 
   /** The provider's name. */
@@ -87,9 +87,13 @@ public final class ProviderSlot {
     return queuedRetry;
   }
 
-  /** Whether the provider carries metadata (then the engine gives it the mail id in it). */
-  public boolean carriesMetadata() {
-    return metadata;
+  /**
+   * Whether the engine gives the provider the mail id as metadata: only a provider whose delivery
+   * webhooks echo metadata back, so every other one gets the message as the application built it
+   * (and no copy is made on the sending path).
+   */
+  public boolean wantsMailId() {
+    return mailIdInMetadata;
   }
 
   /** The most messages one provider call may carry: its batch size, or 1. */
