@@ -618,7 +618,7 @@ public final class RedisMailQueue implements MailQueue {
   }
 
   private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
-    QueuedMail stored0 = QueuedMailJson.decode(cipher.open(stored, id), clock.instant());
+    QueuedMail stored0 = QueuedMailJson.open(stored, cipher, id, clock.instant());
     if (!stored0.id().equals(id)) {
       throw new CorruptPayloadException("stored message names another id");
     }
