@@ -288,10 +288,16 @@ public final class RedisMailQueue implements MailQueue {
     args[1] = channelArg;
     args[2] = RedisLink.arg(capacity);
     Instant now = clock.instant();
-    int i = 3;
     for (QueuedMail mail : chunk) {
       Objects.requireNonNull(mail, "mail");
-      byte[] payload = cipher.seal(QueuedMailJson.encode(mail), mail.id());
+    }
+    // The copies of a group email share their body: encoded once per chunk.
+    List<byte[]> encoded = chunk.size() == 1 ? List.of(QueuedMailJson.encode(chunk.get(0)))
+        : QueuedMailJson.encodeAll(chunk);
+    int i = 3;
+    for (int m = 0; m < chunk.size(); m++) {
+      QueuedMail mail = chunk.get(m);
+      byte[] payload = cipher.seal(encoded.get(m), mail.id());
       if (payload.length > maxPayloadBytes) {
         throw new PayloadTooLargeException(payload.length, maxPayloadBytes);
       }

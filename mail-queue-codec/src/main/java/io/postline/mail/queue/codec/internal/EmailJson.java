@@ -3,6 +3,7 @@ package io.postline.mail.queue.codec.internal;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.postline.mail.Address;
@@ -60,9 +61,10 @@ public final class EmailJson {
   /**
    * Writes an email as a JSON object.
    *
+   * @param shared the body fields of the previous email of a batch, or null to write them
    * @throws InvalidEmailException if its template model holds a value that is not a JSON value
    */
-  static void write(JsonGenerator g, Email email) throws IOException {
+  static void write(JsonGenerator g, Email email, @Nullable SharedBody shared) throws IOException {
     g.writeStartObject();
     g.writeFieldName("from");
     writeAddress(g, email.from());
@@ -70,6 +72,72 @@ public final class EmailJson {
     addresses(g, "cc", email.cc());
     addresses(g, "bcc", email.bcc());
     addresses(g, "replyTo", email.replyTo());
+    if (shared == null) {
+      writeBody(g, email);
+    } else {
+      // The body's fields as the generator would write them (after at least "from", so the
+      // comma is due), copied in; the generator then carries on with the next field.
+      g.flush();
+      shared.writeTo(email);
+    }
+    optional(g, "idempotencyKey", email.idempotencyKey().orElse(null));
+    if (email.template().isPresent()) {
+      Email.Template t = email.template().get();
+      g.writeObjectFieldStart("template");
+      g.writeStringField("name", t.name());
+      g.writeFieldName("model");
+      modelValue(g, t.model(), "model");
+      g.writeEndObject();
+    }
+    if (email.locale().isPresent()) {
+      g.writeStringField("locale", email.locale().get().toLanguageTag());
+    }
+    optional(g, "caller", email.caller().orElse(null));
+    g.writeEndObject();
+  }
+
+  /**
+   * The fields from subject to sendAt (content, attachments, headers, tags, metadata, priority,
+   * schedule), which the copies of a group email share: encoded once while consecutive emails
+   * have equal ones, and copied into each document. Not thread-safe: one per batch.
+   */
+  static final class SharedBody {
+    private final ByteArrayBuilder out;
+    private @Nullable Email last;
+    private byte @Nullable [] fields;
+
+    SharedBody(ByteArrayBuilder out) {
+      this.out = out;
+    }
+
+    void writeTo(Email email) throws IOException {
+      if (last == null || fields == null || !sameBody(last, email)) {
+        ByteArrayBuilder buffer = new ByteArrayBuilder(4096);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(buffer)) {
+          g.writeStartObject();
+          writeBody(g, email);
+          g.writeEndObject();
+        }
+        byte[] object = buffer.toByteArray();
+        // {"subject":...,"priority":"NORMAL"} becomes ,"subject":...,"priority":"NORMAL"
+        byte[] f = new byte[object.length - 1];
+        f[0] = ',';
+        System.arraycopy(object, 1, f, 1, object.length - 2);
+        fields = f;
+        last = email;
+      }
+      out.write(fields);
+    }
+
+    private static boolean sameBody(Email a, Email b) {
+      return a == b || a.priority() == b.priority() && a.subject().equals(b.subject()) && a.text().equals(b.text())
+          && a.html().equals(b.html()) && a.sendAt().equals(b.sendAt()) && a.attachments().equals(b.attachments())
+          && a.headers().equals(b.headers()) && a.tags().equals(b.tags()) && a.metadata().equals(b.metadata());
+    }
+  }
+
+  /** The fields from subject to sendAt; at least "priority" is written. */
+  private static void writeBody(JsonGenerator g, Email email) throws IOException {
     optional(g, "subject", email.subject().orElse(null));
     optional(g, "text", email.text().orElse(null));
     optional(g, "html", email.html().orElse(null));
@@ -99,20 +167,6 @@ public final class EmailJson {
     if (email.sendAt().isPresent()) {
       g.writeStringField("sendAt", Json.formatUtc(email.sendAt().get()));
     }
-    optional(g, "idempotencyKey", email.idempotencyKey().orElse(null));
-    if (email.template().isPresent()) {
-      Email.Template t = email.template().get();
-      g.writeObjectFieldStart("template");
-      g.writeStringField("name", t.name());
-      g.writeFieldName("model");
-      modelValue(g, t.model(), "model");
-      g.writeEndObject();
-    }
-    if (email.locale().isPresent()) {
-      g.writeStringField("locale", email.locale().get().toLanguageTag());
-    }
-    optional(g, "caller", email.caller().orElse(null));
-    g.writeEndObject();
   }
 
   /**

@@ -9,7 +9,10 @@ import io.postline.mail.Email;
 import io.postline.mail.core.QueuedMail;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link QueuedMail} as a versioned JSON document:
@@ -34,9 +37,34 @@ public final class QueuedMailJson {
    *     a JSON value
    */
   public static byte[] encode(QueuedMail mail) {
-    Email email = mail.email();
     // Grows in segments as needed and copies once at the end.
     ByteArrayBuilder out = new ByteArrayBuilder(INITIAL_BUFFER);
+    write(out, mail, null);
+    return out.toByteArray();
+  }
+
+  /**
+   * Encodes messages (such as the copies of a group email), each exactly as {@link #encode} does;
+   * what consecutive emails share from subject to sendAt (bodies, attachments, headers, tags,
+   * metadata, priority, schedule) is encoded once.
+   *
+   * @throws io.postline.mail.InvalidEmailException if a template model holds a value that is not
+   *     a JSON value
+   */
+  public static List<byte[]> encodeAll(List<QueuedMail> mails) {
+    List<byte[]> encoded = new ArrayList<>(mails.size());
+    ByteArrayBuilder out = new ByteArrayBuilder(INITIAL_BUFFER);
+    EmailJson.SharedBody shared = new EmailJson.SharedBody(out);
+    for (QueuedMail mail : mails) {
+      out.reset();
+      write(out, mail, shared);
+      encoded.add(out.toByteArray());
+    }
+    return encoded;
+  }
+
+  private static void write(ByteArrayBuilder out, QueuedMail mail, EmailJson.@Nullable SharedBody shared) {
+    Email email = mail.email();
     try (JsonGenerator g = Json.FACTORY.createGenerator(out)) {
       g.writeStartObject();
       g.writeNumberField("v", Json.VERSION);
@@ -48,12 +76,11 @@ public final class QueuedMailJson {
         g.writeStringField("correlationId", mail.correlationId().get());
       }
       g.writeFieldName("email");
-      EmailJson.write(g, email);
+      EmailJson.write(g, email, shared);
       g.writeEndObject();
     } catch (IOException e) {
       throw new IllegalStateException("cannot write JSON: " + e.getMessage(), e);
     }
-    return out.toByteArray();
   }
 
   /**

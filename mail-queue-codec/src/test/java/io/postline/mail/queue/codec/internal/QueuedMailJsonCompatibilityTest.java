@@ -71,6 +71,33 @@ class QueuedMailJsonCompatibilityTest {
   }
 
   @Test
+  void aBatchIsEncodedAsEachMessageAloneWithTheSharedBodyEncodedOnce() {
+    Email group = Email.builder().from("shop@example.org").subject("Sale ✓").text("x".repeat(5000))
+        .html("<p>\"hi\"</p>").attach(Attachment.of("a.txt", new byte[] {1, 2, 3}, "text/plain"))
+        .header("X-Campaign", "sale").tag("sale").metadata("wave", "1").idempotencyKey("sale-1").build();
+    Email templated = Email.builder().from("shop@example.org").template("sale/notice", Map.of("k", "v"))
+        .idempotencyKey("sale-2").build();
+    List<QueuedMail> batch = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      Address to = Address.of("r" + i + "@example.org");
+      Email copy = i < 5 ? group.forRecipient(io.postline.mail.Recipient.of(to, Map.of()))
+          : templated.forRecipient(io.postline.mail.Recipient.of(to, i == 6 ? Map.of("k", "own") : Map.of()));
+      batch.add(new QueuedMail("g-" + i, copy, 0, NOW, NOW, Optional.empty()));
+    }
+    // Different bodies between and after the copies.
+    batch.add(2, mails().get(0));
+    batch.addAll(mails());
+
+    List<byte[]> encoded = QueuedMailJson.encodeAll(batch);
+
+    assertThat(encoded).hasSize(batch.size());
+    for (int i = 0; i < batch.size(); i++) {
+      assertThat(new String(encoded.get(i), StandardCharsets.UTF_8)).as(batch.get(i).id())
+          .isEqualTo(new String(PreviousQueuedMailJson.encode(batch.get(i)), StandardCharsets.UTF_8));
+    }
+  }
+
+  @Test
   void thePreviousReaderReadsWhatTheNewWriterWrites() {
     for (QueuedMail mail : mails()) {
       QueuedMail back = PreviousQueuedMailJson.decode(QueuedMailJson.encode(mail), NOW);
