@@ -147,6 +147,11 @@ public final class RedisMailQueue implements MailQueue {
   private final byte[] leaseLapsesArg;
   private final byte[] deadAgeArg;
   private final byte[] deadCountArg;
+  /** What the per-message operations are called in exceptions (built once, not per call). */
+  private final String whatRenew;
+  private final String whatAck;
+  private final String whatReschedule;
+  private final String whatDeadLetter;
   private volatile boolean draining;
   private volatile boolean closed;
 
@@ -177,6 +182,10 @@ public final class RedisMailQueue implements MailQueue {
     this.leaseLapsesArg = RedisLink.arg(maxLeaseLapses);
     this.deadAgeArg = RedisLink.arg(deadLetterMaxAge.toMillis());
     this.deadCountArg = RedisLink.arg(deadLetterMaxCount);
+    this.whatRenew = "renew a lease in queue " + name;
+    this.whatAck = "ack in queue " + name;
+    this.whatReschedule = "reschedule in queue " + name;
+    this.whatDeadLetter = "dead-letter in queue " + name;
     this.operationTimeout = b.operationTimeout;
     RedisLink<byte[]> link = null;
     StatefulRedisPubSubConnection<String, String> pubsub = null;
@@ -432,7 +441,7 @@ public final class RedisMailQueue implements MailQueue {
   public Optional<Lease> renew(Lease lease, Duration leaseFor) {
     Objects.requireNonNull(lease, "lease");
     checkLease(leaseFor);
-    long expires = call("renew a lease in queue " + name, () -> link.<Long>eval(RENEW,
+    long expires = call(whatRenew, () -> link.<Long>eval(RENEW,
         ScriptOutputType.INTEGER, keys, messagePrefix, channelArg, RedisLink.arg(lease.id()),
         RedisLink.arg(lease.token()), RedisLink.arg(leaseFor.toMillis())));
     if (expires < 0) {
@@ -444,7 +453,7 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public boolean ack(Lease lease) {
     Objects.requireNonNull(lease, "lease");
-    long r = call("ack in queue " + name, () -> link.<Long>eval(ACK, ScriptOutputType.INTEGER, keys,
+    long r = call(whatAck, () -> link.<Long>eval(ACK, ScriptOutputType.INTEGER, keys,
         messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()), finishedAgeArg,
         finishedCountArg));
     if (r != 1) {
@@ -462,7 +471,7 @@ public final class RedisMailQueue implements MailQueue {
       throw new IllegalArgumentException("attempts must not be negative, was " + attempts);
     }
     long delay = Math.max(0, Duration.between(clock.instant(), dueAt).toMillis());
-    long r = call("reschedule in queue " + name, () -> link.<Long>eval(RESCHEDULE, ScriptOutputType.INTEGER,
+    long r = call(whatReschedule, () -> link.<Long>eval(RESCHEDULE, ScriptOutputType.INTEGER,
         keys, messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()),
         RedisLink.arg(delay), RedisLink.arg(attempts)));
     if (r != 1) {
@@ -482,7 +491,7 @@ public final class RedisMailQueue implements MailQueue {
 
   private boolean deadLetter(String id, long token, int attempts, FailureKind kind, String reason) {
     byte[] sealedReason = cipher.seal(reason.getBytes(StandardCharsets.UTF_8), id + ":reason");
-    long r = call("dead-letter in queue " + name, () -> link.<Long>eval(DEAD_LETTER, ScriptOutputType.INTEGER,
+    long r = call(whatDeadLetter, () -> link.<Long>eval(DEAD_LETTER, ScriptOutputType.INTEGER,
         keys, messagePrefix, channelArg, RedisLink.arg(id), RedisLink.arg(token), RedisLink.arg(attempts),
         RedisLink.arg(kind.name()), sealedReason, RedisLink.arg(deadLetterMaxAge.toMillis()),
         RedisLink.arg(deadLetterMaxCount)));
