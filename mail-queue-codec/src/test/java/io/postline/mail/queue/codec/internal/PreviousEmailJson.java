@@ -169,22 +169,13 @@ final class PreviousEmailJson {
     }
   }
 
-  /** An address as JSON. */
-  public static ObjectNode address(Address a) {
-    ObjectNode o = Json.object().put("email", a.email());
-    a.name().ifPresent(name -> o.put("name", name));
-    return o;
+  // address(Address) and readAddress(JsonNode, String) shipped as they still are in EmailJson.
+  private static ObjectNode address(Address a) {
+    return EmailJson.address(a);
   }
 
-  /** The address in the field, required. */
-  public static Address readAddress(JsonNode node, String field) {
-    String email = Json.text(node, "email");
-    String name = Json.optionalText(node, "name").orElse("");
-    try {
-      return Address.of(email, name);
-    } catch (InvalidEmailException e) {
-      throw new CorruptPayloadException("stored address in " + field + " is no longer valid");
-    }
+  private static Address readAddress(JsonNode node, String field) {
+    return EmailJson.readAddress(node, field);
   }
 
   private static void addresses(ObjectNode n, String field, List<Address> list) {

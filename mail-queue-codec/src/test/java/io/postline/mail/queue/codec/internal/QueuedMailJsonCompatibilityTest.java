@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * wrote.
  */
 class QueuedMailJsonCompatibilityTest {
-  private static final Instant NOW = Instant.parse("2026-12-02T05:00:00.123456Z");
+  static final Instant NOW = Instant.parse("2026-12-02T05:00:00.123456Z");
 
   static List<Email> emails() {
     Email full = Email.builder()
