@@ -37,7 +37,7 @@ class QueuedMailJsonTest {
 
     assertThat(back).isEqualTo(email);
     assertThat(back.attachments().get(1).contentId()).contains("logo");
-    assertThat(back.from().name()).contains("Shop \"Ünïcode\"");
+    assertThat(back.from().name()).contains("Shop \"Ünïcode\" \\ </script>");
     assertThat(back.sendAt()).isEqualTo(email.sendAt());
     assertThat(back.locale()).contains(Locale.GERMANY);
   }
