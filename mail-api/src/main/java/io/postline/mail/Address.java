@@ -1,6 +1,8 @@
 package io.postline.mail;
 
 import java.net.IDN;
+import java.nio.charset.StandardCharsets;
+import java.text.Normalizer;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -10,9 +12,15 @@ import org.jspecify.annotations.Nullable;
  * An email address with an optional display name, validated as an RFC 5322 {@code addr-spec}.
  *
  * <p>Internationalized domain names are accepted ({@code anna@bücher.example}) and sent in their
- * ASCII (IDNA/punycode) form, see {@link #asciiEmail()}. Local parts must be ASCII: non-ASCII
- * local parts need SMTPUTF8, which Postline does not negotiate, so they are rejected rather than
- * mangled. Domains compare case-insensitively; local parts exactly.
+ * ASCII (IDNA A-label, punycode) form, see {@link #asciiEmail()}. Internationalized addresses
+ * (RFC 6531/6532: a local part in UTF-8, {@code jürgen@example.org}, {@code 山田@example.jp}) are
+ * accepted too, and {@link #isInternationalized()} says so: they can only be sent where the whole
+ * path speaks SMTPUTF8, so a provider declares whether it takes them
+ * ({@code Capabilities.internationalizedAddresses()}) and an SMTP server that does not offer
+ * SMTPUTF8 fails such a message before anything is sent. Their local part must be in Unicode
+ * normalization form NFC (RFC 6532 3.1) and may hold no control, format (other than the joiners
+ * U+200C and U+200D), space, private-use or unassigned character; its length limit, 64, counts
+ * UTF-8 octets, as RFC 5321 does. Domains compare case-insensitively; local parts exactly.
  *
  * <p>A display name is one line of at most 998 characters, in any script: it is written quoted,
  * RFC 2047 encoded and folded as needed, so it reads back exactly however long it is. 998 is not
@@ -108,9 +116,27 @@ public final class Address {
     return email;
   }
 
-  /** The address with its domain in ASCII (punycode) form: {@code anna@xn--bcher-kva.example}. */
+  /**
+   * The address with its domain in ASCII (punycode) form: {@code anna@xn--bcher-kva.example}, as
+   * it goes into an SMTP envelope. The local part is as given, so this is ASCII exactly when the
+   * address is not {@linkplain #isInternationalized() internationalized}.
+   */
   public String asciiEmail() {
     return localPart + "@" + asciiDomain;
+  }
+
+  /**
+   * Whether the local part holds non-ASCII characters (RFC 6531): such an address can only be
+   * sent through an SMTP server that offers SMTPUTF8, or a provider whose capabilities say it
+   * takes internationalized addresses.
+   */
+  public boolean isInternationalized() {
+    for (int i = 0; i < localPart.length(); i++) {
+      if (localPart.charAt(i) > 0x7e) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** The part before the {@code @}. */
@@ -130,7 +156,7 @@ public final class Address {
 
   /** The address with most of its local part hidden, for logs: {@code a***@example.org}. */
   public String masked() {
-    return localPart.charAt(0) + "***@" + asciiDomain;
+    return new String(Character.toChars(localPart.codePointAt(0))) + "***@" + asciiDomain;
   }
 
   @Override
@@ -170,8 +196,8 @@ public final class Address {
       throw new InvalidEmailException("address " + problem);
     }
     String ascii = asciiDomain(domain);
-    if (local.length() + 1 + ascii.length() > MAX_ADDRESS) {
-      throw new InvalidEmailException("address is longer than " + MAX_ADDRESS + " characters");
+    if (octets(local) + 1 + ascii.length() > MAX_ADDRESS) {
+      throw new InvalidEmailException("address is longer than " + MAX_ADDRESS + " octets");
     }
     return new Address(local, domain, ascii, name);
   }
@@ -180,12 +206,17 @@ public final class Address {
     if (local.isEmpty()) {
       return "has nothing before '@'";
     }
-    if (local.length() > MAX_LOCAL_PART) {
-      return "has a local part longer than " + MAX_LOCAL_PART + " characters";
+    if (octets(local) > MAX_LOCAL_PART) {
+      return "has a local part longer than " + MAX_LOCAL_PART + " octets (UTF-8)";
     }
+    boolean nonAscii = false;
     for (int i = 0; i < local.length(); i++) {
-      if (local.charAt(i) > 0x7e) {
-        return "has a non-ASCII local part, which needs SMTPUTF8 (not supported)";
+      nonAscii |= local.charAt(i) > 0x7e;
+    }
+    if (nonAscii) {
+      String problem = internationalizedProblem(local);
+      if (problem != null) {
+        return problem;
       }
     }
     if (local.length() >= 2 && local.startsWith("\"") && local.endsWith("\"")) {
@@ -196,11 +227,45 @@ public final class Address {
     }
     for (int i = 0; i < local.length(); i++) {
       char c = local.charAt(i);
-      if (c != '.' && !isAtext(c)) {
+      if (c != '.' && c <= 0x7e && !isAtext(c)) {
         return "has a character not allowed in a local part (quote it)";
       }
     }
     return null;
+  }
+
+  /**
+   * The rules a non-ASCII local part must meet besides those of an ASCII one (RFC 6531 3.3 and
+   * 6532 3.1): NFC, and only characters that print and mean the same everywhere.
+   */
+  private static @Nullable String internationalizedProblem(String local) {
+    if (Texts.hasBrokenSurrogate(local)) {
+      return "has a local part with an unpaired surrogate";
+    }
+    for (int i = 0; i < local.length(); ) {
+      int cp = local.codePointAt(i);
+      i += Character.charCount(cp);
+      if (cp <= 0x7e) {
+        continue;
+      }
+      int type = Character.getType(cp);
+      boolean joiner = cp == 0x200c || cp == 0x200d;
+      if (type == Character.CONTROL || type == Character.FORMAT && !joiner || type == Character.SPACE_SEPARATOR
+          || type == Character.LINE_SEPARATOR || type == Character.PARAGRAPH_SEPARATOR
+          || type == Character.PRIVATE_USE || type == Character.UNASSIGNED || type == Character.SURROGATE) {
+        return String.format("has a non-ASCII local part with character U+%04X, which is a control, format, "
+            + "space, private-use or unassigned character", cp);
+      }
+    }
+    if (!Normalizer.isNormalized(local, Normalizer.Form.NFC)) {
+      return "has a non-ASCII local part that is not in Unicode normalization form NFC (RFC 6532 3.1); "
+          + "normalize it with java.text.Normalizer.normalize(text, Normalizer.Form.NFC)";
+    }
+    return null;
+  }
+
+  private static int octets(String s) {
+    return s.getBytes(StandardCharsets.UTF_8).length;
   }
 
   private static @Nullable String quotedStringProblem(String content) {
@@ -211,7 +276,7 @@ public final class Address {
           return "has a bad escape in a quoted local part";
         }
         i++;
-      } else if (c == '"' || c < 0x20 || c == 0x7f) {
+      } else if (c == '"' || c < 0x20 || c >= 0x7f && c <= 0x9f) {
         return "has a character not allowed in a quoted local part";
       }
     }

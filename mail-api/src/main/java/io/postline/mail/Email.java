@@ -166,6 +166,13 @@ public final class Email {
   /** A copy of {@code base} with other recipients, content, template and idempotency key. */
   private Email(Email base, List<Address> to, List<Address> cc, List<Address> bcc, @Nullable String subject,
       @Nullable String text, @Nullable String html, @Nullable Template template, @Nullable String idempotencyKey) {
+    this(base, to, cc, bcc, subject, text, html, template, idempotencyKey, base.metadata);
+  }
+
+  /** A copy of {@code base} with other recipients, content, template, idempotency key and metadata. */
+  private Email(Email base, List<Address> to, List<Address> cc, List<Address> bcc, @Nullable String subject,
+      @Nullable String text, @Nullable String html, @Nullable Template template, @Nullable String idempotencyKey,
+      Map<String, String> metadata) {
     this.from = base.from;
     this.to = to;
     this.cc = cc;
@@ -177,7 +184,7 @@ public final class Email {
     this.attachments = base.attachments;
     this.headers = base.headers;
     this.tags = base.tags;
-    this.metadata = base.metadata;
+    this.metadata = metadata;
     this.priority = base.priority;
     this.sendAt = base.sendAt;
     this.idempotencyKey = idempotencyKey;
@@ -235,6 +242,58 @@ public final class Email {
     return new Email(this, to, cc, bcc, subject, text, html, null, idempotencyKey);
   }
 
+  /**
+   * This email without the given recipients (to, cc and bcc, compared with {@link Address#equals});
+   * nothing else changes or is checked again. The result may have no recipient left. A
+   * {@code Mailer} uses it to leave out the recipients its suppression list names.
+   *
+   * @return this email itself when none of {@code dropped} is a recipient
+   */
+  public Email withoutRecipients(Collection<Address> dropped) {
+    Objects.requireNonNull(dropped, "dropped");
+    if (dropped.isEmpty() || recipients.stream().noneMatch(dropped::contains)) {
+      return this;
+    }
+    return new Email(this, keep(to, dropped), keep(cc, dropped), keep(bcc, dropped), subject, text, html, template,
+        idempotencyKey);
+  }
+
+  private static List<Address> keep(List<Address> addresses, Collection<Address> dropped) {
+    return addresses.stream().filter(a -> !dropped.contains(a)).toList();
+  }
+
+  /**
+   * This email with metadata {@code key} set to {@code value}, replacing an entry of that key;
+   * the entry is checked as {@link Builder#metadata} checks it, nothing else is checked again.
+   *
+   * @throws InvalidEmailException if the key or the value is not valid metadata
+   */
+  public Email withMetadata(String key, String value) {
+    if (value.equals(metadata.get(key))) {
+      return this;
+    }
+    String problem = metadataProblem(key, value);
+    if (problem != null) {
+      throw new InvalidEmailException(List.of(problem));
+    }
+    Map<String, String> more = new LinkedHashMap<>(metadata);
+    more.put(key, value);
+    return new Email(this, to, cc, bcc, subject, text, html, template, idempotencyKey,
+        Collections.unmodifiableMap(more));
+  }
+
+  /** What is wrong with a metadata entry, or null when it is valid. */
+  private static @Nullable String metadataProblem(@Nullable String key, @Nullable String value) {
+    if (key == null || !METADATA_KEY.matcher(key).matches()) {
+      return "metadata key must be 1 to 128 letters, digits, '_', '.' or '-'";
+    }
+    if (value == null || Texts.hasControl(value) || Texts.hasLineBreak(value)
+        || Texts.hasBrokenSurrogate(value) || value.length() > 1024) {
+      return "metadata " + key + ": value must be one line of at most 1024 characters";
+    }
+    return null;
+  }
+
   /** A new, empty builder. */
   public static Builder builder() {
     return new Builder();
@@ -287,6 +346,16 @@ public final class Email {
   /** Where replies should go. */
   public List<Address> replyTo() {
     return replyTo;
+  }
+
+  /**
+   * Whether the sender, a recipient (bcc included) or a reply-to address is
+   * {@linkplain Address#isInternationalized() internationalized}: such an email needs SMTPUTF8 (RFC
+   * 6531) all the way, or a provider that declares it takes such addresses.
+   */
+  public boolean hasInternationalizedAddress() {
+    return from.isInternationalized() || recipients.stream().anyMatch(Address::isInternationalized)
+        || replyTo.stream().anyMatch(Address::isInternationalized);
   }
 
   /** Every recipient: to, then cc, then bcc. */
@@ -677,13 +746,9 @@ public final class Email {
         metadata.put(key, value);
         return this;
       }
-      if (key == null || !METADATA_KEY.matcher(key).matches()) {
-        problems.add("metadata key must be 1 to 128 letters, digits, '_', '.' or '-'");
-        return this;
-      }
-      if (value == null || Texts.hasControl(value) || Texts.hasLineBreak(value)
-          || Texts.hasBrokenSurrogate(value) || value.length() > 1024) {
-        problems.add("metadata " + key + ": value must be one line of at most 1024 characters");
+      String problem = metadataProblem(key, value);
+      if (problem != null) {
+        problems.add(problem);
         return this;
       }
       if (metadata.containsKey(key)) {

@@ -10,7 +10,8 @@ import java.util.Optional;
  *
  * @param provider the name of the provider that accepted it
  * @param messageId the provider's id for the message (the SMTP Message-ID, an API's message id)
- * @param recipients one status per recipient; some may be rejected while the rest were accepted
+ * @param recipients one status per recipient; some may be rejected while the rest were accepted,
+ *     and a {@code Mailer} adds those it left out as {@link RecipientStatus.Status#SUPPRESSED}
  * @param attempts how many attempts it took, across providers (1 when the first one succeeded)
  * @param duration the time from the first attempt to the provider's answer
  * @param mailId the id the {@code Mailer} gave the message, to find its events with
@@ -59,6 +60,11 @@ public record SendResult(String provider, String messageId, List<RecipientStatus
 
   /** The recipients the provider rejected, with its reasons. */
   public List<RecipientStatus> rejected() {
-    return recipients.stream().filter(r -> !r.isAccepted()).toList();
+    return recipients.stream().filter(r -> r.status() == RecipientStatus.Status.REJECTED).toList();
+  }
+
+  /** The recipients the {@code Mailer} left out because its suppression list names them, with why. */
+  public List<RecipientStatus> suppressed() {
+    return recipients.stream().filter(RecipientStatus::isSuppressed).toList();
   }
 }

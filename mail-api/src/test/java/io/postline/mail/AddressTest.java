@@ -212,8 +212,6 @@ class AddressTest {
         ann,doe@example.org      | not allowed in a local part
         ann@bob@example.org      | not allowed in a local part
         ann"doe@example.org      | not allowed in a local part
-        jürgen@example.org       | non-ASCII local part
-        山田@example.org          | non-ASCII local part
         """)
     void rejectsBadLocalParts(String email, String reason) {
       assertThatThrownBy(() -> Address.of(email.strip()))
@@ -229,7 +227,6 @@ class AddressTest {
         "\"ann\u0000doe\"@example.org", // NUL inside quotes
         "\"ann\u007fdoe\"@example.org", // DEL inside quotes
         "\"ann\tdoe\"@example.org",     // TAB inside quotes
-        "\"jürgen\"@example.org",       // non-ASCII inside quotes
         "\"ann@example.org",            // unbalanced quote
         "ann\u0000@example.org"         // NUL unquoted
     })

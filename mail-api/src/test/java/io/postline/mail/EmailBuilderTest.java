@@ -123,6 +123,35 @@ class EmailBuilderTest {
     }
 
     @Test
+    void withoutRecipientsDropsThemFromToCcAndBccAndKeepsTheRest() {
+      Email email = Email.builder().from("shop@example.org").to("ann@example.org", "bob@example.org")
+          .cc("carol@example.org").bcc("dan@example.org").subject("s").text("t").metadata("k", "v").build();
+      Email fewer = email.withoutRecipients(List.of(Address.of("bob@example.org"), Address.of("dan@example.org")));
+      assertThat(fewer.to()).containsExactly(Address.of("ann@example.org"));
+      assertThat(fewer.cc()).containsExactly(Address.of("carol@example.org"));
+      assertThat(fewer.bcc()).isEmpty();
+      assertThat(fewer.recipients()).containsExactly(Address.of("ann@example.org"), Address.of("carol@example.org"));
+      assertThat(fewer.metadata()).containsEntry("k", "v");
+      assertThat(email.withoutRecipients(List.of(Address.of("zed@example.org")))).isSameAs(email);
+      assertThat(email.withoutRecipients(email.recipients()).recipients()).isEmpty();
+    }
+
+    @Test
+    void withMetadataSetsOneEntryCheckedLikeTheBuilder() {
+      Email email = Email.builder().from("shop@example.org").to("ann@example.org").subject("s").text("t")
+          .metadata("postline_mail_id", "mine").metadata("k", "v").build();
+      Email stamped = email.withMetadata("postline_mail_id", "01J0000000000000000000000A");
+      assertThat(stamped.metadata()).containsEntry("postline_mail_id", "01J0000000000000000000000A")
+          .containsEntry("k", "v").hasSize(2);
+      assertThat(email.metadata()).containsEntry("postline_mail_id", "mine");
+      assertThat(stamped.withMetadata("k", "v")).isSameAs(stamped);
+      assertThatThrownBy(() -> email.withMetadata("bad key", "v")).isInstanceOf(InvalidEmailException.class)
+          .hasMessageContaining("metadata key");
+      assertThatThrownBy(() -> email.withMetadata("k", "two\nlines")).isInstanceOf(InvalidEmailException.class)
+          .hasMessageContaining("one line");
+    }
+
+    @Test
     void withContentChecksOnlyTheRenderedContent() {
       Email templated = Email.builder().from("shop@example.org").to("ann@example.org")
           .template("welcome", Map.of()).build();

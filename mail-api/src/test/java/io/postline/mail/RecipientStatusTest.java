@@ -29,6 +29,43 @@ class RecipientStatusTest {
   }
 
   @Test
+  void suppressedCarriesOneOfTheKnownReasons() {
+    RecipientStatus s = RecipientStatus.suppressed(ANN, "complaint");
+
+    assertThat(s.status()).isEqualTo(RecipientStatus.Status.SUPPRESSED);
+    assertThat(s.isSuppressed()).isTrue();
+    assertThat(s.isAccepted()).isFalse();
+    assertThat(s.reason()).contains("complaint");
+    assertThat(s).hasToString("a***@example.org SUPPRESSED (complaint)");
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> RecipientStatus.suppressed(ANN, "because"))
+        .withMessageContaining("hard_bounce").withMessageContaining("'because'");
+  }
+
+  @Test
+  void suppressedResultsAndExceptionsSayWhyButNeverWho() {
+    Address bob = Address.of("bob@example.org");
+    SendResult r = new SendResult("ses", "pid", java.util.List.of(RecipientStatus.accepted(ANN),
+        RecipientStatus.suppressed(bob, "hard_bounce")), 1, java.time.Duration.ZERO);
+    assertThat(r.accepted()).containsExactly(ANN);
+    assertThat(r.rejected()).isEmpty();
+    assertThat(r.suppressed()).extracting(RecipientStatus::address).containsExactly(bob);
+
+    RecipientsSuppressedException e = new RecipientsSuppressedException("m1", java.util.List.of(
+        RecipientStatus.suppressed(ANN, "unsubscribe"), RecipientStatus.suppressed(bob, "hard_bounce")));
+    assertThat(e.kind()).isEqualTo(FailureKind.RECIPIENTS_REJECTED);
+    assertThat(e.provider()).isEqualTo("suppression-list");
+    assertThat(e.mailId()).contains("m1");
+    assertThat(e.attempts()).isZero();
+    assertThat(e.recipients()).hasSize(2);
+    assertThat(e.getMessage()).contains("2", "hard_bounce", "unsubscribe").doesNotContain("example.org");
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> new RecipientsSuppressedException("m1", java.util.List.of(RecipientStatus.accepted(ANN))));
+    org.assertj.core.api.Assertions.assertThatIllegalArgumentException()
+        .isThrownBy(() -> new RecipientsSuppressedException("m1", java.util.List.of()));
+  }
+
+  @Test
   void toStringMasksTheAddress() {
     assertThat(RecipientStatus.accepted(ANN)).hasToString("a***@example.org ACCEPTED");
     assertThat(RecipientStatus.rejected(ANN, "550 mailbox full"))

@@ -10,7 +10,9 @@ import java.util.Optional;
 /**
  * One step in the life of a message. Every event names the message by the id its
  * {@code Mailer} gave it ({@link #mailId()}), says when it happened and who asked for the message
- * ({@link #caller()}). Events never carry bodies, subjects, addresses or secrets, so they can be
+ * ({@link #caller()}). A message's events run from {@link Queued} (queued mail) or {@link Sending}
+ * to one of {@link Sent}, {@link Failed} or {@link DeadLettered}; after {@link Sent}, the
+ * provider's later reports arrive as {@link Delivery} events. Events never carry bodies, subjects, addresses or secrets, so they can be
  * logged and stored as they are.
  */
 public sealed interface MailEvent {
@@ -139,6 +141,71 @@ public sealed interface MailEvent {
     public DuplicateDropped {
       check(mailId, timestamp, caller);
       Objects.requireNonNull(originalMailId, "originalMailId");
+    }
+  }
+
+  /**
+   * One recipient was left out of the message because the {@code Mailer}'s suppression list names
+   * the address. The message goes on to its other recipients; when none is left, it ends in
+   * {@link Failed} from provider {@code suppression-list} with kind
+   * {@link FailureKind#RECIPIENTS_REJECTED}, and no provider is called.
+   *
+   * @param reason why the address is suppressed: {@code hard_bounce}, {@code soft_bounces},
+   *     {@code complaint}, {@code unsubscribe} or {@code manual}
+   * @param list the mailing list the entry applies to; empty for an entry on all mail
+   */
+  record Suppressed(String mailId, Instant timestamp, Optional<String> caller, String reason,
+      Optional<String> list) implements MailEvent {
+    /** Checks the components. */
+    public Suppressed {
+      check(mailId, timestamp, caller);
+      Objects.requireNonNull(reason, "reason");
+      Objects.requireNonNull(list, "list");
+    }
+  }
+
+  /**
+   * What a provider later reported about the message for one of its recipients (a verified
+   * webhook: delivered, bounced, complained, ...). It follows {@link Sent}: a message's story ends
+   * in its delivery, not in the provider's acceptance.
+   *
+   * @param timestamp when the provider says it happened
+   * @param provider the provider that reported it
+   * @param status what happened
+   * @param smtpStatus the SMTP status (an enhanced code such as {@code 5.1.1}, or the reply code),
+   *     when reported
+   */
+  record Delivery(String mailId, Instant timestamp, Optional<String> caller, String provider, Status status,
+      Optional<String> smtpStatus) implements MailEvent {
+
+    /** What the provider reported for one recipient. */
+    public enum Status {
+      /** The receiving server accepted the message. */
+      DELIVERED,
+      /** Delivery was delayed; the provider is still trying. */
+      DEFERRED,
+      /** A permanent failure: the address does not take mail. */
+      BOUNCED,
+      /** A temporary failure the provider gave up on. */
+      SOFT_BOUNCED,
+      /** The recipient marked the message as spam. */
+      COMPLAINED,
+      /** The recipient unsubscribed. */
+      UNSUBSCRIBED,
+      /** The provider refused or dropped the message before sending it. */
+      REJECTED,
+      /** The recipient opened the message. */
+      OPENED,
+      /** The recipient clicked a tracked link. */
+      CLICKED
+    }
+
+    /** Checks the components. */
+    public Delivery {
+      check(mailId, timestamp, caller);
+      Objects.requireNonNull(provider, "provider");
+      Objects.requireNonNull(status, "status");
+      Objects.requireNonNull(smtpStatus, "smtpStatus");
     }
   }
 

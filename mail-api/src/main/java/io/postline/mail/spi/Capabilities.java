@@ -24,7 +24,9 @@ public final class Capabilities {
     POSTLINE,
     /**
      * The provider signs on its own side, with the keys set up for the sending domain in its
-     * account (SendGrid, Mailgun); Postline's DKIM settings are refused for it.
+     * account (SendGrid, Mailgun; SES with Easy DKIM). Providers that cannot carry a signature of
+     * Postline's (SendGrid, Mailgun) refuse Postline's DKIM settings; SES takes them, and then
+     * says {@link #POSTLINE}.
      */
     PROVIDER
   }
@@ -40,6 +42,7 @@ public final class Capabilities {
   private final boolean batch;
   private final int maxBatchSize;
   private final DkimSigning dkimSigning;
+  private final boolean internationalizedAddresses;
 
   private Capabilities(Builder b) {
     this.maxRecipients = b.maxRecipients;
@@ -53,9 +56,13 @@ public final class Capabilities {
     this.batch = b.batch;
     this.maxBatchSize = b.maxBatchSize;
     this.dkimSigning = b.dkimSigning;
+    this.internationalizedAddresses = b.internationalizedAddresses;
   }
 
-  /** Everything supported, no limits. */
+  /**
+   * Everything supported, no limits, except what a provider must declare: native scheduling and
+   * batches, and internationalized addresses.
+   */
   public static Capabilities unlimited() {
     return UNLIMITED;
   }
@@ -141,6 +148,15 @@ public final class Capabilities {
     }
   }
 
+  /**
+   * Whether addresses with a non-ASCII local part ({@link io.postline.mail.Address#isInternationalized()},
+   * RFC 6531) can be sent: false unless the provider declares them, since a provider that does not
+   * know them would mangle or bounce them.
+   */
+  public boolean internationalizedAddresses() {
+    return internationalizedAddresses;
+  }
+
   /** Every way {@code email} exceeds these capabilities, one line each (unmodifiable); empty when it fits. */
   public List<String> problems(Email email) {
     List<String> problems = List.of(); // most messages fit: nothing allocated for them
@@ -165,6 +181,9 @@ public final class Capabilities {
     }
     if (!metadata && !email.metadata().isEmpty()) {
       problems = with(problems, "metadata is not supported");
+    }
+    if (!internationalizedAddresses && email.hasInternationalizedAddress()) {
+      problems = with(problems, "internationalized addresses (a non-ASCII local part, RFC 6531 SMTPUTF8) are not supported");
     }
     return List.copyOf(problems); // the empty list as it is
   }
@@ -194,10 +213,14 @@ public final class Capabilities {
         + ", attachments=" + attachments + ", tags=" + tags + "(max " + maxTags + ")"
         + ", metadata=" + metadata + ", scheduling=" + scheduling + "(max " + maxScheduleAhead + ")"
         + ", batch=" + batch + "(max " + maxBatchSize + ")"
-        + ", dkimSigning=" + dkimSigning.name().toLowerCase(java.util.Locale.ROOT) + "]";
+        + ", dkimSigning=" + dkimSigning.name().toLowerCase(java.util.Locale.ROOT)
+        + ", internationalizedAddresses=" + internationalizedAddresses + "]";
   }
 
-  /** Builds {@link Capabilities}; every setting starts unlimited or supported. */
+  /**
+   * Builds {@link Capabilities}; every setting starts unlimited or supported, except native
+   * scheduling and batches and internationalized addresses, which a provider declares.
+   */
   public static final class Builder {
     private int maxRecipients = Integer.MAX_VALUE;
     private long maxMessageBytes = Long.MAX_VALUE;
@@ -210,8 +233,18 @@ public final class Capabilities {
     private boolean batch;
     private int maxBatchSize = 1;
     private DkimSigning dkimSigning = DkimSigning.NONE;
+    private boolean internationalizedAddresses;
 
     private Builder() {}
+
+    /**
+     * Whether the provider sends to and from addresses with a non-ASCII local part (RFC 6531);
+     * false by default, so that such an email is refused with a clear error unless declared.
+     */
+    public Builder internationalizedAddresses(boolean supported) {
+      this.internationalizedAddresses = supported;
+      return this;
+    }
 
     /** Who signs the provider's messages with DKIM; {@link DkimSigning#NONE} by default. */
     public Builder dkimSigning(DkimSigning signing) {

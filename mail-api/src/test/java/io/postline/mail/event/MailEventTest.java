@@ -33,7 +33,10 @@ class MailEventTest {
         Arguments.of(new MailEvent.Sent("m1", NOW, CALLER, "ses", "pid", 3, Duration.ofMillis(80)), "sent"),
         Arguments.of(new MailEvent.Failed("m1", NOW, CALLER, "ses", FailureKind.PERMANENT, 3, "554"), "failed"),
         Arguments.of(new MailEvent.DeadLettered("m1", NOW, CALLER, FailureKind.PERMANENT, 3, "554"), "dead_lettered"),
-        Arguments.of(new MailEvent.DuplicateDropped("m2", NOW, Optional.empty(), "m1"), "duplicate_dropped"));
+        Arguments.of(new MailEvent.DuplicateDropped("m2", NOW, Optional.empty(), "m1"), "duplicate_dropped"),
+        Arguments.of(new MailEvent.Suppressed("m1", NOW, CALLER, "hard_bounce", Optional.of("news")), "suppressed"),
+        Arguments.of(new MailEvent.Delivery("m1", NOW, Optional.empty(), "ses", MailEvent.Delivery.Status.BOUNCED,
+            Optional.of("5.1.1")), "delivery"));
   }
 
   @ParameterizedTest
@@ -96,7 +99,14 @@ class MailEventTest {
         nulls("DeadLettered.reason", () -> new MailEvent.DeadLettered("m", NOW, c, FailureKind.PERMANENT, 1, null)),
         nulls("DeadLettered.timestamp", () -> new MailEvent.DeadLettered("m", null, c, FailureKind.PERMANENT, 1, "r")),
         nulls("DuplicateDropped.originalMailId", () -> new MailEvent.DuplicateDropped("m", NOW, c, null)),
-        nulls("DuplicateDropped.caller", () -> new MailEvent.DuplicateDropped("m", NOW, null, "o")));
+        nulls("DuplicateDropped.caller", () -> new MailEvent.DuplicateDropped("m", NOW, null, "o")),
+        nulls("Suppressed.reason", () -> new MailEvent.Suppressed("m", NOW, c, null, Optional.empty())),
+        nulls("Suppressed.list", () -> new MailEvent.Suppressed("m", NOW, c, "complaint", null)),
+        nulls("Delivery.provider", () -> new MailEvent.Delivery("m", NOW, c, null, MailEvent.Delivery.Status.DELIVERED,
+            Optional.empty())),
+        nulls("Delivery.status", () -> new MailEvent.Delivery("m", NOW, c, "ses", null, Optional.empty())),
+        nulls("Delivery.smtpStatus", () -> new MailEvent.Delivery("m", NOW, c, "ses",
+            MailEvent.Delivery.Status.DELIVERED, null)));
   }
 
   private static Arguments nulls(String component, ThrowingCallable create) {

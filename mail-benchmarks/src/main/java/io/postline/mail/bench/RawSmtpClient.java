@@ -9,6 +9,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The ceiling of scenario 3: an SMTP client on a raw socket that does nothing but move bytes.
@@ -16,17 +21,32 @@ import java.nio.charset.StandardCharsets;
  * commands are pipelined (RFC 2920) as far as SMTP allows: the end of one message's data goes
  * out together with the next message's MAIL, RCPT and DATA, so each message costs one round
  * trip instead of Angus Mail's four.
+ *
+ * <p>Scenario 8 uses it as the ceiling over a real link too, with STARTTLS and AUTH PLAIN
+ * ({@link Login}) once per connection, before the pipelined messages.
  */
 final class RawSmtpClient {
-  private static final byte[] ENVELOPE = ascii("MAIL FROM:<" + BenchMail.FROM + ">\r\nRCPT TO:<" + BenchMail.TO
-      + ">\r\nDATA\r\n");
   private static final byte[] END = ascii(".\r\n");
   private static final String BOUNDARY = "----=_Part_bench_0";
 
+  /**
+   * What a connection does before its messages: STARTTLS with {@code tls}, verifying the
+   * certificate for {@code host}, then AUTH PLAIN.
+   */
+  record Login(SSLContext tls, String host, String username, String password) {}
+
+  private final byte[] envelope;
   private final byte[] head;
   private final byte[] body;
 
+  /** A client that sends to {@link BenchMail#TO}. */
   RawSmtpClient() {
+    this(BenchMail.TO);
+  }
+
+  /** A client whose envelope recipient is {@code to} (the headers stay {@link BenchMail}'s). */
+  RawSmtpClient(String to) {
+    envelope = ascii("MAIL FROM:<" + BenchMail.FROM + ">\r\nRCPT TO:<" + to + ">\r\nDATA\r\n");
     head = ascii("Date: Tue, 1 Jul 2025 10:00:00 +0000\r\n"
         + "From: " + BenchMail.FROM_NAME + " <" + BenchMail.FROM + ">\r\n"
         + "To: " + BenchMail.TO_NAME + " <" + BenchMail.TO + ">\r\n"
@@ -61,20 +81,48 @@ final class RawSmtpClient {
    * @throws IOException on any reply other than the expected one
    */
   void send(int port, int count, long first) throws IOException {
-    try (Socket socket = new Socket()) {
+    send(port, count, first, null);
+  }
+
+  /**
+   * Like {@link #send(int, int, long)}, after STARTTLS and AUTH when {@code login} is given.
+   *
+   * @throws IOException on any reply other than the expected one, or a certificate not trusted
+   */
+  void send(int port, int count, long first, @Nullable Login login) throws IOException {
+    Socket socket = new Socket();
+    try {
       socket.setTcpNoDelay(true);
       socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 10_000);
       socket.setSoTimeout(60_000);
       InputStream in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
       OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
       expect(in, 220);
-      out.write(ascii("EHLO bench.example.org\r\n"));
-      out.flush();
-      if (!expect(in, 250).contains("PIPELINING")) {
+      String ehlo = ehlo(in, out);
+      if (login != null) {
+        out.write(ascii("STARTTLS\r\n"));
+        out.flush();
+        expect(in, 220);
+        SSLSocket tls = (SSLSocket) login.tls().getSocketFactory().createSocket(socket, login.host(), port, true);
+        SSLParameters parameters = tls.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        tls.setSSLParameters(parameters);
+        tls.startHandshake();
+        socket = tls;
+        in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+        out = new BufferedOutputStream(socket.getOutputStream(), 64 * 1024);
+        ehlo = ehlo(in, out);
+        String plain = "\0" + login.username() + "\0" + login.password();
+        out.write(ascii("AUTH PLAIN " + Base64.getEncoder().encodeToString(plain.getBytes(StandardCharsets.UTF_8))
+            + "\r\n"));
+        out.flush();
+        expect(in, 235);
+      }
+      if (!ehlo.contains("PIPELINING")) {
         throw new IOException("the server does not offer PIPELINING");
       }
       if (count > 0) {
-        out.write(ENVELOPE);
+        out.write(envelope);
         out.flush();
       }
       for (int i = 0; i < count; i++) {
@@ -86,7 +134,7 @@ final class RawSmtpClient {
         out.write(body);
         out.write(END);
         if (i + 1 < count) {
-          out.write(ENVELOPE);
+          out.write(envelope);
         }
         out.flush();
         expect(in, 250);
@@ -94,7 +142,15 @@ final class RawSmtpClient {
       out.write(ascii("QUIT\r\n"));
       out.flush();
       expect(in, 221);
+    } finally {
+      socket.close();
     }
+  }
+
+  private static String ehlo(InputStream in, OutputStream out) throws IOException {
+    out.write(ascii("EHLO bench.example.org\r\n"));
+    out.flush();
+    return expect(in, 250);
   }
 
   /** Reads one reply (all its lines) and checks its code; returns its text. */

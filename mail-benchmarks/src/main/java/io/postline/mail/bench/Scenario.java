@@ -14,6 +14,7 @@ interface Scenario {
 
   /** The load scenarios, in order. */
   static List<Scenario> loaded() {
-    return List.of(new SmtpThroughputScenario(), new RedisQueueScenario(), new JdbcQueueScenario());
+    return List.of(new SmtpThroughputScenario(), new RedisQueueScenario(), new JdbcQueueScenario(),
+        new SmtpLinkScenario());
   }
 }

@@ -4,6 +4,7 @@ import io.postline.mail.FailureKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -26,6 +27,16 @@ public class ForwardingMailQueue implements MailQueue {
   @Override
   public void enqueueBatch(List<QueuedMail> mails) {
     delegate.enqueueBatch(mails);
+  }
+
+  @Override
+  public boolean enforcesIdempotencyKeys() {
+    return delegate.enforcesIdempotencyKeys();
+  }
+
+  @Override
+  public Map<String, String> enqueueUnlessDuplicate(List<QueuedMail> mails) {
+    return delegate.enqueueUnlessDuplicate(mails);
   }
 
   @Override

@@ -213,7 +213,8 @@ public final class InMemoryProvider implements MailProvider {
     private @Nullable Duration failureRetryAfter;
 
     private static Capabilities defaultCapabilities() {
-      return Capabilities.builder().scheduling(Email.MAX_SCHEDULE_AHEAD).batch(1000).build();
+      return Capabilities.builder().scheduling(Email.MAX_SCHEDULE_AHEAD).batch(1000).internationalizedAddresses(true)
+          .build();
     }
 
     void delay() throws ProviderException {

@@ -6,6 +6,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -65,6 +66,32 @@ public interface MailQueue extends AutoCloseable {
     for (QueuedMail mail : mails) {
       enqueue(mail);
     }
+  }
+
+  /**
+   * Whether this queue enforces idempotency keys itself, in the same write that stores the message:
+   * a transactional outbox whose write joins the caller's transaction holds a key only if that
+   * transaction commits. The mailer then claims no key of its own for messages it enqueues here and
+   * stores them with {@link #enqueueUnlessDuplicate}. Default false.
+   */
+  default boolean enforcesIdempotencyKeys() {
+    return false;
+  }
+
+  /**
+   * Stores messages as {@link #enqueueBatch} does, except each message whose idempotency key the
+   * queue holds already for another message (stored, or written by a transaction that committed
+   * meanwhile): that one is not stored. Two messages with one key in one call: the first is stored.
+   * Only queues that {@link #enforcesIdempotencyKeys() enforce keys} implement it; the default
+   * throws {@link UnsupportedOperationException}.
+   *
+   * @return the messages not stored as duplicates: each one's id mapped to the id of the message
+   *     holding its key; empty when every message was stored
+   * @throws io.postline.mail.MailOutcomeUnknownException as {@link #enqueueBatch} does; enqueuing
+   *     the same messages again is safe (a message's own stored id is not a duplicate)
+   */
+  default Map<String, String> enqueueUnlessDuplicate(List<QueuedMail> mails) {
+    throw new UnsupportedOperationException(getClass().getName() + " does not enforce idempotency keys itself");
   }
 
   /**

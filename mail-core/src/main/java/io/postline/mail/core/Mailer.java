@@ -29,6 +29,13 @@ import java.util.concurrent.CompletableFuture;
  * true, the next provider. Every step is published as a {@link io.postline.mail.event.MailEvent}.
  */
 public interface Mailer extends AutoCloseable {
+  /**
+   * The metadata key under which the mailer gives each message's id to providers that carry
+   * metadata, so that their webhooks echo it back: SendGrid {@code custom_args}, Mailgun user
+   * variables ({@code v:postline_mail_id}), SES message tags. The mailer sets it on every attempt,
+   * replacing an entry of that key the application set.
+   */
+  String MAIL_ID_METADATA_KEY = "postline_mail_id";
 
   /** Starts configuring a {@code Mailer}. */
   static MailerBuilder builder() {
@@ -41,7 +48,11 @@ public interface Mailer extends AutoCloseable {
    * @return what the provider that accepted it said
    * @throws InvalidEmailException if no provider can carry the email (size, recipients, features)
    * @throws TemplateException if its template is missing or a variable is missing
-   * @throws SendFailedException if no provider accepted it
+   * @throws SendFailedException if no provider accepted it, or the suppression list (when the
+   *     mailer has one) could not be checked ({@code TRANSIENT}: nothing is sent unchecked)
+   * @throws io.postline.mail.RecipientsSuppressedException if the suppression list names every
+   *     recipient: no provider was called (one suppressed among others is dropped and reported in
+   *     {@link SendResult#suppressed()})
    * @throws IllegalStateException if the mailer is closed
    */
   SendResult send(Email email);
@@ -63,7 +74,8 @@ public interface Mailer extends AutoCloseable {
    * @param email the message every recipient gets; it needs no recipients of its own (any it has
    *     are replaced)
    * @param recipients who gets it, each with their template values
-   * @return one outcome per recipient, in order
+   * @return one outcome per recipient, in order; a recipient the suppression list names fails with
+   *     {@link io.postline.mail.RecipientsSuppressedException}
    * @throws IllegalStateException if the mailer is closed
    */
   BatchResult sendBatch(Email email, List<Recipient> recipients);
@@ -73,7 +85,9 @@ public interface Mailer extends AutoCloseable {
    * and idempotency key, written to the queue in chunks (one round trip per chunk for a durable
    * queue). Every copy is checked and rendered first: if any is invalid, nothing is queued.
    *
-   * @return one receipt per recipient, in order (a duplicate key gives the first message's id)
+   * @return one receipt per recipient, in order (a duplicate key gives the first message's id; a
+   *     recipient the suppression list names has a receipt with it in {@link Receipt#suppressed()},
+   *     and nothing was queued for it)
    * @throws InvalidEmailException listing every recipient whose copy is invalid; nothing was queued
    * @throws QueueFullException if the queue cannot take them (copies in earlier chunks stay queued)
    * @throws io.postline.mail.MailOutcomeUnknownException if the queue cannot tell whether a chunk
@@ -93,6 +107,9 @@ public interface Mailer extends AutoCloseable {
    *     message's id with {@link Receipt#duplicate()} set
    * @throws InvalidEmailException if the email is invalid or no provider could ever carry it
    * @throws TemplateException if its template cannot be rendered
+   * @throws io.postline.mail.RecipientsSuppressedException if the suppression list names every
+   *     recipient: nothing was queued (some of them: they are left out and listed in
+   *     {@link Receipt#suppressed()}; the worker checks the rest again before sending)
    * @throws QueueFullException if the queue is full (nothing is dropped silently)
    * @throws io.postline.mail.MailOutcomeUnknownException if the queue cannot tell whether it stored
    *     the message (a timeout, a lost reply); the message may be queued, and will then be sent
@@ -109,6 +126,15 @@ public interface Mailer extends AutoCloseable {
 
   /** The audit log: {@code audit().find(receipt.id())} tells one message's story. */
   AuditLog audit();
+
+  /**
+   * Records what a provider later reported about a message (delivered, bounced, ...): the event
+   * goes to the audit log, the metrics ({@code postline.mail.deliveries}) and the listeners, like
+   * the mailer's own events, so that {@code audit().find(mailId)} ends in the delivery. This is
+   * how mail-feedback's {@code DeliveryFeedback} (built with {@code .mailer(mailer)}) hands over
+   * verified webhook events; it works after {@link #close()} too, so late webhooks are not lost.
+   */
+  void recordDelivery(io.postline.mail.event.MailEvent.Delivery event);
 
   /**
    * Each provider's health (circuit state, and its active check where it has one, run with a

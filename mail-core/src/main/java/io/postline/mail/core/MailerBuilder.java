@@ -20,6 +20,7 @@ import io.postline.mail.core.internal.Preparer;
 import io.postline.mail.core.internal.ProviderRegistry;
 import io.postline.mail.core.internal.ProviderSlot;
 import io.postline.mail.core.internal.Sleeper;
+import io.postline.mail.core.internal.Suppressions;
 import io.postline.mail.core.internal.Workers;
 import io.postline.mail.event.MailListener;
 import io.postline.mail.spi.MailProvider;
@@ -79,6 +80,7 @@ public final class MailerBuilder {
   private Duration leaseDuration = Duration.ofSeconds(60);
   private @Nullable IdempotencyStore idempotency;
   private @Nullable AuditLog audit;
+  private @Nullable SuppressionList suppressionList;
   private @Nullable MeterRegistry meterRegistry;
   private ObservationRegistry observationRegistry = ObservationRegistry.NOOP;
   private String correlationKey = "correlationId";
@@ -315,6 +317,41 @@ public final class MailerBuilder {
     return this;
   }
 
+  /**
+   * The suppression list the mailer enforces; none unless set (then no address is hashed or looked
+   * up). Each recipient (to, cc and bcc) is looked up at {@link Mailer#send}, {@link Mailer#sendAsync},
+   * {@link Mailer#sendBatch}, {@link Mailer#enqueue} and {@link Mailer#enqueueBatch}, and again when a
+   * worker takes a queued message (an entry may have appeared meanwhile). An entry for all mail stops
+   * every message; an entry for one list stops only messages whose
+   * {@link SuppressionList#LIST_METADATA_KEY} metadata names that list (so transactional mail, which
+   * names no list, still reaches a recipient who unsubscribed from a newsletter). Expired entries do
+   * not count.
+   *
+   * <p>A suppressed recipient is dropped from the message with a
+   * {@link io.postline.mail.RecipientStatus.Status#SUPPRESSED} status whose reason is the entry's
+   * reason ({@code hard_bounce}, {@code soft_bounces}, {@code complaint}, {@code unsubscribe},
+   * {@code manual}), and a {@link io.postline.mail.event.MailEvent.Suppressed} event (audit, listeners,
+   * the {@code postline.mail.suppressed} counter tagged by reason); the others get the message as it
+   * is (when only cc or bcc recipients are left, a provider that needs a To recipient refuses it).
+   * When every recipient is suppressed, no provider is called: {@code send} and {@code enqueue}
+   * throw {@link io.postline.mail.RecipientsSuppressedException}, a group send reports it per
+   * recipient, and a queued message is removed from the queue (not dead-lettered); either way its
+   * events end in {@code Failed} from provider {@code suppression-list}.
+   *
+   * <p>Fail-closed: while the list cannot answer (it throws), nothing is sent unchecked. A
+   * synchronous send fails {@code TRANSIENT}; a queued message is retried later like a transient
+   * failure (dead-lettered when its attempts are spent); an enqueue still queues, since the worker
+   * checks again before sending.
+   *
+   * <p>The application keeps the instance: listing, adding, removing and counting entries go
+   * through it, and mail-feedback's {@code DeliveryFeedback} and {@code OneClickUnsubscribe} feed
+   * the same instance. The mailer does not close it.
+   */
+  public MailerBuilder suppressionList(SuppressionList list) {
+    this.suppressionList = Objects.requireNonNull(list, "list");
+    return this;
+  }
+
   /** Adds a listener for every {@link io.postline.mail.event.MailEvent}. */
   public MailerBuilder listener(MailListener listener) {
     listeners.add(Objects.requireNonNull(listener, "listener"));
@@ -481,6 +518,7 @@ public final class MailerBuilder {
     }
     AuditLog auditLog = audit != null ? audit : AuditLog.inMemory(Duration.ofDays(30), 10_000, clock);
     EventPublisher events = new EventPublisher(auditLog, metrics, listeners);
+    Suppressions suppressions = Suppressions.of(suppressionList, events, clock);
     Routing route = routing == Routing.roundRobin() ? Routing.roundRobin(weights) : routing;
     Engine engine = new Engine(slots, route, retry.deadline(), rateLimitWait, events, metrics, clock, sleeper);
     MailQueue mailQueue = queue != null ? queue : MailQueue.inMemory(100_000, clock);
@@ -488,14 +526,14 @@ public final class MailerBuilder {
     IdempotencyStore keys = idempotency != null ? idempotency
         : new InMemoryIdempotencyStore(Duration.ofHours(24), 1_000_000, clock);
     Workers queueWorkers = new Workers(mailQueue, engine, events, metrics, keys, clock, threads, workers,
-        queueRetry.maxAttempts(), leaseDuration, correlationKey, observationRegistry);
+        queueRetry.maxAttempts(), leaseDuration, correlationKey, observationRegistry, suppressions);
     metrics.bindWorkers(queueWorkers);
     Preparer preparer = new Preparer(templates != null ? templates : Templates.classpath("mail/"), defaultLocale,
         engine, clock);
     Intake intake = new Intake(engine, preparer, mailQueue, queueWorkers, keys, events, metrics, new MailIds(clock),
-        clock, sleeper, correlationKey, observationRegistry);
+        clock, sleeper, correlationKey, observationRegistry, suppressions);
     HealthChecker health = new HealthChecker(slots, threads, healthTimeout, queueWorkers);
-    return new DefaultMailer(intake, engine, queueWorkers, threads, health, mailQueue, auditLog,
+    return new DefaultMailer(intake, engine, queueWorkers, threads, health, mailQueue, auditLog, events,
         new DefaultMailer.Owned(created, queue == null), closeTimeout, clock, queue != null);
   }
 

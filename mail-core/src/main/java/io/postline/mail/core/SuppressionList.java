@@ -13,9 +13,10 @@ import org.jspecify.annotations.Nullable;
  * a source, a time and an optional expiry. An entry applies to all mail to the address, or to one
  * mailing list only (a message's list is its {@link #LIST_METADATA_KEY} metadata).
  *
- * <p>The engine does not consult it yet (issue 12): check {@link #find} before sending. Fed by
- * mail-feedback's {@code DeliveryFeedback} (bounces, complaints, unsubscribes) and {@code
- * OneClickUnsubscribe}. Implementation: {@link #inMemory(AddressHasher, Clock)} for one JVM.
+ * <p>A mailer given one with {@link MailerBuilder#suppressionList} enforces it (see there): a
+ * suppressed recipient is dropped before any provider sees the message. Fed by mail-feedback's
+ * {@code DeliveryFeedback} (bounces, complaints, unsubscribes) and {@code OneClickUnsubscribe};
+ * listed, added to, removed from and counted through the instance itself. Implementation: {@link #inMemory(AddressHasher, Clock)} for one JVM.
  * Implementations are thread-safe.
  */
 public interface SuppressionList {

@@ -43,7 +43,8 @@ class MailerTest {
       assertThat(result.provider()).isEqualTo("primary");
       assertThat(result.attempts()).isEqualTo(1);
       assertThat(result.accepted()).extracting(a -> a.email()).containsExactly("ann@example.org");
-      assertThat(primary.sent()).containsExactly(email());
+      assertThat(primary.sent()).as("the provider gets the mail id in its metadata, for webhooks to echo back")
+          .containsExactly(email().withMetadata(Mailer.MAIL_ID_METADATA_KEY, result.mailId().orElseThrow()));
       assertThat(backup.sent()).isEmpty();
       assertThat(listener.types()).containsExactly("sending", "sent");
       MailEvent.Sent sent = listener.ofType(MailEvent.Sent.class).get(0);

@@ -34,7 +34,7 @@ public record DeliveryEvent(
     Optional<String> diagnostic) {
 
   /** The metadata key under which a message carries Postline's mail id to the provider. */
-  public static final String MAIL_ID_KEY = "postline_mail_id";
+  public static final String MAIL_ID_KEY = io.postline.mail.core.Mailer.MAIL_ID_METADATA_KEY;
 
   /** The metadata key under which a message carries the mailing list it belongs to. */
   public static final String LIST_KEY = io.postline.mail.core.SuppressionList.LIST_METADATA_KEY;

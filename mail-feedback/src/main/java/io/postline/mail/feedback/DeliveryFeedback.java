@@ -1,15 +1,18 @@
 package io.postline.mail.feedback;
 
 import io.postline.mail.core.AddressHash;
+import io.postline.mail.core.Mailer;
 import io.postline.mail.core.SuppressionEntry;
 import io.postline.mail.core.SuppressionEntry.Reason;
 import io.postline.mail.core.SuppressionList;
+import io.postline.mail.event.MailEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +27,10 @@ import org.slf4j.LoggerFactory;
  *       arrive within the window, for {@link Builder#softBounceSuppression(Duration)};
  *   <li>other events change nothing.
  * </ul>
+ *
+ * <p>With {@link Builder#mailer(Mailer)}, every event that carries Postline's mail id is also
+ * recorded in that mailer's audit log, metrics and listeners as a {@link MailEvent.Delivery}, so
+ * that a message's story ends in "delivered" or "bounced" rather than in the provider's acceptance.
  */
 public final class DeliveryFeedback {
   private static final Logger log = LoggerFactory.getLogger(DeliveryFeedback.class);
@@ -33,6 +40,7 @@ public final class DeliveryFeedback {
   private final Duration softBounceWindow;
   private final Duration softBounceSuppression;
   private final List<Consumer<DeliveryEvent>> listeners;
+  private final @Nullable Mailer mailer;
 
   private DeliveryFeedback(Builder b) {
     this.suppressions = b.suppressions;
@@ -40,6 +48,7 @@ public final class DeliveryFeedback {
     this.softBounceWindow = b.softBounceWindow;
     this.softBounceSuppression = b.softBounceSuppression;
     this.listeners = List.copyOf(b.listeners);
+    this.mailer = b.mailer;
   }
 
   /** A builder feeding {@code suppressions}. */
@@ -60,6 +69,7 @@ public final class DeliveryFeedback {
   public Optional<SuppressionEntry> accept(DeliveryEvent event) {
     Optional<SuppressionEntry> added = suppression(event);
     added.ifPresent(suppressions::add);
+    record(event);
     for (Consumer<DeliveryEvent> listener : listeners) {
       try {
         listener.accept(event);
@@ -69,6 +79,36 @@ public final class DeliveryFeedback {
       }
     }
     return added;
+  }
+
+  /** Hands the event to the mailer's audit log and listeners, when there is a mailer and a mail id. */
+  private void record(DeliveryEvent event) {
+    if (mailer == null || event.mailId().isEmpty()) {
+      return;
+    }
+    try {
+      mailer.recordDelivery(new MailEvent.Delivery(event.mailId().get(), event.occurredAt(), Optional.empty(),
+          event.provider(), status(event.type()), event.smtpStatus()));
+    } catch (RuntimeException e) {
+      // The suppression entry is already stored: an audit log that fails must not lose it.
+      log.warn("recording a delivery event of message {} in the mailer failed with {}", event.mailId().get(),
+          e.getClass().getName());
+    }
+  }
+
+  /** The mailer's word for what the provider reported. */
+  static MailEvent.Delivery.Status status(DeliveryEvent.Type type) {
+    return switch (type) {
+      case DELIVERED -> MailEvent.Delivery.Status.DELIVERED;
+      case DEFERRED -> MailEvent.Delivery.Status.DEFERRED;
+      case HARD_BOUNCE -> MailEvent.Delivery.Status.BOUNCED;
+      case SOFT_BOUNCE -> MailEvent.Delivery.Status.SOFT_BOUNCED;
+      case COMPLAINED -> MailEvent.Delivery.Status.COMPLAINED;
+      case UNSUBSCRIBED -> MailEvent.Delivery.Status.UNSUBSCRIBED;
+      case REJECTED -> MailEvent.Delivery.Status.REJECTED;
+      case OPENED -> MailEvent.Delivery.Status.OPENED;
+      case CLICKED -> MailEvent.Delivery.Status.CLICKED;
+    };
   }
 
   private Optional<SuppressionEntry> suppression(DeliveryEvent event) {
@@ -111,6 +151,7 @@ public final class DeliveryFeedback {
     private Duration softBounceWindow = Duration.ofDays(7);
     private Duration softBounceSuppression = Duration.ofDays(30);
     private final List<Consumer<DeliveryEvent>> listeners = new ArrayList<>();
+    private @Nullable Mailer mailer;
 
     private Builder(SuppressionList suppressions) {
       this.suppressions = Objects.requireNonNull(suppressions, "suppressions");
@@ -138,6 +179,17 @@ public final class DeliveryFeedback {
     /** Also passes every event to {@code listener} (after suppression), for example an audit or a CRM. */
     public Builder listener(Consumer<DeliveryEvent> listener) {
       listeners.add(Objects.requireNonNull(listener, "listener"));
+      return this;
+    }
+
+    /**
+     * Also records every event that carries a mail id in {@code mailer}
+     * ({@link Mailer#recordDelivery}): its audit log ({@code mailer.audit().find(mailId)} then ends
+     * in the delivery), its metrics and its listeners. Use the mailer that sent the messages (or one
+     * sharing its audit log), with the same suppression list.
+     */
+    public Builder mailer(Mailer mailer) {
+      this.mailer = Objects.requireNonNull(mailer, "mailer");
       return this;
     }
 

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -80,6 +81,13 @@ public final class SesSnsWebhook implements WebhookVerifier {
   @Override
   public String provider() {
     return NAME;
+  }
+
+  /** As the interface says: a request whose handler throws is forgotten, so the provider's retry of it is accepted. */
+  @Override
+  public void verify(WebhookRequest request, Consumer<List<DeliveryEvent>> handler) {
+    replays.handOver(verify(request), handler,
+        () -> Json.parse(request.rawBody()).flatMap(m -> Json.text(m, "MessageId")));
   }
 
   @Override

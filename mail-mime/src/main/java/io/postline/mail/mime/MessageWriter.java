@@ -38,14 +38,31 @@ final class MessageWriter {
   private static final char[] BOUNDARY_CHARS = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
 
   private final ByteArrayOutputStream out;
+  private final MimeChannel channel;
 
-  private MessageWriter(int sizeHint) {
+  private MessageWriter(int sizeHint, MimeChannel channel) {
     this.out = new ByteArrayOutputStream(sizeHint);
+    this.channel = channel;
   }
 
-  /** The email as MIME bytes (RFC 5322 and 2045-2049, CRLF line ends, ASCII only). */
-  static byte[] write(Email email, String messageId, Instant now, ZoneId zone) {
-    MessageWriter w = new MessageWriter((int) Math.min(Integer.MAX_VALUE - 8, email.approximateSize() * 4 / 3 + 1024));
+  /**
+   * The email as MIME bytes (RFC 5322 and 2045-2049, CRLF line ends): ASCII only for
+   * {@link MimeChannel#SEVEN_BIT}, 8-bit text parts for {@link MimeChannel#EIGHT_BIT}, and UTF-8
+   * addresses in headers too for {@link MimeChannel#UTF8}.
+   *
+   * @throws MailException if a header address is internationalized and the channel is not UTF8
+   */
+  static byte[] write(Email email, String messageId, Instant now, ZoneId zone, MimeChannel channel) {
+    if (channel != MimeChannel.UTF8 && (email.from().isInternationalized()
+        || email.to().stream().anyMatch(Address::isInternationalized)
+        || email.cc().stream().anyMatch(Address::isInternationalized)
+        || email.replyTo().stream().anyMatch(Address::isInternationalized))) {
+      throw new MailException("the message has an address with a non-ASCII local part in its From, To, Cc or "
+          + "Reply-To header, which only a channel that speaks SMTPUTF8 (RFC 6531/6532) can carry; render it "
+          + "with MimeChannel.UTF8 for such a server");
+    }
+    MessageWriter w = new MessageWriter((int) Math.min(Integer.MAX_VALUE - 8, email.approximateSize() * 4 / 3 + 1024),
+        channel);
     w.header("From", HeaderEncoder.addressList(List.of(email.from()), "From".length() + 2));
     w.addresses("To", email.to());
     w.addresses("Cc", email.cc());
@@ -103,18 +120,22 @@ final class MessageWriter {
     return multipart("mixed", mixed, null);
   }
 
-  /** UTF-8 text: 7bit when it is short-lined ASCII, else quoted-printable. */
+  /**
+   * UTF-8 text: 7bit when it is short-lined ASCII; 8bit when the channel takes 8-bit data and its
+   * lines are short (RFC 6152: at most 998 octets, no NUL, no bare CR or LF); else quoted-printable.
+   */
   private static Content textPart(String body, String subtype) {
     byte[] bytes = canonicalLineBreaks(body).getBytes(StandardCharsets.UTF_8);
     return w -> {
       w.header("Content-Type", "text/" + subtype + "; charset=UTF-8");
-      boolean sevenBit = isSevenBit(bytes);
-      w.header("Content-Transfer-Encoding", sevenBit ? "7bit" : "quoted-printable");
+      String encoding = isSevenBit(bytes) ? "7bit"
+          : w.channel != MimeChannel.SEVEN_BIT && isEightBitClean(bytes) ? "8bit" : "quoted-printable";
+      w.header("Content-Transfer-Encoding", encoding);
       w.crlf();
-      if (sevenBit) {
-        w.out.writeBytes(bytes);
-      } else {
+      if (encoding.equals("quoted-printable")) {
         w.quotedPrintable(bytes);
+      } else {
+        w.out.writeBytes(bytes);
       }
     };
   }
@@ -220,13 +241,22 @@ final class MessageWriter {
 
   /** ASCII without NUL, every line (CRLF-separated) at most 998 bytes. */
   private static boolean isSevenBit(byte[] bytes) {
+    return shortLines(bytes, false);
+  }
+
+  /** RFC 6152 / 2045 2.8: no NUL, no CR or LF outside CRLF, every line at most 998 octets. */
+  private static boolean isEightBitClean(byte[] bytes) {
+    return shortLines(bytes, true);
+  }
+
+  private static boolean shortLines(byte[] bytes, boolean eightBit) {
     int line = 0;
     for (int i = 0; i < bytes.length; i++) {
       byte b = bytes[i];
       if (b == '\r' && i + 1 < bytes.length && bytes[i + 1] == '\n') {
         i++;
         line = 0;
-      } else if (b <= 0 || b == '\r' || b == '\n' || ++line > HeaderEncoder.HARD_LIMIT) {
+      } else if (b == 0 || b < 0 && !eightBit || b == '\r' || b == '\n' || ++line > HeaderEncoder.HARD_LIMIT) {
         return false;
       }
     }
@@ -284,26 +314,39 @@ final class MessageWriter {
   }
 
   /**
-   * Writes a header after checking that it is safe to write as it is: ASCII, lines folded with
-   * CRLF and white space, none over 998 characters. A failure here is a bug, never user input.
+   * Writes a header after checking that it is safe to write as it is: ASCII (or, on a
+   * {@link MimeChannel#UTF8} channel, UTF-8 text without C1 controls, RFC 6532), lines folded with
+   * CRLF and white space, none over 998 octets. A failure here is a bug, never user input.
    */
   private void header(String name, String value) {
+    boolean utf8 = channel == MimeChannel.UTF8;
     int line = name.length() + 2;
+    boolean nonAscii = false;
     for (int i = 0; i < value.length(); i++) {
       char c = value.charAt(i);
       if (c == '\r' && i + 2 < value.length() && value.charAt(i + 1) == '\n'
           && (value.charAt(i + 2) == ' ' || value.charAt(i + 2) == '\t')) {
         i++;
         line = 0;
-      } else if (c != '\t' && (c < 0x20 || c > 0x7e) || ++line > HeaderEncoder.HARD_LIMIT) {
+        continue;
+      }
+      boolean allowed = c == '\t' || c >= 0x20 && c <= 0x7e || utf8 && c > 0x9f;
+      // UTF-8 octets: 2 below U+0800, 3 up to U+FFFF, 4 for a surrogate pair (2 per half).
+      line += c <= 0x7f ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+      nonAscii |= c > 0x7f;
+      if (!allowed || line > HeaderEncoder.HARD_LIMIT) {
         throw new MailException("the " + name + " header cannot be written safely "
             + "(a control or non-ASCII character, or a line over "
-            + HeaderEncoder.HARD_LIMIT + " characters)");
+            + HeaderEncoder.HARD_LIMIT + " octets)");
       }
     }
     ascii(name);
     ascii(": ");
-    ascii(value);
+    if (nonAscii) {
+      out.writeBytes(value.getBytes(StandardCharsets.UTF_8));
+    } else {
+      ascii(value);
+    }
     crlf();
   }
 

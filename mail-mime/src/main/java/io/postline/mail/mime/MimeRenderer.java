@@ -113,19 +113,36 @@ public final class MimeRenderer {
    * SMTP's DATA and a raw-message API such as Amazon SES expect. Written directly, each part's
    * transfer encoding chosen as it is written: text parts {@code 7bit} when they are short-lined
    * ASCII, else {@code quoted-printable}; attachments {@code base64} (composite types as they are).
-   * Each call gives a new Message-ID.
+   * Each call gives a new Message-ID. The same as {@code toEml(email, MimeChannel.SEVEN_BIT)}.
    *
    * @throws IllegalArgumentException if the email still has a template to render
-   * @throws MailException if an attachment of a composite type cannot be sent as it is
+   * @throws MailException if an attachment of a composite type cannot be sent as it is, or an
+   *     address in a header has a non-ASCII local part (that needs {@link MimeChannel#UTF8})
    */
   public byte[] toEml(Email email) {
+    return toEml(email, MimeChannel.SEVEN_BIT);
+  }
+
+  /**
+   * The email as {@code .eml} bytes (see {@link #toEml(Email)}) for a channel that accepts more than
+   * 7-bit text: with {@link MimeChannel#EIGHT_BIT}, UTF-8 text parts with lines of at most 998
+   * octets go as {@code 8bit}; with {@link MimeChannel#UTF8}, addresses with a non-ASCII local part
+   * are written in UTF-8 too (RFC 6532). Send the result only over a channel that offers it
+   * (8BITMIME, SMTPUTF8).
+   *
+   * @throws IllegalArgumentException if the email still has a template to render
+   * @throws MailException as {@link #toEml(Email)} does, and when a From, To, Cc or Reply-To address
+   *     is internationalized and the channel is not {@link MimeChannel#UTF8}
+   */
+  public byte[] toEml(Email email, MimeChannel channel) {
     Objects.requireNonNull(email, "email");
+    Objects.requireNonNull(channel, "channel");
     email.template().ifPresent(template -> {
       throw new IllegalArgumentException("the email still has template '" + template.name()
           + "'; render the template into a subject and body before rendering MIME");
     });
     String domain = messageIdDomain != null ? messageIdDomain : email.from().domain();
-    return MessageWriter.write(email, MessageIds.next(domain), clock.instant(), clock.getZone());
+    return MessageWriter.write(email, MessageIds.next(domain), clock.instant(), clock.getZone(), channel);
   }
 
   /**

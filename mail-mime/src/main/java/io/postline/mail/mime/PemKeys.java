@@ -31,10 +31,11 @@ public final class PemKeys {
   private PemKeys() {}
 
   /**
-   * The private key of a PKCS#8 PEM file ({@code -----BEGIN PRIVATE KEY-----}), RSA or Ed25519.
+   * The private key of a PKCS#8 PEM file ({@code -----BEGIN PRIVATE KEY-----}): RSA or Ed25519
+   * (DKIM), or EC (S/MIME).
    *
    * @throws IllegalArgumentException if the file cannot be read or holds no such key; the
-   *     message does not show the file's content
+   *     message shows neither the file's content nor its path
    */
   public static PrivateKey privateKey(Path pemFile) {
     Objects.requireNonNull(pemFile, "pemFile");
@@ -42,7 +43,7 @@ public final class PemKeys {
   }
 
   /**
-   * The private key of PKCS#8 PEM text ({@code -----BEGIN PRIVATE KEY-----}), RSA or Ed25519,
+   * The private key of PKCS#8 PEM text ({@code -----BEGIN PRIVATE KEY-----}), RSA, Ed25519 or EC,
    * for example from an environment variable.
    *
    * @throws IllegalArgumentException if the text holds no such key; the message does not show it
@@ -63,20 +64,21 @@ public final class PemKeys {
           + blocks.size());
     }
     PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(blocks.get(0));
-    for (String algorithm : List.of("RSA", "Ed25519")) {
+    for (String algorithm : List.of("RSA", "Ed25519", "EC")) {
       try {
         return KeyFactory.getInstance(algorithm).generatePrivate(spec);
       } catch (GeneralSecurityException e) {
         // Not this algorithm: try the next.
       }
     }
-    throw new IllegalArgumentException("the PEM private key is neither an RSA nor an Ed25519 PKCS#8 key");
+    throw new IllegalArgumentException("the PEM private key is not an RSA, Ed25519 or EC PKCS#8 key");
   }
 
   /**
    * The X.509 certificates of a PEM file ({@code -----BEGIN CERTIFICATE-----}), in file order.
    *
-   * @throws IllegalArgumentException if the file cannot be read or holds no certificate
+   * @throws IllegalArgumentException if the file cannot be read or holds no certificate; the
+   *     message does not show the file's path
    */
   public static List<X509Certificate> certificates(Path pemFile) {
     Objects.requireNonNull(pemFile, "pemFile");
@@ -110,10 +112,10 @@ public final class PemKeys {
     try {
       return Files.readString(file, StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      // A key pasted where a path belongs must not be echoed back.
-      String shown = file.toString().contains("-----") ? "(given text looks like PEM content, not a path)" : file.toString();
-      throw new IllegalArgumentException("cannot read the PEM " + what + " file " + shown + " ("
-          + e.getClass().getSimpleName() + ")");
+      // Neither the path nor a key pasted where a path belongs is echoed back.
+      String hint = file.toString().contains("-----") ? "; the given text looks like PEM content, not a path" : "";
+      throw new IllegalArgumentException("cannot read the PEM " + what + " file (" + e.getClass().getSimpleName()
+          + ")" + hint);
     }
   }
 

@@ -4,35 +4,23 @@ import io.postline.mail.Address;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.X509Certificate;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.function.Function;
-import org.bouncycastle.cert.jcajce.JcaCertStore;
-import org.bouncycastle.cms.CMSAlgorithm;
-import org.bouncycastle.cms.CMSEnvelopedDataGenerator;
-import org.bouncycastle.cms.CMSException;
-import org.bouncycastle.cms.CMSProcessableByteArray;
-import org.bouncycastle.cms.CMSSignedData;
-import org.bouncycastle.cms.CMSSignedDataGenerator;
-import org.bouncycastle.cms.jcajce.JcaSimpleSignerInfoGeneratorBuilder;
-import org.bouncycastle.cms.jcajce.JceCMSContentEncryptorBuilder;
-import org.bouncycastle.cms.jcajce.JceKeyTransRecipientInfoGenerator;
-import org.bouncycastle.operator.OperatorCreationException;
 import org.jspecify.annotations.Nullable;
 
 /**
  * S/MIME (RFC 8551) over rendered MIME bytes: signs ({@code multipart/signed}, a detached
  * SHA-256 CMS signature) and encrypts to the recipients' certificates
  * ({@code application/pkcs7-mime; smime-type=enveloped-data}, AES-256-CBC), signing first when
- * both are configured. Needs Bouncy Castle ({@code org.bouncycastle:bcpkix-jdk18on}) on the class
- * path.
+ * both are configured. Recipients may hold RSA certificates (key transport, RSA PKCS#1 v1.5) or EC
+ * certificates (ECDH key agreement, RFC 5753: an ephemeral key on the recipient's curve, the
+ * SHA-256 KDF and AES-256 key wrap). Needs Bouncy Castle ({@code org.bouncycastle:bcpkix-jdk18on})
+ * on the class path; the EC key agreement uses Bouncy Castle's JCA provider, never registered
+ * globally.
  *
  * <p>Only the message's content is wrapped: its {@code Content-*} headers and body become the
  * signed or encrypted entity; every other header (From, To, Subject, Date, Message-ID,
@@ -41,7 +29,7 @@ import org.jspecify.annotations.Nullable;
  * <pre>{@code
  * Smime smime = Smime.builder()
  *     .signWith(PemKeys.privateKey(Path.of("signer.key.pem")), PemKeys.certificates(Path.of("signer.pem")))
- *     .encryptTo(address -> directory.certificateOf(address))
+ *     .encryptTo(SmimeCertificates.directory(Path.of("/etc/postline/recipients")))
  *     .build();
  * byte[] out = smime.apply(MimeRenderer.defaults().toEml(email), email.recipients());
  * }</pre>
@@ -53,7 +41,7 @@ public final class Smime {
 
   private final @Nullable PrivateKey signingKey;
   private final List<X509Certificate> chain;
-  private final @Nullable Function<Address, Optional<X509Certificate>> certificates;
+  private final @Nullable SmimeCertificates certificates;
 
   private Smime(Builder b) {
     this.signingKey = b.signingKey;
@@ -72,8 +60,10 @@ public final class Smime {
    * @param message a MIME message with CRLF line ends, as {@link MimeRenderer#toEml} writes it
    * @param recipients every envelope recipient (to, cc and bcc): each must have a certificate
    *     when encrypting
-   * @throws SigningException if a recipient has no certificate or the CMS structure cannot be
-   *     made; nothing is then to be sent
+   * @throws SigningException if a recipient has no certificate, or one that is expired, not yet
+   *     valid or neither RSA nor EC, or the CMS structure cannot be made; nothing is then to be sent
+   * @throws RuntimeException whatever the {@link SmimeCertificates} lookup throws, unchanged (a
+   *     directory service that is down: sending again later may succeed)
    */
   public byte[] apply(byte[] message, List<Address> recipients) {
     Objects.requireNonNull(message, "message");
@@ -99,21 +89,7 @@ public final class Smime {
   }
 
   private byte[] signed(byte[] entity, PrivateKey key) {
-    byte[] signature;
-    X509Certificate signer = chain.get(0);
-    try {
-      String algorithm = key.getAlgorithm().equals("RSA") ? "SHA256withRSA"
-          : key.getAlgorithm().equals("EC") ? "SHA256withECDSA" : key.getAlgorithm();
-      CMSSignedDataGenerator generator = new CMSSignedDataGenerator();
-      generator.addSignerInfoGenerator(new JcaSimpleSignerInfoGeneratorBuilder().build(algorithm, key, signer));
-      generator.addCertificates(new JcaCertStore(chain));
-      // Detached: the entity travels in clear beside the signature, readable without S/MIME.
-      CMSSignedData data = generator.generate(new CMSProcessableByteArray(entity), false);
-      signature = data.getEncoded();
-    } catch (OperatorCreationException | CMSException | CertificateEncodingException | java.io.IOException
-        | RuntimeException e) {
-      throw new SigningException("the S/MIME signature could not be made (" + e.getClass().getSimpleName() + ")", e);
-    }
+    byte[] signature = SmimeCms.detachedSignature(entity, key, chain);
     String boundary = boundary();
     ByteArrayOutputStream out = new ByteArrayOutputStream(entity.length + signature.length * 2);
     ascii(out, "Content-Type: multipart/signed; protocol=\"application/pkcs7-signature\"; micalg=sha-256;\r\n"
@@ -129,31 +105,8 @@ public final class Smime {
     return out.toByteArray();
   }
 
-  private static byte[] encrypted(byte[] entity, List<Address> recipients,
-      Function<Address, Optional<X509Certificate>> certificates) {
-    byte[] enveloped;
-    try {
-      CMSEnvelopedDataGenerator generator = new CMSEnvelopedDataGenerator();
-      List<String> missing = new ArrayList<>();
-      for (Address recipient : recipients) {
-        Optional<X509Certificate> certificate = certificates.apply(recipient);
-        if (certificate == null || certificate.isEmpty()) {
-          missing.add(recipient.masked());
-        } else {
-          generator.addRecipientInfoGenerator(new JceKeyTransRecipientInfoGenerator(certificate.get()));
-        }
-      }
-      if (!missing.isEmpty()) {
-        throw new SigningException("no S/MIME certificate to encrypt to for recipient(s) " + missing
-            + "; the message is not sent unencrypted");
-      }
-      enveloped = generator.generate(new CMSProcessableByteArray(entity),
-          new JceCMSContentEncryptorBuilder(CMSAlgorithm.AES256_CBC).build()).getEncoded();
-    } catch (SigningException e) {
-      throw e;
-    } catch (CMSException | CertificateEncodingException | java.io.IOException | RuntimeException e) {
-      throw new SigningException("the S/MIME encryption could not be made (" + e.getClass().getSimpleName() + ")", e);
-    }
+  private static byte[] encrypted(byte[] entity, List<Address> recipients, SmimeCertificates certificates) {
+    byte[] enveloped = SmimeCms.envelope(entity, recipients, certificates);
     ByteArrayOutputStream out = new ByteArrayOutputStream(enveloped.length * 4 / 3 + 512);
     ascii(out, "Content-Type: application/pkcs7-mime; smime-type=enveloped-data; name=smime.p7m\r\n"
         + "Content-Transfer-Encoding: base64\r\n"
@@ -182,14 +135,15 @@ public final class Smime {
   public static final class Builder {
     private @Nullable PrivateKey signingKey;
     private List<X509Certificate> chain = List.of();
-    private @Nullable Function<Address, Optional<X509Certificate>> certificates;
+    private @Nullable SmimeCertificates certificates;
 
     private Builder() {}
 
     /**
      * Signs every message.
      *
-     * @param key the signer's private key (RSA or EC); see {@link PemKeys}
+     * @param key the signer's private key (RSA or EC); see {@link PemKeys}, or a PKCS#12 file read
+     *     with {@link java.security.KeyStore}
      * @param chain the signer's certificate first, then any intermediates, sent with the signature
      */
     public Builder signWith(PrivateKey key, List<X509Certificate> chain) {
@@ -204,11 +158,12 @@ public final class Smime {
     }
 
     /**
-     * Encrypts every message to its recipients; {@code certificates} gives each recipient's
-     * certificate (for example {@code a -> Optional.ofNullable(map.get(a.email()))}). A recipient
-     * without one fails the message.
+     * Encrypts every message to its recipients; {@code certificates} gives each recipient's RSA or
+     * EC certificate ({@link SmimeCertificates#directory(java.nio.file.Path)}, or a lambda such as
+     * {@code a -> Optional.ofNullable(map.get(a.email()))}). A recipient without one fails the
+     * message.
      */
-    public Builder encryptTo(Function<Address, Optional<X509Certificate>> certificates) {
+    public Builder encryptTo(SmimeCertificates certificates) {
       this.certificates = Objects.requireNonNull(certificates, "certificates");
       return this;
     }
@@ -216,11 +171,19 @@ public final class Smime {
     /**
      * The S/MIME settings.
      *
-     * @throws IllegalStateException if neither signing nor encryption is configured
+     * @throws IllegalStateException if neither signing nor encryption is configured, or Bouncy
+     *     Castle is not on the class path
      */
     public Smime build() {
       if (signingKey == null && certificates == null) {
         throw new IllegalStateException("S/MIME needs signWith(..), encryptTo(..) or both");
+      }
+      try {
+        Class.forName("org.bouncycastle.cms.CMSSignedDataGenerator", false, Smime.class.getClassLoader());
+        Class.forName("org.bouncycastle.jce.provider.BouncyCastleProvider", false, Smime.class.getClassLoader());
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new IllegalStateException("S/MIME needs Bouncy Castle on the class path: add the dependency "
+            + "org.bouncycastle:bcpkix-jdk18on", e);
       }
       return new Smime(this);
     }

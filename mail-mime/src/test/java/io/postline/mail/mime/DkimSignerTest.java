@@ -59,6 +59,22 @@ class DkimSignerTest {
   }
 
   @Test
+  void bouncyCastleEd25519GivesTheJdkSignatureByteForByte() throws Exception {
+    KeyPair pair = generate("Ed25519", 0);
+    java.time.Clock fixed = java.time.Clock.fixed(java.time.Instant.parse("2026-12-02T04:00:00Z"), java.time.ZoneOffset.UTC);
+    byte[] message = eml("Grüße\r\n" + "long line ".repeat(200));
+
+    byte[] fast = DkimSigner.builder().clock(fixed).key("example.org", "ed", pair.getPrivate()).build().sign(message);
+    byte[] jdk = DkimSigner.builder().clock(fixed).jdkEd25519().key("example.org", "ed", pair.getPrivate()).build()
+        .sign(message);
+
+    // Bouncy Castle is on this module's test class path, so the first one took the fast path.
+    assertThat(Class.forName("org.bouncycastle.math.ec.rfc8032.Ed25519")).isNotNull();
+    assertThat(new String(fast, StandardCharsets.US_ASCII)).isEqualTo(new String(jdk, StandardCharsets.US_ASCII));
+    assertThat(new String(fast, StandardCharsets.US_ASCII)).contains("a=ed25519-sha256;");
+  }
+
+  @Test
   void signingPrependsHeadersAndLeavesEveryByteOfTheMessageAsItWas() {
     byte[] message = eml("Hello");
     DkimSigner signer = DkimSigner.builder().key("example.org", "ed", ED25519).build();

@@ -120,6 +120,14 @@ class MimeRendererPropertyTest {
   }
 
   private void check(Email email) throws Exception {
+    List<Address> headerAddresses = new ArrayList<>(List.of(email.from()));
+    headerAddresses.addAll(email.to());
+    headerAddresses.addAll(email.cc());
+    headerAddresses.addAll(email.replyTo());
+    if (headerAddresses.stream().anyMatch(Address::isInternationalized)) {
+      checkUtf8(email, headerAddresses);
+      return;
+    }
     byte[] eml = renderer.toEml(email);
     checkLineEnds(eml);
     checkHeaderSection(Eml.headerSection(eml));
@@ -138,6 +146,34 @@ class MimeRendererPropertyTest {
     assertThat(m.getMessageID()).matches("<[0-9a-f]{32}@" + Pattern.quote(email.from().domain()) + ">");
     assertThat(m.getSentDate()).as("Date").isNotNull();
     checkContent(email, m);
+  }
+
+  /**
+   * An internationalized header address (RFC 6532): refused for a 7-bit channel with a message
+   * naming SMTPUTF8; on a UTF-8 channel the header section is UTF-8 with lines of at most 998
+   * octets and holds each address as it goes in the envelope, and the body reads back exactly.
+   */
+  private void checkUtf8(Email email, List<Address> headerAddresses) throws Exception {
+    try {
+      renderer.toEml(email);
+      throw new AssertionError("an internationalized header address was rendered for a 7-bit channel");
+    } catch (MailException expected) {
+      assertThat(expected.getMessage()).contains("SMTPUTF8");
+    }
+    byte[] eml = renderer.toEml(email, MimeChannel.UTF8);
+    checkLineEnds(eml);
+    String text = new String(eml, StandardCharsets.UTF_8);
+    String headers = text.substring(0, text.indexOf("\r\n\r\n"));
+    assertThat(StandardCharsets.UTF_8.newEncoder().canEncode(headers)).isTrue();
+    for (String line : headers.split("\r\n")) {
+      assertThat(line.getBytes(StandardCharsets.UTF_8).length).as("header line length").isLessThanOrEqualTo(998);
+      assertThat(line.chars().noneMatch(c -> c < 0x20 && c != '\t' || c >= 0x7f && c <= 0x9f)).as("controls").isTrue();
+    }
+    String unfolded = headers.replace("\r\n ", " ").replace("\r\n\t", "\t");
+    for (Address a : headerAddresses) {
+      assertThat(unfolded).contains(a.asciiEmail());
+    }
+    checkContent(email, Eml.parse(eml));
   }
 
   /** Every CR is followed by LF and every LF preceded by CR, in the whole message. */

@@ -88,6 +88,27 @@ class MailgunBatchTest {
   }
 
   @Test
+  void eachMessageOfABatchKeepsItsOwnMailIdInItsUserVariables() {
+    List<Email> emails = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      emails.add(Email.builder().from("shop@example.org").to("user" + i + "@example.org").subject("s").text("t")
+          .metadata("campaign", "spring").metadata("postline_mail_id", "01MAILID" + i).build());
+    }
+
+    assertThat(provider.sendBatch(emails)).allMatch(SendOutcome::isSent);
+
+    List<List<MailgunWire.Part>> forms = MailgunWire.acceptedForms(wire);
+    assertThat(forms).as("one request still: only the values differ").hasSize(1);
+    assertThat(MailgunWire.value(forms.get(0), "v:campaign")).contains("spring");
+    assertThat(MailgunWire.value(forms.get(0), "v:postline_mail_id")).contains("%recipient.v:postline_mail_id%");
+    assertThat(MailgunWire.delivered(wire)).extracting(m -> m.metadata().get("postline_mail_id"), m -> m.metadata()
+        .get("campaign")).containsExactly(
+            org.assertj.core.groups.Tuple.tuple("01MAILID0", "spring"),
+            org.assertj.core.groups.Tuple.tuple("01MAILID1", "spring"),
+            org.assertj.core.groups.Tuple.tuple("01MAILID2", "spring"));
+  }
+
+  @Test
   void emailsThatCannotBeBatchedAreSentOnTheirOwn() {
     List<Email> emails = List.of(
         Email.builder().from("shop@example.org").to("a@example.org").cc("c@example.org").subject("cc").text("t").build(),

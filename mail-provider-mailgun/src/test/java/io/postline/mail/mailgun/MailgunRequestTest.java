@@ -72,6 +72,7 @@ class MailgunRequestTest {
         .header("X-Campaign", "spring")
         .tag("welcome").tag("orders")
         .metadata("userId", "42")
+        .metadata("postline_mail_id", "01JMAILID00000000000000001") // what a Mailer adds: Mailgun echoes it in user-variables
         .sendAt(at)
         .build();
 
@@ -104,6 +105,7 @@ class MailgunRequestTest {
             tuple("o:tag", "welcome"),
             tuple("o:tag", "orders"),
             tuple("v:userId", "42"),
+            tuple("v:postline_mail_id", "01JMAILID00000000000000001"),
             tuple("o:deliverytime", deliveryTime));
     assertThat(deliveryTime).endsWith("+0000");
     assertThat(form.stream().filter(p -> p.fileName() != null).toList())

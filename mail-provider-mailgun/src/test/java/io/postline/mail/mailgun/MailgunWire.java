@@ -142,7 +142,7 @@ final class MailgunWire {
       if (p.name().startsWith("h:") && !p.name().equals("h:Reply-To")) {
         b.header(p.name().substring(2), p.text());
       } else if (p.name().startsWith("v:")) {
-        b.metadata(p.name().substring(2), p.text());
+        b.metadata(p.name().substring(2), substitute(p.text(), vars)); // Mailgun fills user variables in too
       } else if (p.name().equals("attachment")) {
         b.attachment(DeliveredAttachment.attachment(p.fileName(), p.contentType(), p.content()));
       } else if (p.name().equals("inline")) {

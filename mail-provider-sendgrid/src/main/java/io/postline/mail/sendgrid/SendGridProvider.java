@@ -74,6 +74,8 @@ public final class SendGridProvider implements MailProvider {
   private static final Logger LOG = LoggerFactory.getLogger(SendGridProvider.class);
   private static final Set<String> OPTIONS = Set.of("region", "baseUrl", "timeout", "connectTimeout", "sandbox");
   private static final Capabilities CAPABILITIES = Capabilities.builder()
+      // SendGrid's v3 documentation does not say that it takes non-ASCII local parts: refused.
+      .internationalizedAddresses(false)
       // It signs with the DKIM keys of the domain authenticated in the account.
       .dkimSigning(Capabilities.DkimSigning.PROVIDER)
       .maxRecipients(SendGridRequests.MAX_RECIPIENTS)

@@ -63,6 +63,7 @@ class SendGridRequestTest {
         .header("X-Campaign", "spring")
         .tag("welcome").tag("orders")
         .metadata("userId", "42")
+        .metadata("postline_mail_id", "01JMAILID00000000000000001") // what a Mailer adds: SendGrid echoes custom args in events
         .sendAt(NOW.plus(Duration.ofHours(1)))
         .build();
 
@@ -90,7 +91,7 @@ class SendGridRequestTest {
           ],
           "headers": {"X-Campaign": "spring"},
           "categories": ["welcome", "orders"],
-          "custom_args": {"userId": "42"},
+          "custom_args": {"userId": "42", "postline_mail_id": "01JMAILID00000000000000001"},
           "send_at": %d,
           "reply_to": {"email": "support@example.org", "name": "Support"}
         }

@@ -6,7 +6,11 @@ import io.postline.mail.FailureKind;
 import io.postline.mail.InvalidEmailException;
 import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
+import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
+import io.postline.mail.mime.SigningException;
+import io.postline.mail.mime.SigningOptions;
+import io.postline.mail.mime.Smime;
 import io.postline.mail.ses.internal.SesErrors;
 import io.postline.mail.ses.internal.SesRequests;
 import io.postline.mail.spi.Capabilities;
@@ -18,6 +22,7 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
@@ -38,6 +43,7 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.sesv2.SesV2Client;
 import software.amazon.awssdk.services.sesv2.SesV2ClientBuilder;
+import software.amazon.awssdk.services.sesv2.model.SendEmailRequest;
 import software.amazon.awssdk.services.sesv2.model.SendEmailResponse;
 import software.amazon.awssdk.utils.SdkAutoCloseable;
 
@@ -58,6 +64,14 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * lists to, cc and bcc; tags and metadata become {@code EmailTags}, sanitized to SES's allowed
  * characters (see {@link SesRequests}). SES has no native scheduling: an email with
  * {@code sendAt} is sent at once (the queue is what holds it until it is due).
+ *
+ * <p>DKIM: SES signs with Easy DKIM when the sending identity has it set up in the account
+ * ({@link Capabilities.DkimSigning#PROVIDER}). With Postline's DKIM ({@link Builder#dkim}, the
+ * {@code dkim.*} options of {@link SigningOptions}) or S/MIME ({@link Builder#smime}, the
+ * {@code smime.*} options), every message goes as {@code Raw} MIME that Postline signs (S/MIME
+ * first, DKIM last, over the exact bytes SES receives; {@link Capabilities.DkimSigning#POSTLINE});
+ * SES may add its own Easy DKIM signature beside it. A message that cannot be signed is not sent:
+ * it fails {@link FailureKind#PERMANENT}.
  *
  * <p>The SDK's own retries are switched off: Postline's retry policy is the only one, since two
  * layers of retries multiply.
@@ -89,9 +103,6 @@ public final class SesProvider implements MailProvider {
   private static final Set<String> OPTIONS = Set.of("region", "endpoint", "configurationSet", "timeout",
       "connectTimeout", "quotaRetryAfter", "raw", "sessionToken");
   private static final Pattern REGION = Pattern.compile("[a-z]{2,}(-[a-z0-9]+)+");
-  private static final Capabilities CAPABILITIES = capabilities(SesRequests.MAX_RECIPIENTS);
-  /** What one email of a batch may have: any number of recipients, split into messages of 50. */
-  private static final Capabilities BATCH_CAPABILITIES = capabilities(Integer.MAX_VALUE);
 
   private final String name;
   private final Region region;
@@ -103,6 +114,10 @@ public final class SesProvider implements MailProvider {
   private final @Nullable SdkAutoCloseable ownedCredentials;
   private final SesRequests requests;
   private final Clock clock;
+  private final Capabilities capabilities;
+  /** What one email of a batch may have: any number of recipients, split into messages of 50. */
+  private final Capabilities batchCapabilities;
+  private final @Nullable DkimSigner dkim;
   private volatile boolean closed;
 
   private SesProvider(Builder b) {
@@ -136,11 +151,17 @@ public final class SesProvider implements MailProvider {
       client.endpointOverride(endpoint);
     }
     this.client = client.build();
-    this.requests = new SesRequests(name, b.configurationSet, b.raw, b.renderer);
+    this.dkim = b.dkim;
+    this.requests = new SesRequests(name, b.configurationSet, b.raw, b.renderer, b.smime, b.dkim);
+    this.capabilities = capabilities(SesRequests.MAX_RECIPIENTS, b.dkim != null);
+    this.batchCapabilities = capabilities(Integer.MAX_VALUE, b.dkim != null);
   }
 
-  private static Capabilities capabilities(int maxRecipients) {
+  private static Capabilities capabilities(int maxRecipients, boolean postlineDkim) {
     return Capabilities.builder()
+        .dkimSigning(postlineDkim ? Capabilities.DkimSigning.POSTLINE : Capabilities.DkimSigning.PROVIDER)
+        // SES does not support SMTPUTF8: a local part must be ASCII (API reference, Destination).
+        .internationalizedAddresses(false)
         .maxRecipients(maxRecipients)
         .maxMessageBytes(MAX_MESSAGE_BYTES)
         .attachments(true)
@@ -167,13 +188,16 @@ public final class SesProvider implements MailProvider {
    * Creates a provider from DSN settings: {@code ses://ACCESS_KEY:SECRET@default} (or
    * {@code ses://default} for the SDK's default credentials chain) with the options
    * {@code region}, {@code endpoint}, {@code configurationSet}, {@code timeout},
-   * {@code connectTimeout}, {@code quotaRetryAfter}, {@code raw} and {@code sessionToken}.
+   * {@code connectTimeout}, {@code quotaRetryAfter}, {@code raw} and {@code sessionToken}, and
+   * the signing options {@code dkim.*} and {@code smime.*} ({@link SigningOptions}).
    *
    * @throws IllegalArgumentException naming the setting that is missing or wrong, secrets masked
    */
   public static SesProvider create(ProviderSettings settings) {
     Objects.requireNonNull(settings, "settings");
-    settings.requireKnownOptions(OPTIONS);
+    Set<String> known = new HashSet<>(OPTIONS);
+    known.addAll(SigningOptions.names(settings));
+    settings.requireKnownOptions(known);
     if (!settings.host().equals("default")) {
       throw new IllegalArgumentException("ses DSN host must be 'default' (" + settings.maskedDsn()
           + "); set the region with ?region=eu-west-1 and another endpoint with ?endpoint=...");
@@ -207,6 +231,8 @@ public final class SesProvider implements MailProvider {
       b.region(region);
     });
     settings.option("configurationSet").ifPresent(b::configurationSet);
+    SigningOptions.smime(settings).ifPresent(b::smime);
+    SigningOptions.dkim(settings).ifPresent(b::dkim);
     settings.option("endpoint").ifPresent(url -> {
       try {
         b.endpoint(URI.create(url));
@@ -223,14 +249,18 @@ public final class SesProvider implements MailProvider {
     return name;
   }
 
+  /**
+   * Up to 50 recipients and 40 MB per message, attachments, tags and metadata as message tags;
+   * DKIM by Postline when configured, else by SES (Easy DKIM).
+   */
   @Override
   public Capabilities capabilities() {
-    return CAPABILITIES;
+    return capabilities;
   }
 
   @Override
   public SendResult send(Email email) throws ProviderException {
-    CAPABILITIES.check(email, name);
+    capabilities.check(email, name);
     List<String> problems = requests.problems(email);
     if (!problems.isEmpty()) {
       throw new InvalidEmailException(problems);
@@ -246,8 +276,20 @@ public final class SesProvider implements MailProvider {
     boolean raw = requests.usesRaw(email);
     long started = System.nanoTime();
     SendEmailResponse response;
+    SendEmailRequest request;
     try {
-      response = client.sendEmail(requests.request(email));
+      request = requests.request(email);
+    } catch (SigningException e) {
+      // Unsigned is never a fallback for what was meant to be signed.
+      throw ProviderException.builder(FailureKind.PERMANENT, name, "SES provider '" + name
+          + "': the message was not sent: it could not be signed: " + e.getMessage()).cause(e).build();
+    } catch (SesRequests.LookupFailedException e) {
+      throw ProviderException.builder(FailureKind.TRANSIENT, name, "SES provider '" + name + "': the message was not "
+          + "sent: the S/MIME certificate lookup failed (" + e.getCause().getClass().getName()
+          + "); sending again may succeed").cause(e.getCause()).build();
+    }
+    try {
+      response = client.sendEmail(request);
     } catch (SdkException e) {
       ProviderException failure = SesErrors.failure(name, e, secrets, quotaRetryAfter, timeout, clock.instant());
       LOG.debug("SES provider '{}' failed: {} ({}, {} recipient(s){})", name, failure.kind(),
@@ -280,7 +322,7 @@ public final class SesProvider implements MailProvider {
     List<String> problems = new ArrayList<>();
     for (int i = 0; i < emails.size(); i++) {
       Email email = emails.get(i);
-      List<String> own = new ArrayList<>(BATCH_CAPABILITIES.problems(email).stream()
+      List<String> own = new ArrayList<>(batchCapabilities.problems(email).stream()
           .map(p -> "provider " + name + ": " + p).toList());
       own.addAll(requests.problems(email));
       for (String p : own) {
@@ -352,7 +394,7 @@ public final class SesProvider implements MailProvider {
   @Override
   public String toString() {
     return "SesProvider[" + name + ", " + region.id() + (endpoint == null ? "" : ", " + endpoint)
-        + ", timeout=" + timeout + "]";
+        + ", timeout=" + timeout + (dkim == null ? "" : ", dkim=" + dkim.domains()) + "]";
   }
 
   /** Builds a {@link SesProvider}. */
@@ -369,6 +411,8 @@ public final class SesProvider implements MailProvider {
     private boolean raw;
     private MimeRenderer renderer = MimeRenderer.defaults();
     private Clock clock = Clock.systemUTC();
+    private @Nullable DkimSigner dkim;
+    private @Nullable Smime smime;
 
     private Builder() {}
 
@@ -466,6 +510,25 @@ public final class SesProvider implements MailProvider {
     /** Sends every message as {@code Raw} MIME, not only those with attachments; off by default. */
     public Builder raw(boolean raw) {
       this.raw = raw;
+      return this;
+    }
+
+    /**
+     * Signs every message with DKIM, sent as {@code Raw} MIME: a message whose From domain has no
+     * key in {@code signer}, or whose signature cannot be made, fails {@link FailureKind#PERMANENT}
+     * and is not sent. SES may add its own Easy DKIM signature beside Postline's.
+     */
+    public Builder dkim(DkimSigner signer) {
+      this.dkim = Objects.requireNonNull(signer, "signer");
+      return this;
+    }
+
+    /**
+     * Signs and/or encrypts every message with S/MIME, sent as {@code Raw} MIME (before DKIM, which
+     * then signs the result); a message that cannot be fails {@link FailureKind#PERMANENT}.
+     */
+    public Builder smime(Smime smime) {
+      this.smime = Objects.requireNonNull(smime, "smime");
       return this;
     }
 

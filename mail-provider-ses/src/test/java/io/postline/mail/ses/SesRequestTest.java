@@ -60,6 +60,7 @@ class SesRequestTest {
         .header("X-Campaign", "spring")
         .tag("welcome").tag("Spring Sale!")
         .metadata("userId", "42").metadata("plan", "gold tier/2")
+        .metadata("postline_mail_id", "01JMAILID00000000000000001") // what a Mailer adds: SES notifications echo message tags
         .sendAt(Instant.now().plus(Duration.ofHours(1)))
         .build();
 
@@ -88,7 +89,8 @@ class SesRequestTest {
                 {"Name": "welcome", "Value": "true"},
                 {"Name": "Spring_Sale_", "Value": "true"},
                 {"Name": "userId", "Value": "42"},
-                {"Name": "plan", "Value": "gold_tier_2"}
+                {"Name": "plan", "Value": "gold_tier_2"},
+                {"Name": "postline_mail_id", "Value": "01JMAILID00000000000000001"}
               ],
               "ConfigurationSetName": "transactional"
             }
@@ -103,6 +105,7 @@ class SesRequestTest {
         .attach(Attachment.of("invoice.pdf", new byte[] {1, 2, 3}, "application/pdf"))
         .attach(Attachment.inline("logo", new byte[] {9, 8}, "image/png"))
         .tag("billing")
+        .metadata("postline_mail_id", "01JMAILID00000000000000001")
         .build();
 
     provider.send(email);
@@ -112,6 +115,9 @@ class SesRequestTest {
     assertThat(body.path("Destination").path("BccAddresses").get(0).asText()).isEqualTo("secret-copy@example.org");
     assertThat(body.path("ReplyToAddresses").isMissingNode()).as("reply-to travels in the MIME header").isTrue();
     assertThat(body.path("EmailTags").get(0).path("Name").asText()).isEqualTo("billing");
+    assertThat(body.path("EmailTags").get(1).path("Name").asText()).as("raw sends carry the mail id as a tag too")
+        .isEqualTo("postline_mail_id");
+    assertThat(body.path("EmailTags").get(1).path("Value").asText()).isEqualTo("01JMAILID00000000000000001");
     assertThat(body.path("ConfigurationSetName").asText()).isEqualTo("transactional");
     MimeMessage mime = SesWire.raw(body);
     assertThat(mime.getHeader("Bcc")).isNull();

@@ -8,15 +8,20 @@ import io.postline.mail.MailException;
 import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
 import io.postline.mail.mime.DkimSigner;
+import io.postline.mail.mime.MimeChannel;
 import io.postline.mail.mime.MimeRenderer;
-import io.postline.mail.mime.PemKeys;
 import io.postline.mail.mime.SigningException;
+import io.postline.mail.mime.SigningOptions;
 import io.postline.mail.mime.Smime;
 import io.postline.mail.smtp.internal.ConnectionPool;
 import io.postline.mail.smtp.internal.Connector;
+import io.postline.mail.smtp.internal.DsnRequest;
+import io.postline.mail.smtp.internal.Outgoing;
 import io.postline.mail.smtp.internal.Redactor;
+import io.postline.mail.smtp.internal.SendAttempt;
 import io.postline.mail.smtp.internal.SmtpConnection;
 import io.postline.mail.smtp.internal.SmtpFailures;
+import io.postline.mail.smtp.internal.SmtpLink;
 import io.postline.mail.smtp.internal.SmtpSettings;
 import io.postline.mail.smtp.internal.TagHeaders;
 import io.postline.mail.smtp.internal.TlsContexts;
@@ -24,11 +29,13 @@ import io.postline.mail.spi.Capabilities;
 import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
+import io.postline.mail.spi.SendOutcome;
 import jakarta.mail.MessagingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -45,8 +52,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends email over SMTP with Jakarta Mail (Eclipse Angus), through a pool of reused connections,
- * with verified TLS, finite timeouts and classified failures.
+ * Sends email over SMTP with Postline's own pipelining engine (or, with {@code transport=angus},
+ * Jakarta Mail's Angus), through a pool of reused connections, with verified TLS, finite timeouts
+ * and classified failures.
  *
  * <p>Created from a DSN by the {@code smtp} and {@code smtps} factories:
  *
@@ -122,14 +130,16 @@ public final class SmtpProvider implements MailProvider {
   public static final Duration DEFAULT_VALIDATE_AFTER_IDLE = Duration.ofMillis(500);
   /** Default most recipients per message (RFC 5321 servers must accept at least 100). */
   public static final int DEFAULT_MAX_RECIPIENTS = 100;
+  /** The most messages one {@link #sendBatch} call takes (fewer when {@code messagesPerConnection} is lower). */
+  public static final int MAX_BATCH = 100;
   /** The most tags per message when tags are sent as headers. */
   public static final int MAX_TAGS = 20;
 
   static final Set<String> OPTIONS = Set.of("tls", "connectTimeout", "readTimeout", "writeTimeout",
       "poolSize", "messagesPerConnection", "idleTimeout", "acquireTimeout", "validateAfterIdle", "ehlo",
       "trustStore", "trustStorePassword", "trustStoreType", "trustedCertificate", "tlsVerify",
-      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport",
-      "dkim.domain", "dkim.selector", "dkim.key");
+      "maxMessageBytes", "maxRecipients", "tagHeaders", "messageIdDomain", "transport", "deliveryNotify",
+      "deliveryReturn");
   private static final Logger LOG = LoggerFactory.getLogger(SmtpProvider.class);
   private static final Duration MAX_TIMEOUT = Duration.ofHours(1);
 
@@ -189,7 +199,9 @@ public final class SmtpProvider implements MailProvider {
    */
   public static SmtpProvider create(ProviderSettings dsn) {
     Objects.requireNonNull(dsn, "settings");
-    dsn.requireKnownOptions(OPTIONS);
+    Set<String> known = new java.util.HashSet<>(OPTIONS);
+    known.addAll(SigningOptions.names(dsn));
+    dsn.requireKnownOptions(known);
     boolean implicitScheme = dsn.scheme().equals(SCHEME_TLS);
     if (!implicitScheme && !dsn.scheme().equals(SCHEME)) {
       throw new IllegalArgumentException("SMTP provider takes smtp:// or smtps:// DSNs, not " + dsn.maskedDsn());
@@ -239,33 +251,27 @@ public final class SmtpProvider implements MailProvider {
     if (!dsn.booleanOption("tlsVerify", true)) {
       b.insecureSkipTlsVerification();
     }
-    dkim(dsn).ifPresent(b::dkim);
+    SigningOptions.smime(dsn).ifPresent(b::smime);
+    SigningOptions.dkim(dsn).ifPresent(b::dkim);
+    dsn.option("deliveryNotify").ifPresent(v -> b.deliveryNotify(deliveryNotify(dsn, v)));
+    if (dsn.option("deliveryReturn").isPresent()) {
+      b.deliveryReturn(dsn.enumOption("deliveryReturn", DeliveryReturn.class, DeliveryReturn.HEADERS));
+    }
     return b.build();
   }
 
-  /** {@code dkim.domain}, {@code dkim.selector} and {@code dkim.key} (a PKCS#8 PEM file), all or none. */
-  private static Optional<DkimSigner> dkim(ProviderSettings dsn) {
-    Optional<String> domain = dsn.option("dkim.domain");
-    Optional<String> selector = dsn.option("dkim.selector");
-    Optional<String> key = dsn.option("dkim.key");
-    if (domain.isEmpty() && selector.isEmpty() && key.isEmpty()) {
-      return Optional.empty();
+  /** {@code FAILURE,DELAY}: a comma-separated list of {@link DeliveryNotify} names, any case. */
+  private static Set<DeliveryNotify> deliveryNotify(ProviderSettings dsn, String value) {
+    Set<DeliveryNotify> notify = EnumSet.noneOf(DeliveryNotify.class);
+    for (String part : value.split(",")) {
+      try {
+        notify.add(DeliveryNotify.valueOf(part.strip().toUpperCase(java.util.Locale.ROOT)));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("option 'deliveryNotify' of provider " + dsn.name() + " takes a comma-"
+            + "separated list of SUCCESS, FAILURE, DELAY or NEVER alone, was '" + value + "'");
+      }
     }
-    if (domain.isEmpty() || selector.isEmpty() || key.isEmpty()) {
-      throw new IllegalArgumentException("DKIM signing for provider " + dsn.name() + " needs all of dkim.domain, "
-          + "dkim.selector and dkim.key (" + dsn.maskedDsn() + ")");
-    }
-    if (key.get().contains("-----")) {
-      throw new IllegalArgumentException("option dkim.key of provider " + dsn.name() + " is the path of a PKCS#8 "
-          + "PEM file, not the key itself; for a key held in a variable use SmtpProvider.builder().dkim(...) "
-          + "with PemKeys.privateKey(String)");
-    }
-    try {
-      return Optional.of(DkimSigner.builder()
-          .key(domain.get(), selector.get(), PemKeys.privateKey(Path.of(key.get()))).build());
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("DKIM settings of provider " + dsn.name() + ": " + e.getMessage(), e);
-    }
+    return notify;
   }
 
   private static long longOption(ProviderSettings dsn, String key, String value) {
@@ -286,7 +292,9 @@ public final class SmtpProvider implements MailProvider {
    * Attachments and inline parts yes; the size limit is {@code maxMessageBytes}, lowered to the
    * server's SIZE once a connection has read it; tags and metadata only with
    * {@code tagHeaders=true}, as {@code X-Postline-Tags} and {@code X-Postline-Meta-<key>} headers;
-   * no native scheduling or batches.
+   * internationalized addresses yes (a server without SMTPUTF8 fails such a message
+   * {@code PERMANENT}); batches of up to {@link #MAX_BATCH} messages over one pipelined connection;
+   * no native scheduling.
    */
   @Override
   public Capabilities capabilities() {
@@ -304,6 +312,10 @@ public final class SmtpProvider implements MailProvider {
       max = Math.min(max, serverSize);
     }
     Capabilities.Builder b = Capabilities.builder().maxRecipients(maxRecipients).attachments(true)
+        // SMTPUTF8 is checked per connection: a server without it fails such a message PERMANENT.
+        .internationalizedAddresses(true)
+        // A batch goes over one connection, each message's envelope pipelined with the previous body.
+        .batch(Math.min(settings.messagesPerConnection(), MAX_BATCH))
         .dkimSigning(dkim != null ? Capabilities.DkimSigning.POSTLINE : Capabilities.DkimSigning.NONE);
     if (max != Long.MAX_VALUE) {
       b.maxMessageBytes(max);
@@ -325,9 +337,136 @@ public final class SmtpProvider implements MailProvider {
     }
     long started = System.nanoTime();
     Email rendered = settings.tagHeaders() ? TagHeaders.apply(email) : email;
+    SmtpConnection connection = pool.acquire();
+    boolean sent = false;
+    List<RecipientStatus> statuses;
+    String messageId;
+    try {
+      Outgoing message = prepare(email, rendered, connection.link());
+      messageId = message.messageId();
+      statuses = connection.link().send(message);
+      sent = true;
+      logRefusals(messageId, statuses);
+    } catch (RuntimeException e) {
+      if (e instanceof InvalidEmailException invalid) {
+        throw invalid;
+      }
+      throw failures.failure(FailureKind.TRANSIENT, "SMTP send failed unexpectedly ("
+          + e.getClass().getName() + ")", e);
+    } finally {
+      if (sent) {
+        connection.sent(System.nanoTime());
+      }
+      // A refused message leaves the connection usable when it could be reset; a lost one never.
+      pool.release(connection, connection.link().reusable());
+    }
+    return new SendResult(name(), messageId, statuses, 1, Duration.ofNanos(System.nanoTime() - started));
+  }
+
+  /**
+   * Sends the emails over as few connections as the pool allows, pipelined where the server offers
+   * PIPELINING: each message's envelope goes with the end of the previous message's body (see
+   * {@code docs/providers-smtp.md}). Each email's outcome is its own: a refused message does not
+   * fail the others, and messages a lost connection never reached go out on another connection.
+   *
+   * @return one outcome per email, in the same order
+   */
+  @Override
+  public List<SendOutcome> sendBatch(List<Email> emails) {
+    Objects.requireNonNull(emails, "emails");
+    SendOutcome[] outcomes = new SendOutcome[emails.size()];
+    List<Integer> pending = new ArrayList<>();
+    for (int i = 0; i < emails.size(); i++) {
+      try {
+        capabilities().check(emails.get(i), name());
+        pending.add(i);
+      } catch (InvalidEmailException e) {
+        outcomes[i] = SendOutcome.failed(emails.get(i), failures.failure(FailureKind.PERMANENT,
+            "the email does not fit this provider: " + String.join("; ", e.problems()), null));
+      }
+    }
+    while (!pending.isEmpty()) {
+      pending = sendSome(emails, pending, outcomes);
+    }
+    return List.of(outcomes);
+  }
+
+  /** Sends what one connection takes of {@code pending}; returns what is left for another connection. */
+  private List<Integer> sendSome(List<Email> emails, List<Integer> pending, SendOutcome[] outcomes) {
+    long started = System.nanoTime();
+    SmtpConnection connection;
+    try {
+      if (closed) {
+        throw failures.failure(FailureKind.PROVIDER_UNAVAILABLE, "the provider is closed", null);
+      }
+      connection = pool.acquire();
+    } catch (ProviderException e) {
+      pending.forEach(i -> outcomes[i] = SendOutcome.failed(emails.get(i), e));
+      return List.of();
+    }
+    int room = Math.max(1, settings.messagesPerConnection() - connection.messages());
+    List<Integer> taken = new ArrayList<>(pending.subList(0, Math.min(room, pending.size())));
+    List<Integer> left = new ArrayList<>(pending.subList(taken.size(), pending.size()));
+    List<Integer> written = new ArrayList<>();
+    List<Outgoing> messages = new ArrayList<>();
+    try {
+      for (int i : taken) {
+        Email email = emails.get(i);
+        try {
+          messages.add(prepare(email, settings.tagHeaders() ? TagHeaders.apply(email) : email, connection.link()));
+          written.add(i);
+        } catch (ProviderException e) {
+          outcomes[i] = SendOutcome.failed(email, e);
+        } catch (RuntimeException e) {
+          outcomes[i] = SendOutcome.failed(email, failures.failure(FailureKind.PERMANENT,
+              "the message cannot be written (" + e.getClass().getSimpleName() + ")", e));
+        }
+      }
+      List<SendAttempt> attempts = messages.isEmpty() ? List.of() : connection.link().sendAll(messages);
+      List<Integer> again = new ArrayList<>();
+      for (int k = 0; k < written.size(); k++) {
+        int i = written.get(k);
+        SendAttempt attempt = attempts.get(k);
+        if (attempt == null) {
+          again.add(i);
+        } else if (attempt.failure() != null) {
+          outcomes[i] = SendOutcome.failed(emails.get(i), attempt.failure());
+        } else {
+          List<RecipientStatus> statuses = Objects.requireNonNull(attempt.statuses(), "statuses");
+          connection.sent(System.nanoTime());
+          logRefusals(messages.get(k).messageId(), statuses);
+          outcomes[i] = SendOutcome.sent(emails.get(i), new SendResult(name(), messages.get(k).messageId(),
+              statuses, 1, Duration.ofNanos(System.nanoTime() - started)));
+        }
+      }
+      again.addAll(left);
+      return again;
+    } catch (RuntimeException e) {
+      ProviderException failed = failures.failure(FailureKind.TRANSIENT, "SMTP send failed unexpectedly ("
+          + e.getClass().getName() + ")", e);
+      taken.stream().filter(i -> outcomes[i] == null).forEach(i -> outcomes[i] = SendOutcome.failed(emails.get(i), failed));
+      return left;
+    } finally {
+      pool.release(connection, connection.link().reusable());
+    }
+  }
+
+  /**
+   * Renders the email for what this connection's server takes (8BITMIME: 8-bit text; SMTPUTF8:
+   * UTF-8 addresses), then S/MIME and DKIM over those bytes.
+   *
+   * @throws ProviderException PERMANENT when it cannot be written, signed, or sent to this server
+   */
+  private Outgoing prepare(Email email, Email rendered, SmtpLink link) throws ProviderException {
+    boolean utf8 = email.hasInternationalizedAddress();
+    MimeChannel channel = link.channel(utf8);
+    if (smime != null && channel == MimeChannel.EIGHT_BIT) {
+      // RFC 8551 3.1.2: signed content in 7 bits, so that no relay's conversion can break the signature.
+      channel = MimeChannel.SEVEN_BIT;
+    }
     byte[] mime;
     try {
-      mime = renderer.toEml(rendered);
+      mime = renderer.toEml(rendered, channel);
     } catch (MailException | IllegalArgumentException e) {
       if (e instanceof InvalidEmailException invalid) {
         throw invalid;
@@ -341,6 +480,9 @@ public final class SmtpProvider implements MailProvider {
         mime = smime.apply(mime, email.recipients());
       } catch (SigningException e) {
         throw failures.failure(FailureKind.PERMANENT, "the message was not sent: " + e.getMessage(), e);
+      } catch (RuntimeException e) {
+        throw failures.failure(FailureKind.TRANSIENT, "the message was not sent: the S/MIME certificate lookup "
+            + "failed (" + e.getClass().getName() + "); sending again may succeed", e);
       }
     }
     if (dkim != null) {
@@ -352,29 +494,14 @@ public final class SmtpProvider implements MailProvider {
             + "be made: " + e.getMessage(), e);
       }
     }
-    String messageId = messageId(mime);
-    List<Address> recipients = email.recipients();
-    SmtpConnection connection = pool.acquire();
-    boolean sent = false;
-    List<RecipientStatus> statuses;
-    try {
-      statuses = connection.link().send(email.from(), recipients, mime);
-      sent = true;
-      if (LOG.isDebugEnabled() && statuses.stream().anyMatch(s -> !s.isAccepted())) {
-        LOG.debug("SMTP provider {}: message {} sent, some recipients refused: {}", name(), messageId,
-            statuses.stream().filter(s -> !s.isAccepted()).toList());
-      }
-    } catch (RuntimeException e) {
-      throw failures.failure(FailureKind.TRANSIENT, "SMTP send failed unexpectedly ("
-          + e.getClass().getName() + ")", e);
-    } finally {
-      if (sent) {
-        connection.sent(System.nanoTime());
-      }
-      // A refused message leaves the connection usable when it could be reset; a lost one never.
-      pool.release(connection, connection.link().reusable());
+    return new Outgoing(email.from(), email.recipients(), mime, utf8, messageId(mime));
+  }
+
+  private void logRefusals(String messageId, List<RecipientStatus> statuses) {
+    if (LOG.isDebugEnabled() && statuses.stream().anyMatch(s -> !s.isAccepted())) {
+      LOG.debug("SMTP provider {}: message {} sent, some recipients refused: {}", name(), messageId,
+          statuses.stream().filter(s -> !s.isAccepted()).toList());
     }
-    return new SendResult(name(), messageId, statuses, 1, Duration.ofNanos(System.nanoTime() - started));
   }
 
   /** The Message-ID header's value, which {@link MimeRenderer} writes on a line of its own. */
@@ -498,6 +625,8 @@ public final class SmtpProvider implements MailProvider {
     private SmtpTransport transport = SmtpTransport.POSTLINE;
     private @Nullable DkimSigner dkim;
     private @Nullable Smime smime;
+    private Set<DeliveryNotify> deliveryNotify = Set.of();
+    private @Nullable DeliveryReturn deliveryReturn;
 
     private Builder() {}
 
@@ -733,6 +862,35 @@ public final class SmtpProvider implements MailProvider {
       return this;
     }
 
+    /**
+     * Asks the receiving servers for Delivery Status Notifications (RFC 3461 {@code NOTIFY}) for
+     * every recipient of every message, such as {@code EnumSet.of(FAILURE, DELAY)}; each RCPT also
+     * names its recipient ({@code ORCPT}) and each MAIL the Message-ID ({@code ENVID}), so that a
+     * notification can be matched to {@code SendResult.messageId()}. Sent only to a server that
+     * offers DSN; for one that does not, it is left out (with one WARN) and the server's defaults
+     * apply. Not asked for by default.
+     *
+     * @throws IllegalArgumentException if {@code NEVER} is combined with another value, or it is empty
+     */
+    public Builder deliveryNotify(Set<DeliveryNotify> notify) {
+      Objects.requireNonNull(notify, "notify");
+      if (notify.isEmpty()) {
+        throw new IllegalArgumentException("deliveryNotify needs at least one of SUCCESS, FAILURE, DELAY or NEVER");
+      }
+      new DsnRequest(notify, null);
+      this.deliveryNotify = Set.copyOf(notify);
+      return this;
+    }
+
+    /**
+     * How much of the message a failure notification returns (RFC 3461 {@code RET}); the server's
+     * choice by default. Sent only to a server that offers DSN, like {@link #deliveryNotify}.
+     */
+    public Builder deliveryReturn(DeliveryReturn ret) {
+      this.deliveryReturn = Objects.requireNonNull(ret, "ret");
+      return this;
+    }
+
     /** The domain of Message-IDs; the sender's domain by default. */
     public Builder messageIdDomain(String domain) {
       MimeRenderer.builder().messageIdDomain(domain);
@@ -762,7 +920,8 @@ public final class SmtpProvider implements MailProvider {
       SmtpSettings settings = new SmtpSettings(name, host, p, mode, required, username, password, oauth2,
           connectTimeout, readTimeout, writeTimeout, poolSize, messagesPerConnection, idleTimeout,
           acquireTimeout, validateAfterIdle, ehloName, sockets, tlsVerify, maxMessageBytes, tagHeaders,
-          messageIdDomain, transport);
+          messageIdDomain, transport,
+          deliveryNotify.isEmpty() && deliveryReturn == null ? null : new DsnRequest(deliveryNotify, deliveryReturn));
       if (mode == TlsMode.NONE && username != null) {
         LOG.warn("SMTP provider {} sends its credentials to {} in plain text (tls=none); use it only with a"
             + " relay on a trusted network", name, settings.address());

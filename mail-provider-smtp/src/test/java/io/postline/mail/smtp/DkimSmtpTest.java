@@ -1,5 +1,6 @@
 package io.postline.mail.smtp;
 
+import io.postline.mail.tck.Dkimpy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -73,23 +74,8 @@ class DkimSmtpTest {
     return smtp;
   }
 
-  /** Attachments, non-ASCII and over-long headers, long body lines, trailing white space. */
   static Email rich(String from) {
-    byte[] pdf = new byte[40_000];
-    new Random(7).nextBytes(pdf);
-    return Email.builder()
-        .from("Jörg Böttcher <" + from + ">")
-        .to("Bob Müller <bob@example.org>").cc("carol@example.net").replyTo("help@example.org")
-        .subject("Grüße aus Köln — Ihre Rechnung " + "sehr lang ".repeat(40) + "日本語")
-        .text("Hello Bob,\n" + "a".repeat(2_000) + "\n  trailing white space   \n\tTabs\there\n\n\n")
-        .html("<p>Grüße</p>" + "<b>long line</b>".repeat(300))
-        .attach(Attachment.of("report.pdf", pdf, "application/pdf"))
-        .attach(Attachment.of("Übersicht März.txt", "Zeile 1\r\nZeile 2\r\n".getBytes(StandardCharsets.UTF_8),
-            "text/plain; charset=UTF-8"))
-        .header("List-Unsubscribe", "<https://example.org/unsubscribe/42>, <mailto:unsub@example.org>")
-        .header("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
-        .header("X-Campaign", "Frühling")
-        .build();
+    return Dkimpy.richEmail(from);
   }
 
   static byte[] received() throws Exception {
@@ -187,9 +173,7 @@ class DkimSmtpTest {
   @Test
   void dsnOptionsSignWithAPemFileThatNoPrintedFormShows(@TempDir Path dir) throws Exception {
     Path pem = dir.resolve("dkim.pem");
-    String pemText = "-----BEGIN PRIVATE KEY-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII)).encodeToString(RSA.getPrivate().getEncoded())
-        + "\n-----END PRIVATE KEY-----\n";
+    String pemText = Dkimpy.pem(RSA.getPrivate());
     Files.writeString(pem, pemText);
     ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
         + "?tls=none&dkim.domain=example.org&dkim.selector=rsa2025&dkim.key=" + pem);
@@ -207,11 +191,51 @@ class DkimSmtpTest {
   }
 
   @Test
-  void dsnOptionsComeTogetherAndTakeAPathNotAKey() {
+  void numberedDsnKeysSignTwiceForRotationAndPerFromDomain(@TempDir Path dir) throws Exception {
+    Path rsaPem = dir.resolve("rsa.pem");
+    Files.writeString(rsaPem, Dkimpy.pem(RSA.getPrivate()));
+    KeyPair net = Dkimpy.rsa(2048);
+    Path netPem = dir.resolve("net.pem");
+    Files.writeString(netPem, Dkimpy.pem(net.getPrivate()));
+    String edPem = URLEncoder.encode(Dkimpy.pem(ED25519.getPrivate()), StandardCharsets.UTF_8).replace("+", "%20");
+    ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
+        + "?tls=none&dkim.domain=example.org"
+        + "&dkim.1.selector=rsa2025&dkim.1.key=" + rsaPem
+        + "&dkim.2.selector=ed2025&dkim.2.keyPem=" + edPem
+        + "&dkim.3.domain=example.net&dkim.3.selector=net1&dkim.3.key=" + netPem);
+    SmtpProvider smtp = SmtpProvider.create(dsn);
+    closeAfter.add(smtp);
+
+    smtp.send(rich("billing@example.org"));
+    assertThat(Dkimpy.verify(received(), RECORDS)).containsExactly(
+        "example.org rsa2025 rsa-sha256 pass", "example.org ed2025 ed25519-sha256 pass");
+
+    smtp.send(rich("billing@example.net"));
+    MimeMessage[] all = GREENMAIL.getReceivedMessages();
+    assertThat(all).hasSize(4);
+    byte[] fromNet = null;
+    for (MimeMessage m : all) {
+      if (m.getFrom()[0].toString().contains("billing@example.net")) {
+        fromNet = bytes(m);
+      }
+    }
+    assertThat(fromNet).isNotNull();
+    assertThat(Dkimpy.verify(fromNet, Map.of("net1._domainkey.example.net", Dkimpy.record(net.getPublic()))))
+        .containsExactly("example.net net1 rsa-sha256 pass");
+
+    String edBase64 = Base64.getEncoder().encodeToString(ED25519.getPrivate().getEncoded());
+    for (String printed : List.of(dsn.toString(), dsn.maskedDsn(), smtp.toString())) {
+      assertThat(printed).doesNotContain(rsaPem.toString()).doesNotContain(netPem.toString())
+          .doesNotContain(edBase64.substring(0, 30)).doesNotContain("BEGIN");
+    }
+  }
+
+  @Test
+  void dsnErrorsNameTheOptionAndShowNeitherKeyNorPath() {
     assertThatThrownBy(() -> SmtpProvider.create(ProviderSettings.parse(
         "smtp://localhost:25?tls=none&dkim.domain=example.org&dkim.key=/etc/dkim.pem")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("needs all of dkim.domain, dkim.selector and dkim.key");
+        .hasMessageContaining("DKIM key dkim.* of provider smtp needs dkim.selector");
 
     String keyBase64 = Base64.getEncoder().encodeToString(RSA.getPrivate().getEncoded());
     String pasted = "-----BEGIN PRIVATE KEY-----\n" + keyBase64 + "\n-----END PRIVATE KEY-----";
@@ -219,13 +243,20 @@ class DkimSmtpTest {
         "smtp://localhost:25?tls=none&dkim.domain=example.org&dkim.selector=s&dkim.key="
             + URLEncoder.encode(pasted, StandardCharsets.UTF_8).replace("+", "%2B"))))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("is the path of a PKCS#8 PEM file, not the key itself")
+        .hasMessageContaining("option dkim.key of provider smtp is the path of a PKCS#8 PEM file, not the key itself")
         .message().doesNotContain(keyBase64.substring(0, 40));
 
     assertThatThrownBy(() -> SmtpProvider.create(ProviderSettings.parse(
-        "smtp://localhost:25?tls=none&dkim.domain=example.org&dkim.selector=s&dkim.key=/nonexistent/dkim.pem")))
+        "smtp://localhost:25?tls=none&dkim.domain=example.org&dkim.2.selector=s&dkim.2.key=/nonexistent/dkim.pem")))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("DKIM settings of provider smtp: cannot read the PEM private key file /nonexistent/dkim.pem");
+        .hasMessageContaining("option dkim.2.key of provider smtp: cannot read the PEM private key file "
+            + "(NoSuchFileException)")
+        .message().doesNotContain("nonexistent");
+
+    assertThatThrownBy(() -> SmtpProvider.create(ProviderSettings.parse(
+        "smtp://localhost:25?tls=none&dkim.1.selectr=s")))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("unknown DKIM option dkim.1.selectr of provider smtp");
   }
 
   static byte[] bytes(MimeMessage m) throws Exception {

@@ -1,5 +1,6 @@
 package io.postline.mail.smtp;
 
+import io.postline.mail.tck.Dkimpy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -12,6 +13,7 @@ import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.PemKeys;
 import io.postline.mail.mime.Smime;
 import io.postline.mail.spi.ProviderException;
+import io.postline.mail.spi.ProviderSettings;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -159,6 +161,99 @@ class SmimeSmtpTest {
     assertThat(e.kind()).isEqualTo(FailureKind.PERMANENT);
     assertThat(e.getMessage()).contains("no S/MIME certificate to encrypt to for recipient(s) [b***@example.org]")
         .doesNotContain("bob@example.org");
+    assertThat(GREENMAIL.getReceivedMessages()).isEmpty();
+  }
+
+  @Test
+  void dsnOptionsSignWithPkcs12AndEncryptToRsaAndEcCertificatesFromADirectory() throws Exception {
+    Path recipients = Files.createDirectories(dir.resolve("recipients"));
+    Files.copy(dir.resolve("bob.pem"), recipients.resolve("bob@example.org.pem"));
+    // Carol holds an EC (P-256) certificate: encryption to her is ECDH key agreement.
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2",
+        "-subj", "/CN=carol@example.org", "-addext", "subjectAltName=email:carol@example.org",
+        "-keyout", dir.resolve("carol.key").toString(), "-out", recipients.resolve("carol@example.org.pem").toString());
+    openssl("pkcs12", "-export", "-inkey", dir.resolve("billing.key").toString(), "-in",
+        dir.resolve("billing.pem").toString(), "-passout", "pass:p12-secret", "-out", dir.resolve("billing.p12").toString());
+    ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort() + "?tls=none"
+        + "&smime.key=" + dir.resolve("billing.p12") + "&smime.password=p12-secret&smime.encrypt=" + recipients);
+    SmtpProvider smtp = SmtpProvider.create(dsn);
+    closeAfter.add(smtp);
+
+    SendResult result = smtp.send(Email.builder().from("Billing <billing@example.org>").to("bob@example.org")
+        .cc("Carol <CAROL@example.org>").subject("Rechnung").text("please pay 100 EUR.").build());
+
+    MimeMessage[] messages = GREENMAIL.getReceivedMessages();
+    assertThat(messages).hasSize(2);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    messages[0].writeTo(out);
+    assertThat(new String(out.toByteArray(), StandardCharsets.ISO_8859_1)).doesNotContain("please pay");
+    assertThat(messages[0].getMessageID()).isEqualTo(result.messageId());
+    Path received = write("to-both.eml", out.toByteArray());
+    for (String who : List.of("carol", "bob")) {
+      Path decrypted = dir.resolve("decrypted-" + who + ".eml");
+      Path certificate = who.equals("bob") ? dir.resolve("bob.pem") : recipients.resolve("carol@example.org.pem");
+      openssl("cms", "-decrypt", "-in", received.toString(), "-recip", certificate.toString(),
+          "-inkey", dir.resolve(who + ".key").toString(), "-out", decrypted.toString());
+      Result verify = openssl("smime", "-verify", "-in", decrypted.toString(), "-CAfile",
+          dir.resolve("billing.pem").toString());
+      assertThat(verify.err).contains("Verification successful");
+      assertThat(verify.out).contains("please pay 100 EUR.");
+    }
+    assertThat(openssl("cms", "-cmsout", "-print", "-in", received.toString()).out)
+        .contains("dhSinglePass-stdDH-sha256kdf-scheme").contains("rsaEncryption");
+    for (String printed : List.of(dsn.toString(), dsn.maskedDsn(), smtp.toString())) {
+      assertThat(printed).doesNotContain("p12-secret").doesNotContain("billing.p12");
+    }
+  }
+
+  @Test
+  void dsnOptionsSignWithAPemKeyAndItsChain() throws Exception {
+    SmtpProvider smtp = SmtpProvider.create(ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
+        + "?tls=none&smime.key=" + dir.resolve("billing.key") + "&smime.cert=" + dir.resolve("billing.pem")));
+    closeAfter.add(smtp);
+
+    smtp.send(email());
+
+    Path received = write("pem-signed.eml", received());
+    Result verify = openssl("smime", "-verify", "-in", received.toString(), "-CAfile", dir.resolve("billing.pem").toString());
+    assertThat(verify.err).contains("Verification successful");
+  }
+
+  @Test
+  void aCertificateLookupThatFailsIsTransientAndAnErrorFromItIsNotSwallowed() {
+    SmtpProvider down = provider(SmtpTransport.POSTLINE, Smime.builder().encryptTo(a -> {
+      throw new IllegalStateException("directory down");
+    }).build(), null);
+
+    ProviderException e = catchThrowableOfType(ProviderException.class, () -> down.send(email()));
+
+    assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
+    assertThat(e.getMessage()).contains("the S/MIME certificate lookup failed (java.lang.IllegalStateException)");
+    assertThat(e.getCause()).hasMessage("directory down");
+
+    SmtpProvider broken = provider(SmtpTransport.POSTLINE, Smime.builder().encryptTo(a -> {
+      throw new LinkageError("broken lookup");
+    }).build(), null);
+    assertThat(catchThrowableOfType(LinkageError.class, () -> broken.send(email()))).hasMessage("broken lookup");
+    assertThat(GREENMAIL.getReceivedMessages()).isEmpty();
+  }
+
+  @Test
+  void anExpiredRecipientCertificateFailsPermanentlyAndNothingIsSent() throws Exception {
+    java.security.KeyPair pair = io.postline.mail.tck.Dkimpy.rsa(2048);
+    java.time.Instant now = java.time.Instant.now();
+    org.bouncycastle.asn1.x500.X500Name name = new org.bouncycastle.asn1.x500.X500Name("CN=bob@example.org");
+    X509Certificate expired = new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter().getCertificate(
+        new org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder(name, java.math.BigInteger.TEN,
+            java.util.Date.from(now.minus(java.time.Duration.ofDays(30))),
+            java.util.Date.from(now.minus(java.time.Duration.ofDays(1))), name, pair.getPublic())
+            .build(new org.bouncycastle.operator.jcajce.JcaContentSignerBuilder("SHA256withRSA").build(pair.getPrivate())));
+    SmtpProvider smtp = provider(SmtpTransport.POSTLINE, Smime.builder().encryptTo(a -> Optional.of(expired)).build(), null);
+
+    ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(email()));
+
+    assertThat(e.kind()).isEqualTo(FailureKind.PERMANENT);
+    assertThat(e.getMessage()).contains("the S/MIME certificate of recipient b***@example.org is expired");
     assertThat(GREENMAIL.getReceivedMessages()).isEmpty();
   }
 

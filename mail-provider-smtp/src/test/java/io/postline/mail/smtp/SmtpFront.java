@@ -42,6 +42,7 @@ final class SmtpFront implements AutoCloseable {
   private final ConcurrentLinkedQueue<Integer> messagesPerConnection = new ConcurrentLinkedQueue<>();
   private volatile Function<String, @Nullable String> inject = line -> null;
   private volatile Predicate<String> drop = line -> false;
+  private volatile List<String> extraExtensions = List.of();
   private volatile boolean closed;
 
   private SmtpFront(int upstreamPort, @Nullable SSLContext startTls) throws IOException {
@@ -187,6 +188,9 @@ final class SmtpFront implements AutoCloseable {
         if (reply == null) {
           return;
         }
+        if (verb.equals("EHLO") && !extraExtensions.isEmpty() && reply.startsWith("250")) {
+          reply = withExtensions(reply, extraExtensions);
+        }
         if ((verb.equals("EHLO")) && startTls != null && !secured) {
           int crlf = reply.lastIndexOf("\r\n");
           int last = crlf < 0 ? 0 : crlf + 2;
@@ -227,5 +231,26 @@ final class SmtpFront implements AutoCloseable {
         // closed anyway
       }
     }
+  }
+
+  /** Adds these EHLO extensions to the upstream's (which must handle what they announce). */
+  SmtpFront extensions(String... extensions) {
+    this.extraExtensions = List.of(extensions);
+    return this;
+  }
+
+  private static String withExtensions(String reply, List<String> extensions) {
+    StringBuilder b = new StringBuilder();
+    String[] lines = reply.split("\r\n");
+    for (String line : lines) {
+      b.append("250-").append(line.substring(4)).append("\r\n");
+    }
+    for (int i = 0; i < extensions.size(); i++) {
+      b.append(i == extensions.size() - 1 ? "250 " : "250-").append(extensions.get(i));
+      if (i < extensions.size() - 1) {
+        b.append("\r\n");
+      }
+    }
+    return b.toString();
   }
 }

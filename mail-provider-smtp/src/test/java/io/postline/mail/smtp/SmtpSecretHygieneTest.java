@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import io.postline.mail.Email;
 import io.postline.mail.smtp.ScriptedSmtpServer.Step;
 import io.postline.mail.spi.ProviderException;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.slf4j.LoggerFactory;
 
 /**
  * Captures every log line (TRACE and up, the SMTP conversation included) while the provider goes
@@ -39,24 +36,16 @@ class SmtpSecretHygieneTest {
 
   final List<AutoCloseable> closeAfter = new ArrayList<>();
   final List<ProviderException> failures = new ArrayList<>();
-  ListAppender<ILoggingEvent> appender;
-  Logger root;
-  Level rootLevel;
+  LogCapture log;
 
   @BeforeEach
   void capture() {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.TRACE);
-    appender = new ListAppender<>();
-    appender.start();
-    root.addAppender(appender);
+    log = LogCapture.start(Level.TRACE);
   }
 
   @AfterEach
   void release() throws Exception {
-    root.detachAppender(appender);
-    root.setLevel(rootLevel);
+    log.close();
     for (AutoCloseable c : closeAfter) {
       c.close();
     }
@@ -124,7 +113,7 @@ class SmtpSecretHygieneTest {
     fails(closing(SmtpProvider.builder("localhost").port(untrusted.port()).credentials(USER, PASSWORD).build()),
         email("bob@example.org"));
 
-    List<String> lines = appender.list.stream().map(SmtpSecretHygieneTest::render).toList();
+    List<String> lines = log.events().stream().map(SmtpSecretHygieneTest::render).toList();
     String all = String.join("\n", lines);
     java.nio.file.Files.writeString(java.nio.file.Path.of("target", "secret-hygiene-log.txt"), all);
     assertThat(lines).as("the conversation was logged").anyMatch(l -> l.contains("C: MAIL FROM:<s***@example.org>"));

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.Address;
 import io.postline.mail.Email;
+import io.postline.mail.core.AddressHasher;
 import io.postline.mail.core.AuditLog;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.MailQueue;
@@ -15,6 +16,7 @@ import io.postline.mail.core.CircuitBreakerSettings;
 import io.postline.mail.core.ProviderOptions;
 import io.postline.mail.core.RateLimitBackend;
 import io.postline.mail.core.RetryPolicy;
+import io.postline.mail.core.SuppressionList;
 import io.postline.mail.core.Routing;
 import io.postline.mail.core.Templates;
 import io.postline.mail.event.MailListener;
@@ -172,6 +174,39 @@ final class MailerFactory {
     return audit.isLog() && store != AuditStore.LOG ? log.andThen(AuditLog.slf4j()) : log;
   }
 
+  /**
+   * The address hasher of {@code postline.mail.suppression.hash-key}: required, base64, at least 32
+   * bytes; a missing or bad key stops start-up naming the property (never quoting the value).
+   */
+  static AddressHasher addressHasher(PostlineMailProperties properties) {
+    String property = "postline.mail.suppression.hash-key";
+    String key = properties.getSuppression().getHashKey();
+    if (key == null || key.isBlank()) {
+      throw new InvalidPostlinePropertyException(property, "is required for the suppression list, webhooks and "
+          + "one-click unsubscribe: a base64 key of at least 32 bytes (such as from 'openssl rand -base64 32'), the "
+          + "same on every instance; addresses are stored only as HMAC-SHA256 hashes under it");
+    }
+    byte[] bytes;
+    try {
+      bytes = java.util.Base64.getDecoder().decode(key.strip());
+    } catch (IllegalArgumentException e) {
+      throw new InvalidPostlinePropertyException(property, "is not base64");
+    }
+    byte[] decoded = bytes;
+    return check(property, () -> AddressHasher.hmacSha256(decoded));
+  }
+
+  /** The suppression list the properties ask for: in memory, or on Redis for the whole fleet. */
+  static SuppressionList suppressionList(PostlineMailProperties properties, AddressHasher hasher,
+      @Nullable PostlineRedis redis) {
+    PostlineFeedbackProperties.Suppression suppression = properties.getSuppression();
+    if (resolve(suppression.getStore(), properties) == Store.REDIS) {
+      return requireRedis(redis, suppression.getStore() != null ? "postline.mail.suppression.store"
+          : "postline.mail.queue.type").suppressionList(hasher, suppression.getName());
+    }
+    return SuppressionList.inMemory(hasher, Clock.systemUTC());
+  }
+
   /** Runs {@code action}; a value it rejects becomes an exception naming {@code property}. */
   static <T> T check(String property, Supplier<T> action) {
     try {
@@ -218,7 +253,7 @@ final class MailerFactory {
 
   private MailProvider createProvider(String name, Provider p, Map<String, MailProviderFactory> factories) {
     String base = PREFIX + "providers." + name;
-    ProviderSettings settings = settings(name, p, base);
+    ProviderSettings settings = signing(settings(name, p, base), p, base);
     String schemeProperty = p.getDsn() != null ? base + ".dsn" : base + ".scheme";
     MailProviderFactory factory = factories.get(settings.scheme());
     if (factory == null) {
@@ -229,9 +264,83 @@ final class MailerFactory {
     try {
       return factory.create(settings);
     } catch (RuntimeException e) {
+      String message = String.valueOf(e.getMessage());
+      if (message.contains("dkim") && !p.getDkim().getKeys().isEmpty()) {
+        // The provider names the option: keys[i] is dkim.i.*.
+        throw new InvalidPostlinePropertyException(base + ".dkim", "the " + settings.scheme() + " provider rejects "
+            + "its DKIM keys (keys[i] are its options dkim.i.*): " + message, e);
+      }
+      if (message.contains("S/MIME") && smimeGiven(p)) {
+        throw new InvalidPostlinePropertyException(base + ".smime", "the " + settings.scheme() + " provider rejects "
+            + "its S/MIME settings: " + message, e);
+      }
       throw new InvalidPostlinePropertyException(p.getDsn() != null ? base + ".dsn" : base,
           "the " + settings.scheme() + " provider rejects its settings (" + settings.maskedDsn() + "): " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The provider's dkim and smime properties as the DSN options they stand for ({@code dkim.domain},
+   * {@code dkim.<i>.selector}, {@code dkim.<i>.key}, {@code dkim.<i>.keyPem}; {@code smime.key},
+   * {@code smime.cert}, {@code smime.password}, {@code smime.encrypt}); the provider reads them.
+   */
+  private static ProviderSettings signing(ProviderSettings settings, Provider p, String base) {
+    PostlineMailProperties.Dkim dkim = p.getDkim();
+    boolean dkimGiven = dkim.getDomain() != null || !dkim.getKeys().isEmpty();
+    if (!dkimGiven && !smimeGiven(p)) {
+      return settings;
+    }
+    for (String option : settings.options().keySet()) {
+      if (dkimGiven && option.startsWith("dkim.") || smimeGiven(p) && option.startsWith("smime.")) {
+        throw new InvalidPostlinePropertyException(base + (option.startsWith("dkim.") ? ".dkim" : ".smime"),
+            "the provider's DSN has the option " + option + " too; configure " + option.substring(0, option.indexOf('.'))
+                + " either in the DSN or in these properties, not both");
+      }
+    }
+    ProviderSettings.Builder b = settings.toBuilder();
+    if (dkimGiven && dkim.getKeys().isEmpty()) {
+      throw new InvalidPostlinePropertyException(base + ".dkim.keys", "is empty: give at least one key "
+          + "(keys[0].selector and keys[0].key-file or keys[0].key-pem)");
+    }
+    if (dkim.getDomain() != null) {
+      b.option("dkim.domain", dkim.getDomain());
+    }
+    for (int i = 0; i < dkim.getKeys().size(); i++) {
+      PostlineMailProperties.DkimKey key = dkim.getKeys().get(i);
+      String prefix = "dkim." + i + ".";
+      if (key.getDomain() != null) {
+        b.option(prefix + "domain", key.getDomain());
+      }
+      if (key.getSelector() != null) {
+        b.option(prefix + "selector", key.getSelector());
+      }
+      if (key.getKeyFile() != null) {
+        b.option(prefix + "key", key.getKeyFile());
+      }
+      if (key.getKeyPem() != null) {
+        b.option(prefix + "keyPem", key.getKeyPem());
+      }
+    }
+    PostlineMailProperties.Smime smime = p.getSmime();
+    if (smime.getKeyFile() != null) {
+      b.option("smime.key", smime.getKeyFile());
+    }
+    if (smime.getCertificateFile() != null) {
+      b.option("smime.cert", smime.getCertificateFile());
+    }
+    if (smime.getKeyPassword() != null) {
+      b.option("smime.password", smime.getKeyPassword());
+    }
+    if (smime.getEncryptDirectory() != null) {
+      b.option("smime.encrypt", smime.getEncryptDirectory());
+    }
+    return b.build();
+  }
+
+  private static boolean smimeGiven(Provider p) {
+    PostlineMailProperties.Smime s = p.getSmime();
+    return s.getKeyFile() != null || s.getCertificateFile() != null || s.getKeyPassword() != null
+        || s.getEncryptDirectory() != null;
   }
 
   private static ProviderSettings settings(String name, Provider p, String base) {
@@ -447,6 +556,11 @@ final class MailerFactory {
   }
 
   private Templates templates() {
+    return templates(properties, classLoader);
+  }
+
+  /** The templates {@code postline.mail.templates.*} describes, loaded from the classpath with {@code classLoader}. */
+  static Templates templates(PostlineMailProperties properties, ClassLoader classLoader) {
     PostlineMailProperties.Templates t = properties.getTemplates();
     String property = "postline.mail.templates.location";
     String location = Objects.requireNonNull(t.getLocation(), property).strip();
@@ -472,6 +586,10 @@ final class MailerFactory {
    */
   private @Nullable MailQueue queue(@Nullable PostlineRedis redis, PostlineMailerResources resources) {
     PostlineMailProperties.Queue q = properties.getQueue();
+    if (q.getEncryptionKeys() != null && q.getType() != Store.JDBC) {
+      throw new InvalidPostlinePropertyException("postline.mail.queue.encryption-keys", "encrypts the jdbc queue only;"
+          + " the Redis stores take postline.mail.redis.encryption-keys, and memory is not stored");
+    }
     if (q.getType() == Store.REDIS) {
       return requireRedis(redis, "postline.mail.queue.type").queue(q, resources);
     }

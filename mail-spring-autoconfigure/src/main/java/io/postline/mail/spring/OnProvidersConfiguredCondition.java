@@ -4,9 +4,6 @@ import org.springframework.boot.autoconfigure.condition.ConditionMessage;
 import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
 import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySource;
-import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
-import org.springframework.boot.context.properties.source.IterableConfigurationPropertySource;
 import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.type.AnnotatedTypeMetadata;
 
@@ -20,11 +17,8 @@ class OnProvidersConfiguredCondition extends SpringBootCondition {
   @Override
   public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
     ConditionMessage.Builder message = ConditionMessage.forCondition("Postline providers");
-    for (ConfigurationPropertySource source : ConfigurationPropertySources.get(context.getEnvironment())) {
-      if (source instanceof IterableConfigurationPropertySource iterable
-          && iterable.stream().anyMatch(PROVIDERS::isAncestorOf)) {
-        return ConditionOutcome.match(message.found("property").items("postline.mail.providers.*"));
-      }
+    if (OnPropertiesUnderCondition.anyUnder(context.getEnvironment(), PROVIDERS)) {
+      return ConditionOutcome.match(message.found("property").items("postline.mail.providers.*"));
     }
     return ConditionOutcome.noMatch(message.didNotFind("property").items("postline.mail.providers.*"));
   }

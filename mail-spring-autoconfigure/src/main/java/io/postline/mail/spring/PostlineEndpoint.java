@@ -4,6 +4,7 @@ import io.postline.mail.Email;
 import io.postline.mail.core.DeadLetter;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.QueueCounts;
+import io.postline.mail.core.SuppressionList;
 import io.postline.mail.event.MailEvent;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -22,8 +23,8 @@ import org.springframework.boot.actuate.endpoint.annotation.WriteOperation;
  * The {@code postline} actuator endpoint.
  *
  * <ul>
- *   <li>{@code GET /actuator/postline[?limit=100]}: the queue's counts by state and its dead
- *       letters, newest first.</li>
+ *   <li>{@code GET /actuator/postline[?limit=100]}: the queue's counts by state, its dead
+ *       letters, newest first, and how many suppression entries apply (with a suppression list).</li>
  *   <li>{@code GET /actuator/postline/{id}}: the audit trail of one message (404 when none is
  *       kept).</li>
  *   <li>{@code POST /actuator/postline/requeue} and {@code POST /actuator/postline/purge}, with
@@ -40,6 +41,7 @@ public class PostlineEndpoint {
 
   private final Mailer mailer;
   private final boolean maskRecipients;
+  private final @Nullable SuppressionList suppressions;
 
   /**
    * An endpoint for {@code mailer}.
@@ -47,8 +49,19 @@ public class PostlineEndpoint {
    * @param maskRecipients whether recipient addresses are shown masked
    */
   public PostlineEndpoint(Mailer mailer, boolean maskRecipients) {
+    this(mailer, maskRecipients, null);
+  }
+
+  /**
+   * An endpoint for {@code mailer} that also counts {@code suppressions}' entries.
+   *
+   * @param maskRecipients whether recipient addresses are shown masked
+   * @param suppressions the suppression list the mailer enforces; none when null
+   */
+  public PostlineEndpoint(Mailer mailer, boolean maskRecipients, @Nullable SuppressionList suppressions) {
     this.mailer = Objects.requireNonNull(mailer, "mailer");
     this.maskRecipients = maskRecipients;
+    this.suppressions = suppressions;
   }
 
   /**
@@ -70,7 +83,8 @@ public class PostlineEndpoint {
     List<DeadLetterDescriptor> deadLetters = n == 0 ? List.of()
         : mailer.deadLetters().list(n).stream().map(this::describe).toList();
     return new QueueReport(new Counts(ready, counts.readyTotal(), counts.scheduled(), counts.leased(),
-        counts.deadLettered(), counts.pending()), deadLetters);
+        counts.deadLettered(), counts.pending()), deadLetters,
+        suppressions == null ? null : new Suppressions(suppressions.count()));
   }
 
   /**
@@ -119,8 +133,23 @@ public class PostlineEndpoint {
    *
    * @param counts how many messages are in each state
    * @param deadLetters the newest dead letters
+   * @param suppressions the suppression list's counts; null without a suppression list
    */
-  public record QueueReport(Counts counts, List<DeadLetterDescriptor> deadLetters) {}
+  public record QueueReport(Counts counts, List<DeadLetterDescriptor> deadLetters,
+      @Nullable Suppressions suppressions) {
+
+    /** A report without suppression counts. */
+    public QueueReport(Counts counts, List<DeadLetterDescriptor> deadLetters) {
+      this(counts, deadLetters, null);
+    }
+  }
+
+  /**
+   * The suppression list's counts (addresses are never shown, not even hashed).
+   *
+   * @param active how many entries apply now (for all mail or for one list)
+   */
+  public record Suppressions(long active) {}
 
   /**
    * How many messages are in each state.

@@ -1,6 +1,8 @@
 package io.postline.mail.spring;
 
 import io.postline.mail.core.Mailer;
+import io.postline.mail.core.SuppressionList;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.SanitizingFunction;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -16,7 +18,7 @@ import org.springframework.context.annotation.Bean;
  * exposed ({@code management.endpoints.web.exposure.include=postline}), and the masking of
  * Postline's secrets in {@code /actuator/configprops} and {@code /actuator/env}.
  */
-@AutoConfiguration(after = PostlineMailAutoConfiguration.class)
+@AutoConfiguration(after = {PostlineMailAutoConfiguration.class, PostlineFeedbackAutoConfiguration.class})
 @ConditionalOnClass({Mailer.class, Endpoint.class, ConditionalOnAvailableEndpoint.class})
 @EnableConfigurationProperties(PostlineMailProperties.class)
 public class PostlineEndpointAutoConfiguration {
@@ -29,8 +31,9 @@ public class PostlineEndpointAutoConfiguration {
   @ConditionalOnMissingBean
   @ConditionalOnSingleCandidate(Mailer.class)
   @ConditionalOnAvailableEndpoint(PostlineEndpoint.class)
-  public PostlineEndpoint postlineEndpoint(Mailer mailer, PostlineMailProperties properties) {
-    return new PostlineEndpoint(mailer, properties.isMaskRecipients());
+  public PostlineEndpoint postlineEndpoint(Mailer mailer, PostlineMailProperties properties,
+      ObjectProvider<SuppressionList> suppressions) {
+    return new PostlineEndpoint(mailer, properties.isMaskRecipients(), suppressions.getIfUnique());
   }
 
   /** Masks DSNs, the Redis URL, passwords and keys of {@code postline.mail.*}. */

@@ -1,6 +1,7 @@
 package io.postline.mail.spring;
 
 import io.postline.mail.core.MailQueue;
+import io.postline.mail.queue.codec.EncryptionKeys;
 import io.postline.mail.queue.jdbc.CallerTransaction;
 import io.postline.mail.queue.jdbc.JdbcMailQueue;
 import java.sql.Connection;
@@ -21,7 +22,8 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * {@code postline.mail.queue.type=jdbc}: the queue lives in the application's {@link DataSource},
  * and {@code mailer.enqueue(email)} inside a Spring transaction on that DataSource writes in that
  * transaction (a rollback leaves no email). The schema is the application's to migrate
- * ({@value JdbcMailQueue#SCHEMA_RESOURCE}), or {@code postline.mail.queue.create-schema=true}.
+ * ({@link JdbcMailQueue#SCHEMA_RESOURCES}), or {@code postline.mail.queue.create-schema=true};
+ * {@code postline.mail.queue.encryption-keys} encrypts the stored messages.
  */
 @AutoConfiguration(before = PostlineMailAutoConfiguration.class,
     afterName = "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration")
@@ -43,6 +45,10 @@ public class PostlineJdbcQueueAutoConfiguration {
     JdbcMailQueue.Builder b = JdbcMailQueue.builder(dataSource)
         .callerTransaction(new SpringTransaction())
         .createSchema(q.isCreateSchema());
+    String keys = q.getEncryptionKeys();
+    if (keys != null && !keys.isBlank()) {
+      b.encryption(MailerFactory.check("postline.mail.queue.encryption-keys", () -> EncryptionKeys.parse(keys)));
+    }
     if (q.getCapacity() != null) {
       long capacity = q.getCapacity();
       MailerFactory.check("postline.mail.queue.capacity", () -> b.capacity(capacity));

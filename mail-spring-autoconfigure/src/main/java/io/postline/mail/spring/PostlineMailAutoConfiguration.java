@@ -77,6 +77,13 @@ public class PostlineMailAutoConfiguration {
       return MailerFactory.auditLog(properties, redis.getIfAvailable());
     }
 
+    /** The Mailer's templates, a bean so that others (the console's preview) render with the same ones. */
+    @Bean
+    @ConditionalOnMissingBean
+    Templates postlineTemplates(PostlineMailProperties properties, ConfigurableListableBeanFactory beanFactory) {
+      return MailerFactory.templates(properties, classLoader(beanFactory));
+    }
+
     /** Closes what the auto-configuration creates for the Mailer, after the Mailer (which depends on it). */
     @Bean(destroyMethod = "close")
     PostlineMailerResources postlineMailerResources(ObjectProvider<PostlineRedis> redis) {

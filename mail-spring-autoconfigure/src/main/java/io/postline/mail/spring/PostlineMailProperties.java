@@ -9,6 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.NestedConfigurationProperty;
 
 /**
  * Configuration of the auto-configured {@link io.postline.mail.core.Mailer}, under
@@ -58,6 +59,18 @@ public class PostlineMailProperties {
 
   /** The audit log that tells each message's story. */
   private final Audit audit = new Audit();
+
+  /** The suppression list: addresses not to send to, fed by webhooks and unsubscribes. */
+  @NestedConfigurationProperty
+  private final PostlineFeedbackProperties.Suppression suppression = new PostlineFeedbackProperties.Suppression();
+
+  /** The providers' delivery webhooks. */
+  @NestedConfigurationProperty
+  private final PostlineFeedbackProperties.Webhooks webhooks = new PostlineFeedbackProperties.Webhooks();
+
+  /** RFC 8058 one-click unsubscribe. */
+  @NestedConfigurationProperty
+  private final PostlineFeedbackProperties.Unsubscribe unsubscribe = new PostlineFeedbackProperties.Unsubscribe();
 
   /** Whether recipient addresses are masked (a***@example.org) where this integration shows them, such as the dead letters of the actuator endpoint. */
   private boolean maskRecipients = true;
@@ -124,6 +137,18 @@ public class PostlineMailProperties {
 
   public Audit getAudit() {
     return audit;
+  }
+
+  public PostlineFeedbackProperties.Suppression getSuppression() {
+    return suppression;
+  }
+
+  public PostlineFeedbackProperties.Webhooks getWebhooks() {
+    return webhooks;
+  }
+
+  public PostlineFeedbackProperties.Unsubscribe getUnsubscribe() {
+    return unsubscribe;
   }
 
   public boolean isMaskRecipients() {
@@ -197,6 +222,12 @@ public class PostlineMailProperties {
 
     /** This provider's circuit breaker: each setting not given here is postline.mail.circuit-breaker's. */
     private final ProviderCircuitBreaker circuitBreaker = new ProviderCircuitBreaker();
+
+    /** DKIM keys Postline signs this provider's messages with (SMTP, SES); the DSN's dkim.* options. */
+    private final Dkim dkim = new Dkim();
+
+    /** S/MIME signing and encryption of this provider's messages (SMTP, SES); the DSN's smime.* options. */
+    private final Smime smime = new Smime();
 
     public @Nullable String getDsn() {
       return dsn;
@@ -276,6 +307,136 @@ public class PostlineMailProperties {
 
     public ProviderCircuitBreaker getCircuitBreaker() {
       return circuitBreaker;
+    }
+
+    public Dkim getDkim() {
+      return dkim;
+    }
+
+    public Smime getSmime() {
+      return smime;
+    }
+  }
+
+  /** A provider's DKIM keys: keys[i] are the DSN's numbered options dkim.i.*. */
+  public static class Dkim {
+
+    /** The signing domain (d=) of every key that names none, such as example.org. */
+    private @Nullable String domain;
+
+    /** The keys; several for one domain give one signature each (RSA and Ed25519 side by side, or rotation). */
+    private List<DkimKey> keys = new ArrayList<>();
+
+    public @Nullable String getDomain() {
+      return domain;
+    }
+
+    public void setDomain(@Nullable String domain) {
+      this.domain = domain;
+    }
+
+    public List<DkimKey> getKeys() {
+      return keys;
+    }
+
+    public void setKeys(List<DkimKey> keys) {
+      this.keys = keys;
+    }
+  }
+
+  /** One DKIM key. */
+  public static class DkimKey {
+
+    /** Its signing domain (d=) when it is not dkim.domain; mail from this domain or below is signed with it. */
+    private @Nullable String domain;
+
+    /** The selector (s=): the public key is the DNS TXT record selector._domainkey.domain. */
+    private @Nullable String selector;
+
+    /** The path of the private key, an unencrypted PKCS#8 PEM file (RSA of 2048 bits or more, or Ed25519). */
+    private @Nullable String keyFile;
+
+    /** The private key as PKCS#8 PEM text, such as ${DKIM_KEY} from the environment; instead of key-file. */
+    private @Nullable String keyPem;
+
+    public @Nullable String getDomain() {
+      return domain;
+    }
+
+    public void setDomain(@Nullable String domain) {
+      this.domain = domain;
+    }
+
+    public @Nullable String getSelector() {
+      return selector;
+    }
+
+    public void setSelector(@Nullable String selector) {
+      this.selector = selector;
+    }
+
+    public @Nullable String getKeyFile() {
+      return keyFile;
+    }
+
+    public void setKeyFile(@Nullable String keyFile) {
+      this.keyFile = keyFile;
+    }
+
+    public @Nullable String getKeyPem() {
+      return keyPem;
+    }
+
+    public void setKeyPem(@Nullable String keyPem) {
+      this.keyPem = keyPem;
+    }
+  }
+
+  /** A provider's S/MIME settings (Bouncy Castle's bcpkix-jdk18on must be on the class path). */
+  public static class Smime {
+
+    /** The signing key: a PKCS#8 PEM file (with certificate-file) or a PKCS#12 file (with key-password). */
+    private @Nullable String keyFile;
+
+    /** The signer's PEM certificate chain, signer first, for a PEM key-file. */
+    private @Nullable String certificateFile;
+
+    /** The password of a PKCS#12 key-file. */
+    private @Nullable String keyPassword;
+
+    /** A directory of recipients' certificates (RSA or EC), one <address>.pem each; every message is encrypted. */
+    private @Nullable String encryptDirectory;
+
+    public @Nullable String getKeyFile() {
+      return keyFile;
+    }
+
+    public void setKeyFile(@Nullable String keyFile) {
+      this.keyFile = keyFile;
+    }
+
+    public @Nullable String getCertificateFile() {
+      return certificateFile;
+    }
+
+    public void setCertificateFile(@Nullable String certificateFile) {
+      this.certificateFile = certificateFile;
+    }
+
+    public @Nullable String getKeyPassword() {
+      return keyPassword;
+    }
+
+    public void setKeyPassword(@Nullable String keyPassword) {
+      this.keyPassword = keyPassword;
+    }
+
+    public @Nullable String getEncryptDirectory() {
+      return encryptDirectory;
+    }
+
+    public void setEncryptDirectory(@Nullable String encryptDirectory) {
+      this.encryptDirectory = encryptDirectory;
     }
   }
 
@@ -786,10 +947,13 @@ public class PostlineMailProperties {
     /** How long a worker's lease on a message lasts before it must be renewed. */
     private Duration leaseDuration = Duration.ofSeconds(60);
 
-    /** The name of the Redis queue; every instance naming the same queue shares it. */
     /** For queue type jdbc: create the queue's table at start-up if it is missing (off: migrate it yourself). */
     private boolean createSchema;
 
+    /** For queue type jdbc: AES keys encrypting stored messages, as id:base64key entries separated by commas, the current key first (the format of postline.mail.redis.encryption-keys; rotate by putting a new key first). */
+    private @Nullable String encryptionKeys;
+
+    /** The name of the Redis queue; every instance naming the same queue shares it. */
     private String name = "mail";
 
     /** Retries of queued messages: attempts in all, and the waits between them. */
@@ -833,6 +997,14 @@ public class PostlineMailProperties {
 
     public void setLeaseDuration(Duration leaseDuration) {
       this.leaseDuration = leaseDuration;
+    }
+
+    public @Nullable String getEncryptionKeys() {
+      return encryptionKeys;
+    }
+
+    public void setEncryptionKeys(@Nullable String encryptionKeys) {
+      this.encryptionKeys = encryptionKeys;
     }
 
     public String getName() {

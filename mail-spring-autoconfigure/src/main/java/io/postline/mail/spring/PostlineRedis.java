@@ -9,15 +9,18 @@ import io.lettuce.core.TimeoutOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
+import io.postline.mail.core.AddressHasher;
 import io.postline.mail.core.AuditLog;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.RateLimitBackend;
+import io.postline.mail.core.SuppressionList;
 import io.postline.mail.queue.codec.EncryptionKeys;
 import io.postline.mail.queue.redis.RedisAuditLog;
 import io.postline.mail.queue.redis.RedisIdempotencyStore;
 import io.postline.mail.queue.redis.RedisMailQueue;
 import io.postline.mail.queue.redis.RedisRateLimitBackend;
+import io.postline.mail.queue.redis.RedisSuppressionList;
 import io.postline.mail.spi.ProviderSettings;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -105,6 +108,16 @@ final class PostlineRedis implements AutoCloseable {
         ? RedisRateLimitBackend.builder(cluster) : RedisRateLimitBackend.builder((RedisClient) c);
     MailerFactory.check("postline.mail.redis.key-prefix", () -> b.keyPrefix(properties.getKeyPrefix()));
     return owner.add(connect("the rate limits", b::build));
+  }
+
+  /** The fleet-wide suppression list on Redis, named {@code name}, hashing with {@code hasher}. */
+  synchronized SuppressionList suppressionList(AddressHasher hasher, String name) {
+    AbstractRedisClient c = client();
+    RedisSuppressionList.Builder b = c instanceof RedisClusterClient cluster
+        ? RedisSuppressionList.builder(cluster, hasher) : RedisSuppressionList.builder((RedisClient) c, hasher);
+    MailerFactory.check("postline.mail.suppression.name", () -> b.name(name));
+    MailerFactory.check("postline.mail.redis.key-prefix", () -> b.keyPrefix(properties.getKeyPrefix()));
+    return track(connect("the suppression list", b::build));
   }
 
   /** Whether the client is Postline's own (from postline.mail.redis.url). */

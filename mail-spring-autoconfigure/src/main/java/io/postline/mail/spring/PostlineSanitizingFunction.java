@@ -9,8 +9,9 @@ import org.springframework.boot.actuate.endpoint.SanitizingFunction;
  * Masks Postline's secrets in {@code /actuator/configprops} and {@code /actuator/env}, whatever
  * form the key takes there ({@code postline.mail.providers.primary.dsn},
  * {@code POSTLINE_MAIL_PROVIDERS_PRIMARY_DSN}): DSNs and the Redis URL keep everything but their
- * secrets ({@code smtp://user:****@host:587}); passwords, encryption keys and secret-like provider
- * options are replaced whole.
+ * secrets ({@code smtp://user:****@host:587}); passwords, encryption keys, the suppression hash key, webhook and
+ * unsubscribe keys, secret-like provider options and DKIM / S/MIME keys (PEM text, path, PKCS#12 password)
+ * are replaced whole.
  */
 final class PostlineSanitizingFunction implements SanitizingFunction {
 
@@ -29,7 +30,11 @@ final class PostlineSanitizingFunction implements SanitizingFunction {
     }
     String last = key.substring(key.lastIndexOf('.') + 1);
     if (last.equals("password") || last.equals("encryptionkeys") || last.equals("username")
-        || (key.contains(".options.") && ProviderSettings.isSecret(last))) {
+        || last.equals("hashkey") || last.equals("signingkey") || last.equals("signingkeys")
+        || last.equals("verificationkey")
+        || (key.contains(".options.") && ProviderSettings.isSecret(last))
+        // DKIM and S/MIME keys: the PEM text, a PKCS#12 password and, like the DSN's dkim.key, a key's path.
+        || last.equals("keypem") || last.equals("keypassword") || last.equals("keyfile")) {
       return data.withSanitizedValue();
     }
     return data;

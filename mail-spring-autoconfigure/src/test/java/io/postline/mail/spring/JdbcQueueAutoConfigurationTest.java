@@ -67,12 +67,56 @@ class JdbcQueueAutoConfigurationTest {
   }
 
   @Test
+  void encryptionKeysSealStoredMessagesAndRotate() {
+    DataSource ds = h2();
+    String out = outbox();
+    String oldKey = "k1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    String newKey = "k2:" + java.util.Base64.getEncoder().encodeToString("0123456789abcdef0123456789abcdef".getBytes());
+    JdbcTemplate jdbc = new JdbcTemplate(ds);
+    // Stored under k1 by a producer-only instance (no workers take it).
+    runner(ds).withPropertyValues("postline.mail.providers.primary.dsn=memory://" + out, "postline.mail.queue.type=jdbc",
+        "postline.mail.queue.create-schema=true", "postline.mail.queue.workers=0",
+        "postline.mail.queue.encryption-keys=" + oldKey).run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(Mailer.class).enqueue(email(7));
+          byte[] payload = jdbc.queryForObject("SELECT payload FROM postline_mail_queue", byte[].class);
+          assertThat(new String(payload, java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain("Order 7")
+              .doesNotContain("ann@example.org");
+        });
+    // Rotated: k2 is current, k1 still reads what was stored before.
+    runner(ds).withPropertyValues("postline.mail.providers.primary.dsn=memory://" + out, "postline.mail.queue.type=jdbc",
+        "postline.mail.queue.encryption-keys=" + newKey + "," + oldKey).run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(Mailer.class).enqueue(email(8));
+          Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> box(out).sent().size() == 2);
+          assertThat(box(out).sent()).extracting(e -> e.metadata().get("order")).containsExactlyInAnyOrder("7", "8");
+        });
+  }
+
+  @Test
+  void badOrMisplacedEncryptionKeysNameTheirProperty() {
+    runner(h2()).withPropertyValues("postline.mail.providers.primary.dsn=memory://" + outbox(),
+        "postline.mail.queue.type=jdbc", "postline.mail.queue.create-schema=true",
+        "postline.mail.queue.encryption-keys=k1:not-base64!").run(context ->
+        assertThat(InvalidPropertiesTest.cause(context.getStartupFailure()).property())
+            .isEqualTo("postline.mail.queue.encryption-keys"));
+    runner(h2()).withPropertyValues("postline.mail.providers.primary.dsn=memory://" + outbox(),
+        "postline.mail.queue.encryption-keys=k1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]))
+        .run(context -> {
+          InvalidPostlinePropertyException e = InvalidPropertiesTest.cause(context.getStartupFailure());
+          assertThat(e.property()).isEqualTo("postline.mail.queue.encryption-keys");
+          assertThat(e.getMessage()).contains("jdbc queue only").doesNotContain("AAAA");
+        });
+  }
+
+  @Test
   void withoutTheTableTheStartUpSaysWhatToRun() {
     runner(h2()).withPropertyValues("postline.mail.providers.primary.dsn=memory://" + outbox(),
         "postline.mail.queue.type=jdbc").run(context -> {
           assertThat(context).hasFailed();
           assertThat(context.getStartupFailure()).hasStackTraceContaining("table postline_mail_queue is not there")
-              .hasStackTraceContaining("V1__postline_mail_queue.sql").hasStackTraceContaining("createSchema(true)");
+              .hasStackTraceContaining("V1__postline_mail_queue.sql")
+              .hasStackTraceContaining("V2__postline_mail_queue_idempotency.sql").hasStackTraceContaining("createSchema(true)");
         });
   }
 

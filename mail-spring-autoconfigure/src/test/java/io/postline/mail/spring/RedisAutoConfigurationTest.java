@@ -42,21 +42,7 @@ class RedisAutoConfigurationTest {
 
   @AfterEach
   void deleteKeys() {
-    RedisClient client = RedisClient.create(REDIS_URL);
-    try (StatefulRedisConnection<String, String> c = client.connect()) {
-      List<String> keys = new ArrayList<>();
-      ScanCursor cursor = ScanCursor.INITIAL;
-      do {
-        KeyScanCursor<String> page = c.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(1000));
-        keys.addAll(page.getKeys());
-        cursor = page;
-      } while (!cursor.isFinished());
-      if (!keys.isEmpty()) {
-        c.sync().del(keys.toArray(String[]::new));
-      }
-    } finally {
-      client.shutdown();
-    }
+    TestSupport.deleteKeys(prefix);
   }
 
   @Test

@@ -48,6 +48,28 @@ class SecretMaskingTest {
   }
 
   @Test
+  void feedbackKeysAreMasked() {
+    String hashKey = "aGFzaC1rZXktb2YtdGhpcnR5LXR3by1ieXRlcy1vci1tb3Jl";
+    String unsubscribeKey = "dW5zdWJzY3JpYmUta2V5LW9mLXRoaXJ0eS10d28tYnl0ZXM=";
+    runner()
+        .withConfiguration(AutoConfigurations.of(PostlineFeedbackAutoConfiguration.class, EndpointAutoConfiguration.class,
+            EnvironmentEndpointAutoConfiguration.class))
+        .withPropertyValues("postline.mail.providers.primary.dsn=" + DSN,
+            "postline.mail.suppression.hash-key=" + hashKey,
+            "postline.mail.webhooks.mailgun.signing-key=mg-signing-s3cret",
+            "postline.mail.unsubscribe.signing-keys=k1:" + unsubscribeKey,
+            "postline.mail.unsubscribe.url=https://mail.example.org/unsubscribe",
+            "management.endpoint.env.show-values=always", "management.endpoints.web.exposure.include=env")
+        .run(context -> {
+          EnvironmentEndpoint env = context.getBean(EnvironmentEndpoint.class);
+          for (String key : new String[] {"postline.mail.suppression.hash-key", "postline.mail.webhooks.mailgun.signing-key",
+              "postline.mail.unsubscribe.signing-keys"}) {
+            assertThat(env.environmentEntry(key).getProperty().getValue()).as(key).isEqualTo(SanitizableData.SANITIZED_VALUE);
+          }
+        });
+  }
+
+  @Test
   void environmentVariablesAreMaskedToo() {
     runner()
         .withConfiguration(AutoConfigurations.of(EndpointAutoConfiguration.class, EnvironmentEndpointAutoConfiguration.class))
@@ -73,6 +95,14 @@ class SecretMaskingTest {
     assertThat(f.apply(new SanitizableData(source, "postline.mail.queue.workers", 4)).getValue()).isEqualTo(4);
     assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.options.api-key", "k")).getValue())
         .isEqualTo(SanitizableData.SANITIZED_VALUE);
+    for (String key : new String[] {"postline.mail.providers.p.dkim.keys[0].key-pem",
+        "POSTLINE_MAIL_PROVIDERS_P_DKIM_KEYS_0_KEYPEM", "postline.mail.providers.p.dkim.keys[1].key-file",
+        "postline.mail.providers.p.smime.key-file", "postline.mail.providers.p.smime.key-password"}) {
+      assertThat(f.apply(new SanitizableData(source, key, "-----BEGIN PRIVATE KEY-----")).getValue()).as(key)
+          .isEqualTo(SanitizableData.SANITIZED_VALUE);
+    }
+    assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.dkim.keys[0].selector", "s1")).getValue())
+        .isEqualTo("s1");
     assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.options.region", "eu")).getValue())
         .isEqualTo("eu");
     assertThat(f.apply(new SanitizableData(source, "postline.mail.providers.p.dsn", "no dsn :// at all")).getValue())

@@ -1,7 +1,14 @@
 package io.postline.mail.spring;
 
+import io.lettuce.core.KeyScanCursor;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
+import io.lettuce.core.api.StatefulRedisConnection;
 import io.postline.mail.Email;
 import io.postline.mail.core.InMemoryProvider;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -18,6 +25,25 @@ final class TestSupport {
   static ApplicationContextRunner runner() {
     return new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(PostlineMailAutoConfiguration.class,
         PostlineHealthContributorAutoConfiguration.class, PostlineEndpointAutoConfiguration.class));
+  }
+
+  /** Deletes every key on the test Redis that starts with {@code prefix}. */
+  static void deleteKeys(String prefix) {
+    RedisClient client = RedisClient.create(REDIS_URL);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      List<String> keys = new ArrayList<>();
+      ScanCursor cursor = ScanCursor.INITIAL;
+      do {
+        KeyScanCursor<String> page = c.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(1000));
+        keys.addAll(page.getKeys());
+        cursor = page;
+      } while (!cursor.isFinished());
+      if (!keys.isEmpty()) {
+        c.sync().del(keys.toArray(String[]::new));
+      }
+    } finally {
+      client.shutdown();
+    }
   }
 
   /** An outbox name no other test uses. */

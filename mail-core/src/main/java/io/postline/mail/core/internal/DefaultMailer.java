@@ -13,6 +13,7 @@ import io.postline.mail.core.MailerHealth;
 import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.core.Receipt;
+import io.postline.mail.event.MailEvent;
 import io.postline.mail.spi.MailProvider;
 import java.time.Clock;
 import java.time.Duration;
@@ -62,6 +63,7 @@ public final class DefaultMailer implements Mailer {
   private final HealthChecker health;
   private final MailQueue queue;
   private final AuditLog audit;
+  private final EventPublisher events;
   private final Owned owned;
   private final Duration closeTimeout;
   private final Clock clock;
@@ -74,7 +76,8 @@ public final class DefaultMailer implements Mailer {
 
   /** Creates a mailer; use {@link Mailer#builder()}. */
   public DefaultMailer(Intake intake, Engine engine, Workers workers, MailerThreads threads, HealthChecker health,
-      MailQueue queue, AuditLog audit, Owned owned, Duration closeTimeout, Clock clock, boolean startWorkersNow) {
+      MailQueue queue, AuditLog audit, EventPublisher events, Owned owned, Duration closeTimeout, Clock clock,
+      boolean startWorkersNow) {
     this.intake = intake;
     this.engine = engine;
     this.workers = workers;
@@ -82,6 +85,7 @@ public final class DefaultMailer implements Mailer {
     this.health = health;
     this.queue = queue;
     this.audit = audit;
+    this.events = events;
     this.owned = owned;
     this.closeTimeout = closeTimeout;
     this.clock = clock;
@@ -162,6 +166,12 @@ public final class DefaultMailer implements Mailer {
   @Override
   public AuditLog audit() {
     return audit;
+  }
+
+  @Override
+  public void recordDelivery(MailEvent.Delivery event) {
+    Objects.requireNonNull(event, "event");
+    events.publish(event);
   }
 
   @Override

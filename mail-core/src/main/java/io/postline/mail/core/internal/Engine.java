@@ -112,6 +112,12 @@ public final class Engine {
      */
     record GaveUp(FailureKind kind, String provider, String reason, int attempts, @Nullable ProviderException last,
         List<String> unfit, Duration took) implements Outcome {}
+
+    /**
+     * Not sent, and never will be: the suppression list names every recipient (decided before the
+     * engine, by the workers; no provider was called).
+     */
+    record Suppressed(Suppressions.Verdict verdict) implements Outcome {}
   }
 
   /** How far off a {@code sendAt} may be for a synchronous send to take it as "now". */
@@ -408,11 +414,11 @@ public final class Engine {
     try {
       if (jobs.size() == 1) {
         Job job = jobs.get(0);
-        job.answer = slot.send(job.email);
+        job.answer = slot.send(outgoing(slot, job));
         return;
       }
       List<Email> emails = new ArrayList<>(jobs.size());
-      jobs.forEach(j -> emails.add(j.email));
+      jobs.forEach(j -> emails.add(outgoing(slot, j)));
       List<SendOutcome> answered = slot.sendBatch(emails);
       for (int i = 0; i < jobs.size(); i++) {
         SendOutcome o = i < answered.size() ? answered.get(i) : null;
@@ -428,6 +434,17 @@ public final class Engine {
           "the provider refused the message: " + String.join("; ", e.problems())).code("invalid").cause(e).build();
       jobs.forEach(j -> j.answer = refused);
     }
+  }
+
+  /**
+   * The message as {@code slot}'s provider gets it: with Postline's mail id in its metadata
+   * ({@link io.postline.mail.core.Mailer#MAIL_ID_METADATA_KEY}) where the provider carries metadata,
+   * so that its webhooks echo the id back (SendGrid custom args, Mailgun user variables, SES message
+   * tags). A provider without metadata gets the message as it is.
+   */
+  private static Email outgoing(ProviderSlot slot, Job job) {
+    return slot.carriesMetadata()
+        ? job.email.withMetadata(io.postline.mail.core.Mailer.MAIL_ID_METADATA_KEY, job.mailId) : job.email;
   }
 
   private SendResult sent(Job job, ProviderSlot slot, SendResult accepted) {

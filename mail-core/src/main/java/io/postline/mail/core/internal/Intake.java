@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
@@ -37,7 +38,9 @@ import org.slf4j.MDC;
  * (stored for the workers). Every submitted message ends in exactly one of {@code Sent},
  * {@code Failed} or {@code DeadLettered}, or in a {@link MailOutcomeUnknownException} when the
  * queue cannot say whether it stored it (then its idempotency claim is kept, so a retry with the
- * same key is a duplicate, and the queue stores a given id at most once).
+ * same key is a duplicate, and the queue stores a given id at most once). A queue that enforces
+ * idempotency keys itself (a transactional outbox) holds the keys of what it stores instead of the
+ * {@link IdempotencyStore}, so a rolled-back enqueue leaves its key free.
  */
 public final class Intake {
   /** Messages stored per queue call of a group enqueue. */
@@ -57,10 +60,11 @@ public final class Intake {
   private final Sleeper sleeper;
   private final String correlationKey;
   private final ObservationRegistry observations;
+  private final Suppressions suppressions;
 
   public Intake(Engine engine, Preparer preparer, MailQueue queue, Workers workers, IdempotencyStore idempotency,
       EventPublisher events, MailMetrics metrics, MailIds ids, Clock clock, Sleeper sleeper, String correlationKey,
-      ObservationRegistry observations) {
+      ObservationRegistry observations, Suppressions suppressions) {
     this.engine = engine;
     this.preparer = preparer;
     this.queue = queue;
@@ -73,6 +77,7 @@ public final class Intake {
     this.sleeper = sleeper;
     this.correlationKey = correlationKey;
     this.observations = observations;
+    this.suppressions = suppressions;
   }
 
   @SuppressWarnings("try") // the observation scope is used for its side effect
@@ -87,16 +92,21 @@ public final class Intake {
     }
     Observation observation = observed(observations, "sync");
     try (Observation.Scope scope = observation == null ? Observation.Scope.NOOP : observation.openScope()) {
-      Engine.Outcome outcome = engine.send(id, preparer.forSend(email));
+      Suppressions.Verdict verdict = checked(id, preparer.forSend(email));
+      if (verdict.all()) {
+        throw suppressions.droppedAll(id, email, verdict);
+      }
+      Engine.Outcome outcome = engine.send(id, verdict.email());
       if (outcome instanceof Engine.Outcome.Sent sent) {
+        SendResult result = verdict.merge(sent.result());
         if (observation != null) {
-          observation.lowCardinalityKeyValue("provider", sent.result().provider())
+          observation.lowCardinalityKeyValue("provider", result.provider())
               .lowCardinalityKeyValue("outcome", "sent");
         }
         if (key != null) {
-          idempotency.succeeded(key, id, sent.result());
+          idempotency.succeeded(key, id, result);
         }
-        return sent.result();
+        return result;
       }
       throw failed(id, email, (Engine.Outcome.GaveUp) outcome);
     } catch (RuntimeException e) {
@@ -111,6 +121,32 @@ public final class Intake {
       if (observation != null) {
         observation.stop();
       }
+    }
+  }
+
+  /**
+   * The suppression check of a message to send now; a list that cannot answer ends the message
+   * ({@code Failed}, fail-closed).
+   */
+  private Suppressions.Verdict checked(String id, Email ready) {
+    try {
+      return suppressions.check(id, ready);
+    } catch (SendFailedException e) {
+      events.publish(new MailEvent.Failed(id, clock.instant(), ready.caller(), e.provider(), e.kind(), 0,
+          e.getMessage()));
+      throw e;
+    }
+  }
+
+  /**
+   * The suppression check of a message to queue. A list that cannot answer does not stop the
+   * enqueue: the worker checks again before sending, and sends nothing it could not check.
+   */
+  private Suppressions.Verdict checkedForQueue(String id, Email ready) {
+    try {
+      return suppressions.check(id, ready);
+    } catch (SendFailedException e) {
+      return new Suppressions.Verdict(ready, List.of());
     }
   }
 
@@ -157,6 +193,19 @@ public final class Intake {
                       + ") is still being sent; try again later", null, 0, null)));
           continue;
         }
+      }
+      Suppressions.Verdict verdict;
+      try {
+        verdict = checked(id, single);
+      } catch (SendFailedException e) {
+        release(key, id);
+        items[i] = BatchResult.Item.failed(recipient.address(), e);
+        continue;
+      }
+      if (verdict.all()) {
+        release(key, id);
+        items[i] = BatchResult.Item.failed(recipient.address(), suppressions.droppedAll(id, single, verdict));
+        continue;
       }
       jobs.add(new Engine.Job(id, single, 0));
       positions.add(i);
@@ -213,7 +262,8 @@ public final class Intake {
   Receipt enqueue(Email email) {
     String id = ids.next();
     String key = email.idempotencyKey().orElse(null);
-    if (key != null) {
+    boolean claims = key != null && !queue.enforcesIdempotencyKeys();
+    if (claims) {
       Optional<IdempotencyStore.Claim> existing = idempotency.claim(key, id);
       if (existing.isPresent()) {
         String original = existing.get().mailId();
@@ -221,19 +271,27 @@ public final class Intake {
         return new Receipt(original, true);
       }
     }
+    Suppressions.Verdict verdict;
+    String original;
     try {
-      QueuedMail mail = queued(id, preparer.forQueue(email));
-      store(List.of(mail));
+      verdict = checkedForQueue(id, preparer.forQueue(email));
+      if (verdict.all()) {
+        throw suppressions.droppedAll(id, email, verdict);
+      }
+      original = store(List.of(queued(id, verdict.email()))).get(id);
     } catch (MailOutcomeUnknownException e) {
       throw e; // the claim stays: the message may be queued, and a retry with the key must not send it twice
     } catch (RuntimeException e) {
-      if (key != null) {
+      if (claims) {
         idempotency.release(key, id);
       }
       throw e;
     }
+    if (original != null) {
+      return new Receipt(original, true);
+    }
     workers.start();
-    return new Receipt(id, false);
+    return new Receipt(id, false, verdict.dropped());
   }
 
   List<Receipt> enqueueBatch(Email email, List<Recipient> recipients) {
@@ -252,33 +310,52 @@ public final class Intake {
       throw new InvalidEmailException(problems); // nothing was claimed or stored
     }
     Receipt[] receipts = new Receipt[ready.size()];
+    boolean claims = !queue.enforcesIdempotencyKeys();
     List<QueuedMail> toStore = new ArrayList<>(ready.size());
+    List<Integer> positions = new ArrayList<>(ready.size());
     for (int i = 0; i < ready.size(); i++) {
       Email single = ready.get(i);
       String id = ids.next();
-      String key = single.idempotencyKey().orElse(null);
+      String key = claims ? single.idempotencyKey().orElse(null) : null;
       Optional<IdempotencyStore.Claim> existing = key == null ? Optional.empty() : idempotency.claim(key, id);
       if (existing.isPresent()) {
         events.publish(new MailEvent.DuplicateDropped(id, clock.instant(), single.caller(), existing.get().mailId()));
         receipts[i] = new Receipt(existing.get().mailId(), true);
       } else {
-        toStore.add(queued(id, single));
-        receipts[i] = new Receipt(id, false);
+        Suppressions.Verdict verdict = checkedForQueue(id, single);
+        if (verdict.all()) {
+          release(key, id);
+          suppressions.droppedAll(id, single, verdict);
+        } else {
+          toStore.add(queued(id, verdict.email()));
+          positions.add(i);
+        }
+        receipts[i] = new Receipt(id, false, verdict.dropped());
       }
     }
+    boolean stored = false;
     for (int from = 0; from < toStore.size(); from += ENQUEUE_CHUNK) {
       List<QueuedMail> chunk = toStore.subList(from, Math.min(toStore.size(), from + ENQUEUE_CHUNK));
+      Map<String, String> duplicates;
       try {
-        store(chunk);
+        duplicates = store(chunk);
       } catch (MailOutcomeUnknownException e) {
-        releaseAll(toStore.subList(from + chunk.size(), toStore.size()));
+        releaseAll(toStore.subList(from + chunk.size(), toStore.size()), claims);
         throw e;
       } catch (RuntimeException e) {
-        releaseAll(toStore.subList(from, toStore.size()));
+        releaseAll(toStore.subList(from, toStore.size()), claims);
         throw e;
       }
+      for (int j = 0; j < chunk.size(); j++) {
+        String original = duplicates.get(chunk.get(j).id());
+        if (original != null) {
+          receipts[positions.get(from + j)] = new Receipt(original, true);
+        } else {
+          stored = true;
+        }
+      }
     }
-    if (!toStore.isEmpty()) {
+    if (stored) {
       workers.start();
     }
     return Arrays.asList(receipts);
@@ -293,20 +370,34 @@ public final class Intake {
   /**
    * Stores messages, trying again (same ids: the queue skips what it holds) while the outcome is
    * unknown. {@code Queued} is published before the store, so a worker's events always follow it.
+   * A queue that {@link MailQueue#enforcesIdempotencyKeys() enforces keys} may answer that some
+   * are duplicates: each of those gets {@code DuplicateDropped} after its {@code Queued}.
+   *
+   * @return the duplicates the queue did not store: their ids mapped to the ids holding their keys
    */
-  private void store(List<QueuedMail> mails) {
+  private Map<String, String> store(List<QueuedMail> mails) {
     for (QueuedMail mail : mails) {
       events.publish(new MailEvent.Queued(mail.id(), mail.enqueuedAt(), mail.email().caller(), mail.priority(),
           mail.email().sendAt()));
     }
     for (int attempt = 1; ; attempt++) {
       try {
+        if (queue.enforcesIdempotencyKeys()) {
+          Map<String, String> duplicates = queue.enqueueUnlessDuplicate(mails);
+          for (QueuedMail mail : mails) {
+            String original = duplicates.get(mail.id());
+            if (original != null) {
+              events.publish(new MailEvent.DuplicateDropped(mail.id(), clock.instant(), mail.email().caller(), original));
+            }
+          }
+          return duplicates;
+        }
         if (mails.size() == 1) {
           queue.enqueue(mails.get(0));
         } else {
           queue.enqueueBatch(mails);
         }
-        return;
+        return Map.of();
       } catch (MailOutcomeUnknownException e) {
         if (attempt >= STORE_RETRY.maxAttempts() || !sleeper.pause(STORE_RETRY.delayAfter(attempt, null,
             ThreadLocalRandom.current().nextDouble()))) {
@@ -379,7 +470,16 @@ public final class Intake {
     job.email().idempotencyKey().ifPresent(k -> idempotency.release(k, job.mailId()));
   }
 
-  private void releaseAll(List<QueuedMail> mails) {
+  private void release(@Nullable String key, String id) {
+    if (key != null) {
+      idempotency.release(key, id);
+    }
+  }
+
+  private void releaseAll(List<QueuedMail> mails, boolean claimed) {
+    if (!claimed) {
+      return;
+    }
     for (QueuedMail mail : mails) {
       mail.email().idempotencyKey().ifPresent(k -> idempotency.release(k, mail.id()));
     }

@@ -44,6 +44,10 @@ public final class MailMetrics implements MailListener {
   public static final String DEAD_LETTERS = "postline.mail.dead.letters";
   /** Counter: submissions dropped as duplicates of an idempotency key. */
   public static final String DUPLICATES = "postline.mail.duplicates";
+  /** Counter: recipients left out because the suppression list names them, by reason. */
+  public static final String SUPPRESSED = "postline.mail.suppressed";
+  /** Counter: what providers reported after sending (verified webhooks), by provider and status. */
+  public static final String DELIVERIES = "postline.mail.deliveries";
   /** Gauge: queue workers running now. */
   public static final String WORKERS = "postline.mail.workers";
   /** Counter: queue workers that died; each is replaced while the mailer runs. */
@@ -151,6 +155,10 @@ public final class MailMetrics implements MailListener {
       counter(DEAD_LETTERS, "kind", lower(e.kind()));
     } else if (event instanceof MailEvent.DuplicateDropped) {
       counter(DUPLICATES);
+    } else if (event instanceof MailEvent.Suppressed e) {
+      counter(SUPPRESSED, "reason", e.reason());
+    } else if (event instanceof MailEvent.Delivery e) {
+      counter(DELIVERIES, "provider", e.provider(), "status", lower(e.status()));
     }
   }
 

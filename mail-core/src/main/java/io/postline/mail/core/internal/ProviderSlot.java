@@ -47,6 +47,7 @@ public final class ProviderSlot {
   private final @Nullable TokenBucket bucket;
   private final @Nullable Duration timeout;
   private final MailerThreads threads;
+  private final boolean metadata;
 
   /** A slot; calls with a timeout run on {@code threads}' call pool. */
   public ProviderSlot(MailProvider provider, CircuitBreaker breaker, Retry syncRetry, Retry queuedRetry,
@@ -58,6 +59,7 @@ public final class ProviderSlot {
     this.bucket = bucket;
     this.timeout = timeout;
     this.threads = threads;
+    this.metadata = provider.capabilities().metadata();
   }
 
   /** The provider's name. */
@@ -83,6 +85,11 @@ public final class ProviderSlot {
   /** The retry that decides reschedules of queued messages. */
   public Retry queuedRetry() {
     return queuedRetry;
+  }
+
+  /** Whether the provider carries metadata (then the engine gives it the mail id in it). */
+  public boolean carriesMetadata() {
+    return metadata;
   }
 
   /** The most messages one provider call may carry: its batch size, or 1. */

@@ -59,6 +59,12 @@ public final class Slf4jAuditLog implements AuditLog {
       line.addKeyValue("kind", e.kind()).addKeyValue("attempts", e.attempts()).addKeyValue("reason", e.reason());
     } else if (event instanceof MailEvent.DuplicateDropped e) {
       line.addKeyValue("originalMailId", e.originalMailId());
+    } else if (event instanceof MailEvent.Suppressed e) {
+      line.addKeyValue("reason", e.reason());
+      e.list().ifPresent(l -> line.addKeyValue("list", l));
+    } else if (event instanceof MailEvent.Delivery e) {
+      line.addKeyValue("provider", e.provider()).addKeyValue("status", e.status());
+      e.smtpStatus().ifPresent(st -> line.addKeyValue("smtpStatus", st));
     }
   }
 }

@@ -3,6 +3,7 @@ package io.postline.mail.core.internal;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import io.postline.mail.FailureKind;
+import io.postline.mail.SendFailedException;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.Lease;
 import io.postline.mail.core.MailQueue;
@@ -54,6 +55,7 @@ public final class Workers {
   private final Duration leaseFor;
   private final String correlationKey;
   private final ObservationRegistry observations;
+  private final Suppressions suppressions;
   private final Map<String, Lease> inFlight = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean started;
@@ -68,7 +70,7 @@ public final class Workers {
    */
   public Workers(MailQueue queue, Engine engine, EventPublisher events, MailMetrics metrics,
       IdempotencyStore idempotency, Clock clock, MailerThreads threads, int count, int maxAttempts,
-      Duration leaseFor, String correlationKey, ObservationRegistry observations) {
+      Duration leaseFor, String correlationKey, ObservationRegistry observations, Suppressions suppressions) {
     this.queue = queue;
     this.engine = engine;
     this.events = events;
@@ -81,6 +83,7 @@ public final class Workers {
     this.leaseFor = leaseFor;
     this.correlationKey = correlationKey;
     this.observations = observations;
+    this.suppressions = suppressions;
   }
 
   /** Starts the workers and the lease renewer; does nothing if already started or if there are none. */
@@ -213,7 +216,7 @@ public final class Workers {
     try (Observation.Scope scope = observation == null ? Observation.Scope.NOOP : observation.openScope()) {
       Engine.Outcome outcome;
       try {
-        outcome = engine.attemptQueued(mail.id(), mail.email(), mail.attempts());
+        outcome = pass(mail);
       } catch (Throwable e) { // NOPMD: whatever the pass threw is this message's failure, not the worker's
         if (observation != null) {
           observation.error(e);
@@ -237,6 +240,42 @@ public final class Workers {
         MDC.remove(correlationKey);
       }
     }
+  }
+
+  /**
+   * One pass over a queued message: the suppression check again (an entry may have appeared since
+   * it was queued), then the engine for the recipients left.
+   */
+  private Engine.Outcome pass(QueuedMail mail) {
+    Suppressions.Verdict verdict;
+    try {
+      verdict = suppressions.check(mail.id(), mail.email());
+    } catch (SendFailedException e) {
+      return unchecked(mail, e);
+    }
+    if (verdict.all()) {
+      return new Engine.Outcome.Suppressed(verdict);
+    }
+    Engine.Outcome outcome = engine.attemptQueued(mail.id(), verdict.email(), mail.attempts());
+    return outcome instanceof Engine.Outcome.Sent sent ? new Engine.Outcome.Sent(verdict.merge(sent.result()))
+        : outcome;
+  }
+
+  /**
+   * The suppression list could not answer: fail-closed, the message is tried again later like a
+   * transient failure (an attempt), and dead-lettered when its attempts are spent.
+   */
+  private Engine.Outcome unchecked(QueuedMail mail, SendFailedException e) {
+    int attempts = mail.attempts() + 1;
+    events.publish(new MailEvent.AttemptFailed(mail.id(), clock.instant(), mail.email().caller(), e.provider(),
+        attempts, e.kind(), e.getMessage()));
+    if (attempts >= maxAttempts) {
+      return new Engine.Outcome.GaveUp(e.kind(), e.provider(), e.getMessage(), attempts, null, List.of(),
+          Duration.ZERO);
+    }
+    events.publish(new MailEvent.RetryScheduled(mail.id(), clock.instant(), mail.email().caller(), e.provider(),
+        attempts + 1, AFTER_BUG));
+    return new Engine.Outcome.Later(clock.instant().plus(AFTER_BUG), attempts);
   }
 
   /** An unexpected failure of a pass: try again later, and dead-letter it once its attempts are spent. */
@@ -266,6 +305,15 @@ public final class Workers {
         }
       } else if (outcome instanceof Engine.Outcome.Later later) {
         current = queue.reschedule(lease, later.dueAt(), later.attempts());
+      } else if (outcome instanceof Engine.Outcome.Suppressed suppressed) {
+        // Not a dead letter: nothing failed, and requeueing it would only be suppressed again.
+        current = queue.ack(lease);
+        if (current) {
+          suppressions.droppedAll(mail.id(), mail.email(), suppressed.verdict());
+          if (key != null) {
+            idempotency.release(key, mail.id());
+          }
+        }
       } else {
         Engine.Outcome.GaveUp gaveUp = (Engine.Outcome.GaveUp) outcome;
         current = queue.deadLetter(lease, gaveUp.attempts(), gaveUp.kind(), gaveUp.reason());
@@ -292,6 +340,9 @@ public final class Workers {
   private static String outcomeName(Engine.Outcome outcome) {
     if (outcome instanceof Engine.Outcome.Sent) {
       return "sent";
+    }
+    if (outcome instanceof Engine.Outcome.Suppressed) {
+      return "suppressed";
     }
     return outcome instanceof Engine.Outcome.Later ? "rescheduled" : "dead_lettered";
   }

@@ -6,6 +6,9 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Remembers the ids of accepted signed requests for as long as their timestamps would still pass
@@ -48,6 +51,25 @@ public final class ReplayGuard {
     // A signed timestamp may be up to `window` in the future, so remember for twice the window.
     seen.put(id, now.plus(window).plus(window));
     return true;
+  }
+
+  /** Forgets {@code id}, so that it is accepted once more (its request's events could not be applied). */
+  public synchronized void forget(String id) {
+    seen.remove(id);
+  }
+
+  /**
+   * Hands {@code value} to {@code handler}; if the handler throws, forgets the id {@code id} gives
+   * (the request's events were not applied, so the provider's retry of it must be accepted) and
+   * rethrows.
+   */
+  public <T> void handOver(T value, Consumer<? super T> handler, Supplier<Optional<String>> id) {
+    try {
+      handler.accept(value);
+    } catch (RuntimeException | Error e) {
+      id.get().ifPresent(this::forget);
+      throw e;
+    }
   }
 
   /** How many ids are remembered now. */

@@ -11,6 +11,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,12 +27,14 @@ import java.util.Set;
  * {@code o:deliverytime} in RFC 2822 form, then {@code attachment} and {@code inline} files.
  *
  * <p>A batch uses Mailgun's batch sending: emails with exactly one To recipient (no cc or bcc)
- * that share sender, reply-to, headers, tags, metadata, send time, attachments and kinds of body
- * go into one request of at most {@value #MAX_RECIPIENTS} {@code to} fields with
+ * that share sender, reply-to, headers, tags, metadata keys, send time, attachments and kinds of
+ * body go into one request of at most {@value #MAX_RECIPIENTS} {@code to} fields with
  * {@code recipient-variables}, so that each recipient gets a message of their own. A subject or
  * body that differs between them is sent as {@code %recipient.postline_subject%} (or
- * {@code _text}, {@code _html}) and carried in the recipient's variables. Every other email is
- * sent on its own.
+ * {@code _text}, {@code _html}) and carried in the recipient's variables; a metadata value that
+ * differs (Postline's mail id, one per message) is sent as {@code v:key=%recipient.v:key%} with the
+ * value in the recipient's variables under {@code v:key}, so that each message's webhooks echo its
+ * own value in their user variables. Every other email is sent on its own.
  */
 public final class MailgunForms {
   /** Mailgun's limit of recipients per message (and of batch recipients per request). */
@@ -122,6 +125,12 @@ public final class MailgunForms {
     boolean sameSubject = members.stream().allMatch(e -> e.subject().equals(first.subject()));
     boolean sameText = members.stream().allMatch(e -> e.text().equals(first.text()));
     boolean sameHtml = members.stream().allMatch(e -> e.html().equals(first.html()));
+    Set<String> varying = new LinkedHashSet<>();
+    first.metadata().forEach((key, value) -> {
+      if (!members.stream().allMatch(e -> value.equals(e.metadata().get(key)))) {
+        varying.add(key);
+      }
+    });
     Multipart form = new Multipart();
     form.field("from", format(first.from()));
     Map<String, String> variables = new LinkedHashMap<>();
@@ -139,6 +148,9 @@ public final class MailgunForms {
       if (!sameHtml) {
         variables.put(HTML_VAR, e.html().orElse(""));
       }
+      for (String key : varying) {
+        variables.put("v:" + key, e.metadata().get(key));
+      }
       if (json.length() > 1) {
         json.append(',');
       }
@@ -153,17 +165,23 @@ public final class MailgunForms {
       form.field("html", sameHtml ? first.html().orElseThrow() : "%recipient." + HTML_VAR + "%");
     }
     form.field("recipient-variables", json.toString());
-    common(form, first, now);
+    common(form, first, varying, now);
     return form;
   }
 
   private void common(Multipart form, Email email, Instant now) {
+    common(form, email, Set.of(), now);
+  }
+
+  /** Fields every form has; metadata keys in {@code perRecipient} refer to the recipient's variables. */
+  private void common(Multipart form, Email email, Set<String> perRecipient, Instant now) {
     if (!email.replyTo().isEmpty()) {
       form.field("h:Reply-To", String.join(", ", email.replyTo().stream().map(MailgunForms::format).toList()));
     }
     email.headers().forEach((name, value) -> form.field("h:" + name, value));
     email.tags().forEach(tag -> form.field("o:tag", tag));
-    email.metadata().forEach((key, value) -> form.field("v:" + key, value));
+    email.metadata().forEach((key, value) -> form.field("v:" + key,
+        perRecipient.contains(key) ? "%recipient.v:" + key + "%" : value));
     email.sendAt().filter(at -> at.isAfter(now)).ifPresent(at -> form.field("o:deliverytime", RFC_2822.format(at)));
     if (testMode) {
       form.field("o:testmode", "yes");
@@ -257,9 +275,9 @@ public final class MailgunForms {
 
   /** What emails must share to travel in one batch request. */
   private record GroupKey(Address from, List<Address> replyTo, Map<String, String> headers, List<String> tags,
-      Map<String, String> metadata, Object sendAt, List<Attachment> attachments, boolean text, boolean html) {
+      Set<String> metadataKeys, Object sendAt, List<Attachment> attachments, boolean text, boolean html) {
     static GroupKey of(Email e) {
-      return new GroupKey(e.from(), e.replyTo(), e.headers(), List.copyOf(e.tags()), e.metadata(),
+      return new GroupKey(e.from(), e.replyTo(), e.headers(), List.copyOf(e.tags()), e.metadata().keySet(),
           e.sendAt().map(Object.class::cast).orElse(""), e.attachments(),
           e.text().filter(t -> !t.isEmpty()).isPresent(), e.html().filter(h -> !h.isEmpty()).isPresent());
     }

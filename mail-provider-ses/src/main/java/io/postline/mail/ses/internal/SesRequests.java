@@ -2,7 +2,9 @@ package io.postline.mail.ses.internal;
 
 import io.postline.mail.Address;
 import io.postline.mail.Email;
+import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
+import io.postline.mail.mime.Smime;
 import jakarta.mail.internet.InternetAddress;
 import java.io.UnsupportedEncodingException;
 import java.nio.charset.StandardCharsets;
@@ -27,7 +29,8 @@ import software.amazon.awssdk.services.sesv2.model.SendEmailRequest;
  *
  * <p>{@code Simple} content (subject, text and HTML bodies, custom headers) when the email has no
  * attachments and at most {@value #MAX_SIMPLE_HEADERS} custom headers; {@code Raw} content, the
- * MIME message rendered by mail-mime, otherwise (or always, when asked). The {@code Destination}
+ * MIME message rendered by mail-mime, otherwise (or always, when asked, and when Postline signs:
+ * S/MIME, then DKIM over the final bytes). The {@code Destination}
  * always lists every recipient, so bcc addresses are delivered without a {@code Bcc} header.
  *
  * <p>Tags and metadata become {@code EmailTags}: a tag {@code welcome} is
@@ -51,6 +54,8 @@ public final class SesRequests {
   private final @Nullable String configurationSet;
   private final boolean alwaysRaw;
   private final MimeRenderer renderer;
+  private final @Nullable Smime smime;
+  private final @Nullable DkimSigner dkim;
 
   /**
    * Creates a mapper.
@@ -59,12 +64,17 @@ public final class SesRequests {
    * @param configurationSet the configuration set to name in every request, if any
    * @param alwaysRaw whether to send every message as {@code Raw} MIME
    * @param renderer renders {@code Raw} messages
+   * @param smime signs and/or encrypts every message with S/MIME, if set
+   * @param dkim signs every message with DKIM, if set
    */
-  public SesRequests(String provider, @Nullable String configurationSet, boolean alwaysRaw, MimeRenderer renderer) {
+  public SesRequests(String provider, @Nullable String configurationSet, boolean alwaysRaw, MimeRenderer renderer,
+      @Nullable Smime smime, @Nullable DkimSigner dkim) {
     this.provider = provider;
     this.configurationSet = configurationSet;
-    this.alwaysRaw = alwaysRaw;
+    this.alwaysRaw = alwaysRaw || smime != null || dkim != null;
     this.renderer = renderer;
+    this.smime = smime;
+    this.dkim = dkim;
   }
 
   /**
@@ -102,7 +112,12 @@ public final class SesRequests {
     return alwaysRaw || !email.attachments().isEmpty() || email.headers().size() > MAX_SIMPLE_HEADERS;
   }
 
-  /** The {@code SendEmail} request for {@code email}. */
+  /**
+   * The {@code SendEmail} request for {@code email}.
+   *
+   * @throws io.postline.mail.mime.SigningException if the message cannot be signed or encrypted
+   * @throws LookupFailedException if the S/MIME certificate lookup threw
+   */
   public SendEmailRequest request(Email email) {
     SendEmailRequest.Builder request = SendEmailRequest.builder()
         .fromEmailAddress(encoded(email.from()))
@@ -113,7 +128,7 @@ public final class SesRequests {
             .build());
     if (usesRaw(email)) {
       request.content(EmailContent.builder()
-          .raw(RawMessage.builder().data(SdkBytes.fromByteArray(renderer.toEml(email))).build())
+          .raw(RawMessage.builder().data(SdkBytes.fromByteArray(raw(email))).build())
           .build());
     } else {
       if (!email.replyTo().isEmpty()) {
@@ -140,6 +155,29 @@ public final class SesRequests {
       request.configurationSetName(configurationSet);
     }
     return request.build();
+  }
+
+  private byte[] raw(Email email) {
+    byte[] mime = renderer.toEml(email);
+    if (smime != null) {
+      try {
+        mime = smime.apply(mime, email.recipients());
+      } catch (io.postline.mail.mime.SigningException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        throw new LookupFailedException(e);
+      }
+    }
+    return dkim != null ? dkim.sign(mime) : mime;
+  }
+
+  /** The application's S/MIME certificate lookup failed; the cause is what it threw. */
+  public static final class LookupFailedException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    LookupFailedException(RuntimeException cause) {
+      super("the S/MIME certificate lookup failed", cause, false, false);
+    }
   }
 
   /** The email's tags and metadata as SES message tags, sanitized. */

@@ -3,6 +3,7 @@ package io.postline.mail.smtp.internal;
 import io.postline.mail.Address;
 import io.postline.mail.FailureKind;
 import io.postline.mail.RecipientStatus;
+import io.postline.mail.mime.MimeChannel;
 import io.postline.mail.spi.ProviderException;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -30,8 +31,21 @@ final class AngusLink implements SmtpLink {
     this.failures = failures;
   }
 
+  /** Angus is never asked for 8BITMIME or SMTPUTF8: 7-bit MIME, and internationalized addresses refused. */
   @Override
-  public List<RecipientStatus> send(Address from, List<Address> recipients, byte[] mime) throws ProviderException {
+  public MimeChannel channel(boolean smtpUtf8) throws ProviderException {
+    if (smtpUtf8) {
+      throw failures.failure(FailureKind.PERMANENT, "the message has an internationalized address (a non-ASCII "
+          + "local part), which needs SMTPUTF8; transport=angus does not send SMTPUTF8, transport=postline does."
+          + " Nothing was sent", null);
+    }
+    return MimeChannel.SEVEN_BIT;
+  }
+
+  @Override
+  public List<RecipientStatus> sendOne(Outgoing outgoing) throws ProviderException {
+    List<Address> recipients = outgoing.recipients();
+    byte[] mime = outgoing.mime();
     reusable = false;
     jakarta.mail.Address[] envelope = new jakarta.mail.Address[recipients.size()];
     try {

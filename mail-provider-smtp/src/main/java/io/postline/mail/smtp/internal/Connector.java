@@ -98,7 +98,7 @@ public final class Connector {
 
   private SmtpConnection openPostline(long id, Duration connectTimeout, Duration readTimeout)
       throws ProviderException {
-    PrintStream wire = WireLog.enabled() ? WireLog.stream("[" + settings.name() + "#" + id + "]", redactor) : null;
+    PrintStream wire = WireLog.enabled() ? WireLog.engineStream("[" + settings.name() + "#" + id + "]", redactor) : null;
     String ehlo = Objects.requireNonNull(localHost, "localHost");
     SmtpClient client;
     try {
@@ -263,6 +263,12 @@ public final class Connector {
     String ehlo = localHost;
     if (ehlo != null) {
       props.setProperty(p + "localhost", ehlo);
+    }
+    DsnRequest dsn = settings.dsn();
+    if (dsn != null) {
+      // Angus sends these only to a server that offers DSN, as Postline's engine does.
+      dsn.notifyValue().ifPresent(v -> props.setProperty(p + "dsn.notify", v));
+      dsn.retValue().ifPresent(v -> props.setProperty(p + "dsn.ret", v));
     }
     props.setProperty(p + "ehlo", "true");
     props.setProperty(p + "sendpartial", "true");

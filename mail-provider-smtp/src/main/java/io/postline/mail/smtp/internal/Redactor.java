@@ -20,8 +20,10 @@ public final class Redactor {
   public static final String MASK = "****";
   private static final int KEPT_TOKENS = 4;
   private static final int MIN_SECRET = 3;
+  /** An address, internationalized ones (UTF-8 local part, RFC 6531; Unicode domain) included. */
   private static final Pattern ADDRESS = Pattern.compile(
-      "([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-]+)@((?:[A-Za-z0-9\\-]+\\.)+[A-Za-z0-9\\-]+|\\[[^\\]\\s]+\\])");
+      "([A-Za-z0-9!#$%&'*+/=?^_`{|}~.\\-\\x{80}-\\x{10FFFF}]+)@"
+      + "((?:[\\p{L}\\p{M}\\p{N}\\-]+\\.)+[\\p{L}\\p{M}\\p{N}\\-]+|\\[[^\\]\\s]+\\])");
 
   private final List<String> fixed;
   private final Deque<String> tokens = new ArrayDeque<>();
@@ -89,7 +91,8 @@ public final class Redactor {
     StringBuilder out = new StringBuilder(text.length());
     while (m.find()) {
       String local = m.group(1);
-      String masked = (local.isEmpty() ? "" : local.substring(0, 1)) + "***@" + m.group(2);
+      String masked = (local.isEmpty() ? "" : local.substring(0, Character.charCount(local.codePointAt(0))))
+          + "***@" + m.group(2);
       m.appendReplacement(out, Matcher.quoteReplacement(masked));
     }
     m.appendTail(out);

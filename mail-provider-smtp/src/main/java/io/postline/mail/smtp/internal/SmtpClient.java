@@ -3,6 +3,7 @@ package io.postline.mail.smtp.internal;
 import io.postline.mail.Address;
 import io.postline.mail.FailureKind;
 import io.postline.mail.RecipientStatus;
+import io.postline.mail.mime.MimeChannel;
 import io.postline.mail.smtp.TlsMode;
 import io.postline.mail.spi.ProviderException;
 import java.io.BufferedInputStream;
@@ -31,19 +32,25 @@ import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Postline's own SMTP protocol engine for one connection: EHLO (with its extensions), STARTTLS or
  * implicit TLS (certificates and host names verified unless turned off), AUTH PLAIN, LOGIN and
  * XOAUTH2, and for each message MAIL, every RCPT and DATA in one flight when the server offers
- * PIPELINING (RFC 2920), SIZE checked before sending, SMTPUTF8 for non-ASCII addresses, BODY=8BITMIME
- * for 8-bit content when offered, the body dot-stuffed. Each recipient's reply is kept as the
- * server gave it; after a refused message the connection is reset with RSET and stays usable.
+ * PIPELINING (RFC 2920), or the body as one {@code BDAT <size> LAST} chunk in that flight when it
+ * offers CHUNKING (RFC 3030); several messages back to back with each envelope pipelined with the
+ * end of the previous body ({@link #sendAll}); SIZE checked before sending, SMTPUTF8 for
+ * internationalized addresses, BODY=8BITMIME for 8-bit content when offered, DSN parameters when
+ * asked and offered, the DATA body dot-stuffed. Each recipient's reply is kept as the server gave
+ * it; after a refused message the connection is reset with RSET and stays usable.
  */
 public final class SmtpClient implements SmtpLink {
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] END_OF_DATA = {'.', '\r', '\n'};
   private static final int MAX_LINE = 64 * 1024;
+  private static final Logger LOG = LoggerFactory.getLogger("io.postline.mail.smtp");
 
   private final SmtpSettings settings;
   private final SmtpFailures failures;
@@ -251,106 +258,336 @@ public final class SmtpClient implements SmtpLink {
   }
 
   @Override
-  public List<RecipientStatus> send(Address from, List<Address> recipients, byte[] mime) throws ProviderException {
-    boolean utf8 = !isAscii(from.asciiEmail()) || recipients.stream().anyMatch(a -> !isAscii(a.asciiEmail()));
-    if (utf8 && !offers("SMTPUTF8")) {
-      throw failures.failure(FailureKind.PERMANENT, "SMTP server " + settings.address()
-          + " does not offer SMTPUTF8, which an address with a non-ASCII local part needs", null);
+  public MimeChannel channel(boolean smtpUtf8) throws ProviderException {
+    if (smtpUtf8) {
+      if (!offers("SMTPUTF8")) {
+        throw noSmtpUtf8();
+      }
+      return MimeChannel.UTF8;
+    }
+    return offers("8BITMIME") ? MimeChannel.EIGHT_BIT : MimeChannel.SEVEN_BIT;
+  }
+
+  private ProviderException noSmtpUtf8() {
+    return failures.failure(FailureKind.PERMANENT, "SMTP server " + settings.address() + " does not offer "
+        + "SMTPUTF8 (RFC 6531), which a message with an internationalized address (a non-ASCII local part) "
+        + "needs; nothing was sent. Send it through a server that offers SMTPUTF8", null);
+  }
+
+  /** Why the message cannot go to this server at all, before anything is written; or null. */
+  private @Nullable ProviderException refusedBeforeSending(Outgoing m) {
+    if (m.smtpUtf8() && !offers("SMTPUTF8")) {
+      return noSmtpUtf8();
     }
     long max = serverMaxSize();
-    if (max > 0 && mime.length > max) {
-      throw failures.failure(FailureKind.PERMANENT, "the message of " + mime.length
+    if (max > 0 && m.mime().length > max) {
+      return failures.failure(FailureKind.PERMANENT, "the message of " + m.mime().length
           + " bytes is larger than the " + max + " bytes SMTP server " + settings.address() + " takes (SIZE)", null);
     }
+    return null;
+  }
+
+  @Override
+  public List<RecipientStatus> sendOne(Outgoing message) throws ProviderException {
+    return sendAll(List.of(message)).get(0).orThrow();
+  }
+
+  /**
+   * Sends the messages over this connection. With PIPELINING, each message's envelope goes in one
+   * flight, and the next message's envelope goes with the end of the previous message's body:
+   * with CHUNKING, {@code [RSET] MAIL RCPT... BDAT n LAST <bytes>} of message N+1 is written before
+   * the replies of message N are read (RSET first, so that whatever became of N, N+1 starts a fresh
+   * transaction); with DATA, {@code <body N> . [RSET] MAIL RCPT... DATA} is one flight (RSET only
+   * when N's envelope failed: the end of DATA itself ends a transaction). Replies are matched to
+   * their commands in order, so each message gets exactly its own. At most two messages' replies
+   * are outstanding, well within the socket buffers, so neither side can block the other.
+   */
+  @Override
+  public List<@Nullable SendAttempt> sendAll(List<Outgoing> messages) {
+    SendAttempt[] attempts = new SendAttempt[messages.size()];
+    List<Integer> inFlight = new ArrayList<>(2);
     reusable = false;
+    resetRefused = false;
     try {
-      StringBuilder mail = new StringBuilder("MAIL FROM:<").append(from.asciiEmail()).append('>');
-      if (offers("SIZE")) {
-        mail.append(" SIZE=").append(mime.length);
-      }
-      if (offers("8BITMIME") && !isAscii(mime)) {
-        mail.append(" BODY=8BITMIME");
-      }
-      if (utf8) {
-        mail.append(" SMTPUTF8");
-      }
-      boolean pipelining = offers("PIPELINING");
-      Map<Address, SmtpReply> replies = new LinkedHashMap<>();
-      SmtpReply mailReply;
-      SmtpReply dataReply = null;
-      if (pipelining) {
-        write(mail.toString());
-        for (Address a : recipients) {
-          write("RCPT TO:<" + a.asciiEmail() + ">");
-        }
-        write("DATA");
-        flush();
-        mailReply = reply(readLines());
-        for (Address a : recipients) {
-          replies.put(a, reply(readLines()));
-        }
-        dataReply = reply(readLines());
+      if (!offers("PIPELINING")) {
+        lockStep(messages, attempts, inFlight);
+      } else if (offers("CHUNKING")) {
+        pipelinedChunks(messages, attempts, inFlight);
       } else {
-        command(mail.toString());
-        mailReply = reply(readLines());
-        if (mailReply.code() == 250) {
-          for (Address a : recipients) {
-            command("RCPT TO:<" + a.asciiEmail() + ">");
-            replies.put(a, reply(readLines()));
-          }
-        }
+        pipelinedData(messages, attempts, inFlight);
       }
-      lostIfEof(mailReply);
-      for (SmtpReply r : replies.values()) {
-        lostIfEof(r);
-      }
-      boolean anyAccepted = replies.values().stream().anyMatch(r -> r.code() == 250 || r.code() == 251);
-      if (!pipelining && mailReply.code() == 250 && anyAccepted) {
-        command("DATA");
-        dataReply = reply(readLines());
-      }
-      if (dataReply != null) {
-        lostIfEof(dataReply);
-      }
-      if (dataReply != null && dataReply.code() == 354 && (mailReply.code() != 250 || !anyAccepted)) {
-        // RFC 2920 3.1: DATA was accepted although nothing can be delivered; end it empty.
-        out.write(END_OF_DATA);
-        flush();
-        lostIfEof(reply(readLines()));
-      }
-      if (mailReply.code() != 250) {
-        reset();
-        throw failures.replyFailure("the sender (MAIL FROM)", mailReply);
-      }
-      if (!anyAccepted) {
-        reset();
-        Map<String, SmtpReply> refused = new LinkedHashMap<>();
-        replies.forEach((a, r) -> refused.put(a.asciiEmail().toLowerCase(Locale.ROOT), r));
-        throw failures.everyRecipientRefused(refused, recipients);
-      }
-      SmtpReply data = java.util.Objects.requireNonNull(dataReply, "dataReply");
-      if (data.code() != 354) {
-        reset();
-        throw failures.replyFailure("the message (DATA)", data);
-      }
-      body(mime);
-      SmtpReply end = reply(readLines());
-      lostIfEof(end);
-      if (end.code() != 250) {
-        reset();
-        throw failures.replyFailure("the message (end of DATA)", end);
-      }
-      reusable = true;
-      List<RecipientStatus> statuses = new ArrayList<>(recipients.size());
-      for (Address a : recipients) {
-        SmtpReply r = replies.get(a);
-        statuses.add(r == null || r.code() == 250 || r.code() == 251 ? RecipientStatus.accepted(a)
-            : RecipientStatus.rejected(a, failures.clean(r.toString())));
-      }
-      return statuses;
+      reusable = !resetRefused;
     } catch (IOException | ConnectionLost e) {
       reusable = false;
-      throw failures.lost(e instanceof IOException io ? io : null);
+      ProviderException lost = failures.lost(e instanceof IOException io ? io : null);
+      for (int i : inFlight) {
+        if (attempts[i] == null) {
+          attempts[i] = SendAttempt.failed(lost);
+        }
+      }
+    }
+    if (attempts.length > 0 && attempts[0] == null) {
+      // Never the case: the first message is always written, so it is in flight when the connection fails.
+      attempts[0] = SendAttempt.failed(failures.lost(null));
+    }
+    return java.util.Arrays.asList(attempts);
+  }
+
+  /** Whether the server refused an RSET: the connection's state is then unknown, and it is not reused. */
+  private boolean resetRefused;
+
+  /** The index of the next message from {@code from} that may be written, refusing those that cannot. */
+  private int next(List<Outgoing> messages, SendAttempt[] attempts, int from) {
+    for (int i = from; i < messages.size(); i++) {
+      ProviderException refused = refusedBeforeSending(messages.get(i));
+      if (refused == null) {
+        return i;
+      }
+      attempts[i] = SendAttempt.failed(refused);
+    }
+    return -1;
+  }
+
+  /** Without PIPELINING: every command waits for its reply. */
+  private void lockStep(List<Outgoing> messages, SendAttempt[] attempts, List<Integer> inFlight)
+      throws IOException, ConnectionLost {
+    boolean chunking = offers("CHUNKING");
+    for (int i = next(messages, attempts, 0); i >= 0 && !resetRefused; i = next(messages, attempts, i + 1)) {
+      sendInLockStep(messages.get(i), i, attempts, inFlight, chunking);
+      if (attempts[i].failure() != null) {
+        reset();
+      }
+    }
+  }
+
+  private void sendInLockStep(Outgoing m, int i, SendAttempt[] attempts, List<Integer> inFlight, boolean chunking)
+      throws IOException, ConnectionLost {
+    {
+      inFlight.clear();
+      inFlight.add(i);
+      command(mailCommand(m));
+      SmtpReply mail = read();
+      Map<Address, SmtpReply> replies = new LinkedHashMap<>();
+      if (mail.code() == 250) {
+        for (Address a : m.recipients()) {
+          command(rcptCommand(m, a));
+          replies.put(a, read());
+        }
+      }
+      ProviderException refused = envelopeFailure(m, mail, replies);
+      if (refused != null) {
+        attempts[i] = SendAttempt.failed(refused);
+        return;
+      }
+      if (chunking) {
+        writeChunk(m);
+        flush();
+        attempts[i] = finish(m, replies, read(), "the message (BDAT)");
+      } else {
+        command("DATA");
+        SmtpReply data = read();
+        if (data.code() != 354) {
+          attempts[i] = SendAttempt.failed(failures.replyFailure("the message (DATA)", data));
+          return;
+        }
+        body(m.mime());
+        flush();
+        attempts[i] = finish(m, replies, read(), "the message (end of DATA)");
+      }
+    }
+  }
+
+  /** PIPELINING and CHUNKING: message N+1 is written before the replies of message N are read. */
+  private void pipelinedChunks(List<Outgoing> messages, SendAttempt[] attempts, List<Integer> inFlight)
+      throws IOException, ConnectionLost {
+    int previous = -1;
+    for (int i = next(messages, attempts, 0); i >= 0; i = next(messages, attempts, i + 1)) {
+      Outgoing m = messages.get(i);
+      if (previous >= 0) {
+        write("RSET");
+      }
+      writeEnvelope(m);
+      writeChunk(m);
+      flush();
+      inFlight.add(i);
+      if (previous >= 0) {
+        attempts[previous] = chunkReplies(messages.get(previous));
+        inFlight.remove(Integer.valueOf(previous));
+        read(); // RSET: whatever it says, message i's own replies say what became of it
+      }
+      previous = i;
+    }
+    if (previous >= 0) {
+      attempts[previous] = chunkReplies(messages.get(previous));
+      if (attempts[previous].failure() != null) {
+        reset();
+      }
+    }
+  }
+
+  private SendAttempt chunkReplies(Outgoing m) throws IOException, ConnectionLost {
+    SmtpReply mail = read();
+    Map<Address, SmtpReply> replies = rcptReplies(m);
+    SmtpReply bdat = read();
+    ProviderException refused = envelopeFailure(m, mail, replies);
+    if (refused != null) {
+      return SendAttempt.failed(refused);
+    }
+    return finish(m, replies, bdat, "the message (BDAT)");
+  }
+
+  /** PIPELINING without CHUNKING: the body of message N goes with the envelope of message N+1. */
+  private void pipelinedData(List<Outgoing> messages, SendAttempt[] attempts, List<Integer> inFlight)
+      throws IOException, ConnectionLost {
+    int i = next(messages, attempts, 0);
+    if (i < 0) {
+      return;
+    }
+    writeEnvelope(messages.get(i));
+    write("DATA");
+    flush();
+    inFlight.add(i);
+    while (i >= 0) {
+      Outgoing m = messages.get(i);
+      SmtpReply mail = read();
+      Map<Address, SmtpReply> replies = rcptReplies(m);
+      SmtpReply data = read();
+      ProviderException refused = envelopeFailure(m, mail, replies);
+      if (refused == null && data.code() != 354) {
+        refused = failures.replyFailure("the message (DATA)", data);
+      }
+      boolean emptyData = refused != null && data.code() == 354;
+      if (refused == null) {
+        body(m.mime());
+      } else if (emptyData) {
+        // RFC 2920 3.1: DATA was accepted although nothing can be delivered; end it empty.
+        write(".");
+      }
+      int j = next(messages, attempts, i + 1);
+      if (j >= 0) {
+        if (refused != null) {
+          write("RSET");
+        }
+        writeEnvelope(messages.get(j));
+        write("DATA");
+        inFlight.add(j);
+      }
+      flush();
+      if (refused == null) {
+        attempts[i] = finish(m, replies, read(), "the message (end of DATA)");
+      } else {
+        if (emptyData) {
+          read();
+        }
+        if (j >= 0) {
+          read(); // RSET
+        }
+        attempts[i] = SendAttempt.failed(refused);
+      }
+      inFlight.remove(Integer.valueOf(i));
+      if (j < 0 && attempts[i].failure() != null) {
+        reset();
+      }
+      i = j;
+    }
+  }
+
+  /** The failure of an envelope whose sender or every recipient was refused; null when it may go on. */
+  private @Nullable ProviderException envelopeFailure(Outgoing m, SmtpReply mail, Map<Address, SmtpReply> replies) {
+    if (mail.code() != 250) {
+      return failures.replyFailure("the sender (MAIL FROM)", mail);
+    }
+    boolean anyAccepted = replies.values().stream().anyMatch(r -> r.code() == 250 || r.code() == 251);
+    if (!anyAccepted) {
+      Map<String, SmtpReply> refused = new LinkedHashMap<>();
+      replies.forEach((a, r) -> refused.put(a.asciiEmail().toLowerCase(Locale.ROOT), r));
+      return failures.everyRecipientRefused(refused, m.recipients());
+    }
+    return null;
+  }
+
+  /** The outcome once the final reply (end of DATA, or BDAT LAST) is in. */
+  private SendAttempt finish(Outgoing m, Map<Address, SmtpReply> replies, SmtpReply end, String step) {
+    if (end.code() != 250) {
+      return SendAttempt.failed(failures.replyFailure(step, end));
+    }
+    List<RecipientStatus> statuses = new ArrayList<>(m.recipients().size());
+    for (Address a : m.recipients()) {
+      SmtpReply r = replies.get(a);
+      statuses.add(r == null || r.code() == 250 || r.code() == 251 ? RecipientStatus.accepted(a)
+          : RecipientStatus.rejected(a, failures.clean(r.toString())));
+    }
+    return SendAttempt.sent(statuses);
+  }
+
+  /** The replies to a pipelined envelope's RCPTs, in order, by recipient. */
+  private Map<Address, SmtpReply> rcptReplies(Outgoing m) throws IOException, ConnectionLost {
+    Map<Address, SmtpReply> replies = new LinkedHashMap<>();
+    for (Address a : m.recipients()) {
+      replies.put(a, read());
+    }
+    return replies;
+  }
+
+  /** One reply; a lost connection is thrown. */
+  private SmtpReply read() throws IOException, ConnectionLost {
+    SmtpReply r = reply(readLines());
+    lostIfEof(r);
+    return r;
+  }
+
+  private void writeEnvelope(Outgoing m) throws IOException {
+    write(mailCommand(m));
+    for (Address a : m.recipients()) {
+      write(rcptCommand(m, a));
+    }
+  }
+
+  private String mailCommand(Outgoing m) {
+    StringBuilder mail = new StringBuilder("MAIL FROM:<").append(m.from().asciiEmail()).append('>');
+    if (offers("SIZE")) {
+      mail.append(" SIZE=").append(m.mime().length);
+    }
+    if (offers("8BITMIME") && !isAscii(m.mime())) {
+      mail.append(" BODY=8BITMIME");
+    }
+    if (m.smtpUtf8()) {
+      mail.append(" SMTPUTF8");
+    }
+    DsnRequest dsn = dsn();
+    if (dsn != null) {
+      mail.append(dsn.mailParameters(m.messageId()));
+    }
+    return mail.toString();
+  }
+
+  private String rcptCommand(Outgoing m, Address a) {
+    DsnRequest dsn = dsn();
+    return "RCPT TO:<" + a.asciiEmail() + ">" + (dsn == null ? "" : dsn.rcptParameters(a));
+  }
+
+  /** The DSN parameters to send: none when none were asked for or the server does not offer DSN. */
+  private @Nullable DsnRequest dsn() {
+    DsnRequest dsn = settings.dsn();
+    if (dsn == null) {
+      return null;
+    }
+    if (!offers("DSN")) {
+      if (dsn.firstMissingDsn()) {
+        LOG.warn("SMTP server {} of provider {} does not offer DSN (RFC 3461): deliveryNotify and deliveryReturn "
+            + "are not sent, and its own notification defaults apply", settings.address(), settings.name());
+      }
+      return null;
+    }
+    return dsn;
+  }
+
+  /** {@code BDAT <size> LAST} and the message's bytes, as they are (RFC 3030: no dot-stuffing). */
+  private void writeChunk(Outgoing m) throws IOException {
+    write("BDAT " + m.mime().length + " LAST");
+    out.write(m.mime());
+    if (wire != null) {
+      wire.println("<message content, " + m.mime().length + " bytes, not logged>");
     }
   }
 
@@ -370,36 +607,41 @@ public final class SmtpClient implements SmtpLink {
   }
 
   /** RSET after a refused message, so that the connection can carry the next one. */
-  private void reset() throws IOException {
+  private void reset() throws IOException, ConnectionLost {
     command("RSET");
-    reusable = reply(readLines()).code() == 250;
+    if (read().code() != 250) {
+      resetRefused = true;
+    }
   }
 
-  /** Writes the body dot-stuffed (RFC 5321 4.5.2), ending with CRLF and the final dot. */
+  /**
+   * Writes the body dot-stuffed (RFC 5321 4.5.2), ending with CRLF and the final dot. The wire log
+   * gets one line in its place: its line count, never the content.
+   */
   private void body(byte[] mime) throws IOException {
     boolean lineStart = true;
     int from = 0;
+    long lines = 0;
     for (int i = 0; i < mime.length; i++) {
       if (lineStart && mime[i] == '.') {
-        bodyBytes(mime, from, i - from);
-        bodyBytes(END_OF_DATA, 0, 1);
+        out.write(mime, from, i - from);
+        out.write('.');
         from = i;
       }
       lineStart = mime[i] == '\n';
+      if (lineStart) {
+        lines++;
+      }
     }
-    bodyBytes(mime, from, mime.length - from);
+    out.write(mime, from, mime.length - from);
     if (mime.length < 2 || mime[mime.length - 2] != '\r' || mime[mime.length - 1] != '\n') {
-      bodyBytes(CRLF, 0, CRLF.length);
+      out.write(CRLF);
+      lines++;
     }
-    bodyBytes(END_OF_DATA, 0, END_OF_DATA.length);
-    flush();
-  }
-
-  /** Body bytes as they go on the wire, dot-stuffed; the wire log counts their lines, never logs them. */
-  private void bodyBytes(byte[] b, int offset, int length) throws IOException {
-    out.write(b, offset, length);
+    out.write(END_OF_DATA);
     if (wire != null) {
-      wire.write(b, offset, length);
+      wire.println("<message content, " + lines + " lines, not logged>");
+      wire.println(".");
     }
   }
 

@@ -33,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  * @param tagHeaders whether tags and metadata are sent as {@code X-Postline-*} headers
  * @param messageIdDomain the Message-ID domain, or null for the sender's
  * @param transport the protocol engine
+ * @param dsn the Delivery Status Notification parameters asked for, or null for none
  */
 public record SmtpSettings(
     String name,
@@ -57,7 +58,8 @@ public record SmtpSettings(
     long maxMessageBytes,
     boolean tagHeaders,
     @Nullable String messageIdDomain,
-    SmtpTransport transport) {
+    SmtpTransport transport,
+    @Nullable DsnRequest dsn) {
 
   /** Whether the provider logs in. */
   public boolean authenticates() {

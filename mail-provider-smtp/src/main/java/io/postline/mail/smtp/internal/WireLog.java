@@ -34,14 +34,15 @@ public final class WireLog extends OutputStream {
   private final String prefix;
   private final Redactor redactor;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+  private final boolean trackData;
   private boolean inAuth;
-  private boolean dataPending;
   private boolean inData;
   private long dataLines;
 
-  private WireLog(String prefix, Redactor redactor) {
+  private WireLog(String prefix, Redactor redactor, boolean trackData) {
     this.prefix = prefix;
     this.redactor = redactor;
+    this.trackData = trackData;
   }
 
   /** Whether the conversation is logged at all; Angus's tracing is switched on only then. */
@@ -55,7 +56,17 @@ public final class WireLog extends OutputStream {
    * @param prefix what each line starts with, such as {@code [primary#3]}
    */
   public static PrintStream stream(String prefix, Redactor redactor) {
-    return new PrintStream(new WireLog(prefix, redactor), true, StandardCharsets.UTF_8);
+    return new PrintStream(new WireLog(prefix, redactor, true), true, StandardCharsets.UTF_8);
+  }
+
+  /**
+   * A stream for Postline's own engine, which never writes message content to it (it writes one
+   * {@code <message content, ...>} line instead), so nothing here depends on telling the content
+   * apart: with pipelining, replies arrive after later commands were written, and the DATA / 354
+   * tracking of {@link #stream} could not follow them.
+   */
+  static PrintStream engineStream(String prefix, Redactor redactor) {
+    return new PrintStream(new WireLog(prefix, redactor, false), true, StandardCharsets.UTF_8);
   }
 
   @Override
@@ -126,12 +137,11 @@ public final class WireLog extends OutputStream {
       return;
     }
     inAuth = false;
-    if (dataPending) {
-      dataPending = false;
-      if (code.equals("354")) {
-        inData = true;
-        dataLines = 0;
-      }
+    // 354 answers DATA and nothing else (RFC 5321 4.2.2). With PIPELINING the replies to MAIL and
+    // RCPT come between DATA and it, so it is known by its code, not by following DATA.
+    if (trackData && code.equals("354")) {
+      inData = true;
+      dataLines = 0;
     }
     LOG.debug("{} S: {}", prefix, redactor.clean(text));
   }
@@ -147,9 +157,6 @@ public final class WireLog extends OutputStream {
     if (inAuth) {
       LOG.debug("{} C: {}", prefix, Redactor.MASK);
       return;
-    }
-    if (text.equalsIgnoreCase("DATA")) {
-      dataPending = true;
     }
     LOG.debug("{} C: {}", prefix, redactor.clean(text));
   }

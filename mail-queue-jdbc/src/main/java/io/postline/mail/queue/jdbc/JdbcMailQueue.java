@@ -12,10 +12,12 @@ import io.postline.mail.core.QueuedMail;
 import io.postline.mail.Priority;
 import io.postline.mail.queue.codec.EncryptionKeys;
 import io.postline.mail.queue.codec.internal.CorruptPayloadException;
+import io.postline.mail.queue.codec.internal.KeyDigest;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
 import io.postline.mail.queue.codec.internal.QueuedMailJson;
+import io.postline.mail.queue.codec.internal.Wakeup;
 import io.postline.mail.queue.jdbc.internal.Dialect;
-import io.postline.mail.queue.jdbc.internal.Wakeup;
+import io.postline.mail.queue.jdbc.internal.NotifyListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -32,6 +34,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,8 +75,12 @@ import org.slf4j.LoggerFactory;
  * poll, on H2 they poll. Due times and leases are the database's clock.
  */
 public final class JdbcMailQueue implements MailQueue {
-  /** The classpath resource holding the schema (PostgreSQL and H2 alike). */
-  public static final String SCHEMA_RESOURCE = "io/postline/mail/queue/jdbc/V1__postline_mail_queue.sql";
+  /**
+   * The classpath resources holding the schema's versions, to run in this order (PostgreSQL and H2
+   * alike): the table, then its idempotency key column.
+   */
+  public static final List<String> SCHEMA_RESOURCES = List.of("io/postline/mail/queue/jdbc/V1__postline_mail_queue.sql",
+      "io/postline/mail/queue/jdbc/V2__postline_mail_queue_idempotency.sql");
 
   private static final Logger log = LoggerFactory.getLogger(JdbcMailQueue.class);
   private static final String T = "postline_mail_queue";
@@ -86,6 +93,8 @@ public final class JdbcMailQueue implements MailQueue {
   private static final Duration UPKEEP_AT_MOST = Duration.ofMillis(20);
   private static final Duration TRIM_EVERY = Duration.ofSeconds(10);
   private static final Duration CAPACITY_COUNT_AGE = Duration.ofSeconds(1);
+  /** H2 takes: candidates read beyond those wanted, for a taker that loses one to another. */
+  private static final int H2_SPARE_CANDIDATES = 8;
   /**
    * PostgreSQL serialises the commits of transactions that NOTIFY (WAL flush included), so a NOTIFY
    * in every enqueue would cap enqueues at one disk flush each. One per 10 ms per JVM is enough to
@@ -107,6 +116,7 @@ public final class JdbcMailQueue implements MailQueue {
   private final @Nullable CallerTransaction callerTransaction;
   private final ThreadLocal<Connection> bound = new ThreadLocal<>();
   private final Wakeup wakeup = new Wakeup();
+  private final @Nullable NotifyListener listener;
 
   private final AtomicLong recovered = new AtomicLong();
   private final AtomicLong poisoned = new AtomicLong();
@@ -135,15 +145,13 @@ public final class JdbcMailQueue implements MailQueue {
     this.deadMax = b.deadMax;
     this.clock = b.clock;
     this.callerTransaction = b.callerTransaction;
-    if (dialect == Dialect.POSTGRESQL) {
-      wakeup.listen("mail", () -> {
-        try {
-          return dataSource.getConnection();
-        } catch (SQLException e) {
-          throw new IllegalStateException("cannot connect: " + firstLine(e), e);
-        }
-      });
-    }
+    this.listener = dialect != Dialect.POSTGRESQL ? null : new NotifyListener("mail", wakeup, () -> {
+      try {
+        return dataSource.getConnection();
+      } catch (SQLException e) {
+        throw new IllegalStateException("cannot connect: " + firstLine(e), e);
+      }
+    });
   }
 
   /** A builder on the application's {@link DataSource} (pooled, in autocommit by default). */
@@ -151,16 +159,23 @@ public final class JdbcMailQueue implements MailQueue {
     return new Builder(dataSource);
   }
 
-  /** The schema's SQL (PostgreSQL and H2 alike), for applications that run it themselves. */
+  /**
+   * The schema's SQL, every version of {@link #SCHEMA_RESOURCES} in order (PostgreSQL and H2
+   * alike), for applications that run it themselves.
+   */
   public static String schemaSql() {
-    try (InputStream in = JdbcMailQueue.class.getClassLoader().getResourceAsStream(SCHEMA_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(SCHEMA_RESOURCE + " is missing from the classpath");
+    StringBuilder sql = new StringBuilder();
+    for (String resource : SCHEMA_RESOURCES) {
+      try (InputStream in = JdbcMailQueue.class.getClassLoader().getResourceAsStream(resource)) {
+        if (in == null) {
+          throw new IllegalStateException(resource + " is missing from the classpath");
+        }
+        sql.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
+    return sql.toString();
   }
 
   /**
@@ -198,34 +213,74 @@ public final class JdbcMailQueue implements MailQueue {
     return new Stats(recovered.get(), poisoned.get(), trimmedDead.get());
   }
 
+  /**
+   * Whether a taker of this queue object waits for a wake-up now and, on PostgreSQL, its LISTEN
+   * connection is up: then an enqueue committed by any JVM wakes it. For tests that wake takers.
+   */
+  boolean takerWaitsForWakeUp() {
+    NotifyListener l = listener;
+    return wakeup.waiting() > 0 && (l == null || l.listening());
+  }
+
   // ---------------------------------------------------------------- enqueue
 
+  /** Stores the message; one carrying the idempotency key of another stored message is refused. */
   @Override
   public void enqueue(QueuedMail mail) {
     enqueueBatch(List.of(mail));
   }
 
   /**
-   * Stores the messages {@value #CHUNK} per statement, each chunk all or nothing (one multi-row
-   * INSERT on PostgreSQL, one JDBC batch on H2); in the caller's transaction, all chunks commit or
-   * roll back with it.
+   * Stores the messages as {@link #enqueueUnlessDuplicate} does.
+   *
+   * @throws MailException naming the first message not stored because another stored message holds
+   *     its idempotency key ({@code Mailer.enqueue} answers such a message with a duplicate receipt)
    */
   @Override
   public void enqueueBatch(List<QueuedMail> mails) {
+    Map<String, String> duplicates = enqueueUnlessDuplicate(mails);
+    if (!duplicates.isEmpty()) {
+      Map.Entry<String, String> first = duplicates.entrySet().iterator().next();
+      throw new MailException("mail queue: message " + first.getKey() + " was not stored: message " + first.getValue()
+          + " holds its idempotency key (" + duplicates.size() + " such message(s) in this call)", null);
+    }
+  }
+
+  /** True: the outbox holds each stored message's idempotency key, in the write that stores it. */
+  @Override
+  public boolean enforcesIdempotencyKeys() {
+    return true;
+  }
+
+  /**
+   * Stores the messages {@value #CHUNK} per statement, each chunk all or nothing (one multi-row
+   * INSERT on PostgreSQL, one JDBC batch on H2); in the caller's transaction, all chunks commit or
+   * roll back with it. Each message's idempotency key is stored with it (as its SHA-256), unique
+   * in the table: a message whose key another row holds is not stored, and of two transactions
+   * storing one key, PostgreSQL makes the second wait for the first, then store nothing if it
+   * committed, or the message if it rolled back. (Under REPEATABLE READ or SERIALIZABLE, that
+   * second transaction fails with a serialization error instead; retry it.) A key is held while
+   * its message is queued, leased or finished (see {@link Builder#finishedRetention}); a
+   * dead-lettered message frees it.
+   */
+  @Override
+  public Map<String, String> enqueueUnlessDuplicate(List<QueuedMail> mails) {
     checkOpen();
     Map<String, QueuedMail> unique = new LinkedHashMap<>();
     for (QueuedMail m : mails) {
       unique.putIfAbsent(m.id(), m);
     }
     List<QueuedMail> all = new ArrayList<>(unique.values());
+    Map<String, String> duplicates = new LinkedHashMap<>();
     for (int from = 0; from < all.size(); from += CHUNK) {
-      storeChunk(all.subList(from, Math.min(all.size(), from + CHUNK)));
+      duplicates.putAll(storeChunk(all.subList(from, Math.min(all.size(), from + CHUNK))));
     }
+    return duplicates;
   }
 
-  private record Row(String id, int priority, long delayUs, int attempts, byte[] payload) {}
+  private record Row(String id, int priority, long delayUs, int attempts, byte[] payload, @Nullable String key) {}
 
-  private void storeChunk(List<QueuedMail> chunk) {
+  private Map<String, String> storeChunk(List<QueuedMail> chunk) {
     long pending = approxPending();
     if (pending + chunk.size() > capacity) {
       throw new QueueFullException("mail queue is full: about " + pending + " unfinished messages, capacity "
@@ -236,24 +291,73 @@ public final class JdbcMailQueue implements MailQueue {
     for (QueuedMail m : chunk) {
       long delayUs = Math.max(0, micros(Duration.between(now, m.dueAt())));
       rows.add(new Row(m.id(), m.priority().ordinal(), delayUs, m.attempts(),
-          cipher.seal(QueuedMailJson.encode(m), m.id())));
+          cipher.seal(QueuedMailJson.encode(m), m.id()), m.email().idempotencyKey().map(KeyDigest::of).orElse(null)));
     }
     String what = chunk.size() == 1 ? "message " + chunk.get(0).id()
         : chunk.size() + " messages from " + chunk.get(0).id();
-    int inserted = write(chunk.get(0).id(), what, c -> dialect == Dialect.POSTGRESQL ? insertPg(c, rows) : insertH2(c, rows));
+    Map<String, String> duplicates = new LinkedHashMap<>();
+    int inserted = write(chunk.get(0).id(), what, c -> {
+      int n = dialect == Dialect.POSTGRESQL ? insertPg(c, rows) : insertH2(c, rows);
+      if (n < rows.size()) {
+        duplicates.putAll(keyHolders(c, rows));
+      }
+      return n;
+    });
     addedSinceCount.addAndGet(inserted);
     if (dialect == Dialect.POSTGRESQL && inserted > 0) {
       wakeup.signalOne(); // this JVM's own workers, whether or not this write carried a NOTIFY
     }
+    return duplicates;
+  }
+
+  /**
+   * After an insert that skipped rows (their id or their key was there): the rows whose key another
+   * message holds, mapped to that message's id. Read in the same transaction, after the insert
+   * waited out any concurrent writer of the same key.
+   */
+  private Map<String, String> keyHolders(Connection c, List<Row> rows) throws SQLException {
+    List<Row> keyed = rows.stream().filter(r -> r.key() != null).toList();
+    Map<String, String> holders = new HashMap<>();
+    if (keyed.isEmpty()) {
+      return Map.of();
+    }
+    StringBuilder sql = new StringBuilder("SELECT idem_key, id FROM " + T + " WHERE idem_key IN (");
+    for (int i = 0; i < keyed.size(); i++) {
+      sql.append(i == 0 ? "?" : ", ?");
+    }
+    try (PreparedStatement ps = c.prepareStatement(sql.append(')').toString())) {
+      for (int i = 0; i < keyed.size(); i++) {
+        ps.setString(i + 1, keyed.get(i).key());
+      }
+      try (ResultSet rs = ps.executeQuery()) {
+        while (rs.next()) {
+          holders.put(rs.getString(1), rs.getString(2));
+        }
+      }
+    }
+    Map<String, String> duplicates = new LinkedHashMap<>();
+    for (Row r : keyed) {
+      String holder = holders.get(r.key());
+      if (holder == null) {
+        // Skipped for its key, whose holder is gone since (dead-lettered or trimmed): nothing stored.
+        throw new MailException("mail queue: message " + r.id() + " was not stored: the message that held its"
+            + " idempotency key was dead-lettered or trimmed meanwhile; enqueue it again", null);
+      }
+      if (!holder.equals(r.id())) {
+        duplicates.put(r.id(), holder);
+      }
+    }
+    return duplicates;
   }
 
   private int insertPg(Connection c, List<Row> rows) throws SQLException {
     StringBuilder sql = new StringBuilder("WITH ins AS (INSERT INTO " + T
-        + " (id, state, priority, at_us, seq, attempts, payload) VALUES ");
+        + " (id, state, priority, at_us, seq, attempts, payload, idem_key) VALUES ");
     for (int i = 0; i < rows.size(); i++) {
-      sql.append(i == 0 ? "" : ", ").append("(?, 0, ?, {now} + ?, {seq}, ?, ?)");
+      sql.append(i == 0 ? "" : ", ").append("(?, 0, ?, {now} + ?, {seq}, ?, ?, ?)");
     }
-    sql.append(" ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM ins)");
+    // No conflict target: a row whose id (a repeated store) or key (a duplicate) is there is skipped.
+    sql.append(" ON CONFLICT DO NOTHING RETURNING 1) SELECT (SELECT COUNT(*) FROM ins)");
     if (notifyDue()) {
       sql.append(", pg_notify('" + Dialect.CHANNEL + "', '')");
     }
@@ -265,6 +369,7 @@ public final class JdbcMailQueue implements MailQueue {
         ps.setLong(p++, r.delayUs());
         ps.setInt(p++, r.attempts());
         ps.setBytes(p++, r.payload());
+        ps.setString(p++, r.key());
       }
       try (ResultSet rs = ps.executeQuery()) {
         rs.next();
@@ -274,8 +379,9 @@ public final class JdbcMailQueue implements MailQueue {
   }
 
   private int insertH2(Connection c, List<Row> rows) throws SQLException {
-    String sql = dialect.sql("INSERT INTO " + T + " (id, state, priority, at_us, seq, attempts, payload)"
-        + " SELECT ?, 0, ?, {now} + ?, {seq}, ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + T + " WHERE id = ?)");
+    String sql = dialect.sql("INSERT INTO " + T + " (id, state, priority, at_us, seq, attempts, payload, idem_key)"
+        + " SELECT ?, 0, ?, {now} + ?, {seq}, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM " + T
+        + " WHERE id = ?) AND NOT EXISTS (SELECT 1 FROM " + T + " WHERE idem_key = ?)");
     int[] counts;
     try (PreparedStatement ps = prepare(c, sql)) {
       for (Row r : rows) {
@@ -284,13 +390,15 @@ public final class JdbcMailQueue implements MailQueue {
         ps.setLong(3, r.delayUs());
         ps.setInt(4, r.attempts());
         ps.setBytes(5, r.payload());
-        ps.setString(6, r.id());
+        ps.setString(6, r.key());
+        ps.setString(7, r.id());
+        ps.setString(8, r.key());
         ps.addBatch();
       }
       try {
         counts = ps.executeBatch();
       } catch (BatchUpdateException e) {
-        // A concurrent insert of the same id won the primary key: that row is already stored.
+        // A concurrent insert of the same id or key won the unique index: that row is not ours to add.
         for (SQLException x = e.getNextException(); x != null; x = x.getNextException()) {
           if (!"23505".equals(x.getSQLState())) {
             throw e;
@@ -299,7 +407,7 @@ public final class JdbcMailQueue implements MailQueue {
         counts = e.getUpdateCounts();
       }
     }
-    wakeup.signal();
+    wakeup.signalAll();
     int inserted = 0;
     for (int n : counts) {
       inserted += Math.max(n, 0);
@@ -375,8 +483,11 @@ public final class JdbcMailQueue implements MailQueue {
       if (remaining <= 0) {
         return List.of();
       }
-      long sleepNanos = Math.min(remaining, Math.min(pollInterval.toNanos(), Math.max(nextUs, 1_000) * 1_000));
-      wakeup.await(seen, Duration.ofNanos(sleepNanos));
+      // Nothing due at all is Long.MAX_VALUE microseconds: saturate, or the product wraps negative
+      // and an idle taker would query the database in a busy loop.
+      long nextNanos = nextUs >= Long.MAX_VALUE / 1_000 ? Long.MAX_VALUE : Math.max(nextUs, 1_000) * 1_000;
+      long sleepNanos = Math.min(remaining, Math.min(pollInterval.toNanos(), nextNanos));
+      wakeup.await(seen, sleepNanos);
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
@@ -436,9 +547,12 @@ public final class JdbcMailQueue implements MailQueue {
     List<Taken> out = new ArrayList<>(max);
     for (int round = 0; round < 3 && out.size() < max; round++) {
       List<Taken> candidates = new ArrayList<>();
+      // ORDER BY the take index's own columns: H2 then reads it in order and stops at the LIMIT
+      // (ordered by priority, at_us, seq it sorts every due row on each take). A few spare
+      // candidates, tried in order, let a taker that loses a row to another go on to the next.
       try (PreparedStatement ps = prepare(c, dialect.sql("SELECT id, payload, attempts, at_us, priority, seq FROM "
-          + T + " WHERE state = 0 AND at_us <= {now} ORDER BY priority, at_us, seq LIMIT ?"))) {
-        ps.setInt(1, max - out.size());
+          + T + " WHERE state = 0 AND at_us <= {now} ORDER BY state, priority, at_us, seq LIMIT ?"))) {
+        ps.setInt(1, max - out.size() + H2_SPARE_CANDIDATES);
         try (ResultSet rs = ps.executeQuery()) {
           while (rs.next()) {
             candidates.add(new Taken(rs.getString(1), 0, 0, rs.getBytes(2), rs.getInt(3), rs.getLong(4), rs.getInt(5),
@@ -452,6 +566,9 @@ public final class JdbcMailQueue implements MailQueue {
       try (PreparedStatement ps = prepare(c, dialect.sql("SELECT token, at_us FROM FINAL TABLE (UPDATE " + T
           + " SET state = 1, token = {seq}, at_us = {now} + ? WHERE id = ? AND state = 0 AND seq = ?)"))) {
         for (Taken p : candidates) {
+          if (out.size() == max) {
+            break;
+          }
           ps.setLong(1, micros(leaseFor));
           ps.setString(2, p.id());
           ps.setLong(3, p.seq());
@@ -470,8 +587,10 @@ public final class JdbcMailQueue implements MailQueue {
   /** Microseconds until the next queued message is due and until the next lease lapses. */
   private long[] nextDueInUs() throws SQLException {
     try (Connection c = dataSource.getConnection();
-         PreparedStatement ps = prepare(c, dialect.sql("SELECT (SELECT MIN(at_us) FROM " + T
-             + " WHERE state = 0) - {now}, (SELECT MIN(at_us) FROM " + T + " WHERE state = 1) - {now}"));
+         // The first row of the (state, at_us) index rather than MIN(at_us), which H2 reads by a scan.
+         PreparedStatement ps = prepare(c, dialect.sql("SELECT (SELECT at_us FROM " + T
+             + " WHERE state = 0 ORDER BY state, at_us LIMIT 1) - {now}, (SELECT at_us FROM " + T
+             + " WHERE state = 1 ORDER BY state, at_us LIMIT 1) - {now}"));
          ResultSet rs = ps.executeQuery()) {
       rs.next();
       long queued = rs.getLong(1);
@@ -511,7 +630,8 @@ public final class JdbcMailQueue implements MailQueue {
     try (Connection c = dataSource.getConnection()) {
       ensureAutoCommit(c);
       try (PreparedStatement ps = prepare(c, dialect.sql("UPDATE " + T
-          + " SET state = 2, lapses = lapses + 1, token = 0, at_us = {now}, dead_kind = 'PERMANENT', dead_reason = NULL"
+          + " SET state = 2, lapses = lapses + 1, token = 0, at_us = {now}, dead_kind = 'PERMANENT', dead_reason = NULL,"
+          + " idem_key = NULL"
           + " WHERE state = 1 AND at_us < {now} AND lapses + 1 >= ?"))) {
         ps.setInt(1, maxLeaseLapses);
         poison = ps.executeUpdate();
@@ -549,7 +669,7 @@ public final class JdbcMailQueue implements MailQueue {
       n = ps.executeUpdate();
     }
     try (PreparedStatement ps = prepare(c, "DELETE FROM " + T + " WHERE state = ? AND at_us <= (SELECT at_us FROM "
-        + T + " WHERE state = ? ORDER BY at_us DESC LIMIT 1 OFFSET ?)")) {
+        + T + " WHERE state = ? ORDER BY state DESC, at_us DESC LIMIT 1 OFFSET ?)")) {
       ps.setInt(1, state);
       ps.setInt(2, state);
       ps.setInt(3, max);
@@ -618,7 +738,7 @@ public final class JdbcMailQueue implements MailQueue {
     byte[] sealed = cipher.seal(reason.getBytes(StandardCharsets.UTF_8), reasonContext(id));
     return own("dead-letter " + id, c -> {
       try (PreparedStatement ps = prepare(c, dialect.sql("UPDATE " + T
-          + " SET state = 2, attempts = ?, at_us = {now}, dead_kind = ?, dead_reason = ?"
+          + " SET state = 2, attempts = ?, at_us = {now}, dead_kind = ?, dead_reason = ?, idem_key = NULL"
           + " WHERE id = ? AND token = ? AND state IN (1, 2)"))) {
         ps.setInt(1, attempts);
         ps.setString(2, kind.name());
@@ -723,7 +843,7 @@ public final class JdbcMailQueue implements MailQueue {
   @Override
   public List<QueuedMail> drain() {
     draining = true;
-    wakeup.signal();
+    wakeup.signalAll();
     return List.of();
   }
 
@@ -731,7 +851,10 @@ public final class JdbcMailQueue implements MailQueue {
   @Override
   public void close() {
     closed = true;
-    wakeup.close();
+    wakeup.signalAll();
+    if (listener != null) {
+      listener.close();
+    }
   }
 
   @Override
@@ -764,7 +887,7 @@ public final class JdbcMailQueue implements MailQueue {
         try (ResultSet rs = ps.executeQuery()) {
           rs.next();
           int n = rs.getInt(1);
-          wakeup.signal();
+          wakeup.signalAll();
           return n;
         }
       }
@@ -772,7 +895,7 @@ public final class JdbcMailQueue implements MailQueue {
     try (PreparedStatement ps = prepare(c, dialect.sql(update))) {
       binder.bind(ps);
       int n = ps.executeUpdate();
-      wakeup.signal();
+      wakeup.signalAll();
       return n;
     }
   }
@@ -978,9 +1101,12 @@ public final class JdbcMailQueue implements MailQueue {
     }
 
     /**
-     * How long finished messages stay on record (id and state only, no content), so that a
-     * repeated enqueue of a sent message is a no-op: {@code age} and at most {@code max} rows,
-     * whichever ends first; default 1 hour / 10,000. With {@code max} 0 an ack deletes the row.
+     * How long finished messages stay on record (id, state and idempotency key digest; no
+     * content), so that a repeated enqueue of a sent message, by id or by idempotency key, is a
+     * no-op: {@code age} and at most {@code max} rows, whichever ends first; default 1 hour /
+     * 10,000. This is the idempotency window of messages enqueued here (the Mailer's
+     * {@code IdempotencyStore} is not asked for them): set it to the window you need. With
+     * {@code max} 0 an ack deletes the row, and a sent message's key is free at once.
      */
     public Builder finishedRetention(Duration age, int max) {
       this.finishedAge = positive(age, "age");
@@ -1017,7 +1143,7 @@ public final class JdbcMailQueue implements MailQueue {
     }
 
     /**
-     * Runs {@link #SCHEMA_RESOURCE} at build (it creates only what is missing). Off by default:
+     * Runs {@link #SCHEMA_RESOURCES} at build (it creates only what is missing). Off by default:
      * most applications run it with their own migrations.
      */
     public Builder createSchema(boolean createSchema) {
@@ -1051,10 +1177,11 @@ public final class JdbcMailQueue implements MailQueue {
           }
         }
         try (Statement s = c.createStatement()) {
-          s.executeQuery("SELECT id FROM " + T + " WHERE 1 = 0").close();
+          s.executeQuery("SELECT id, idem_key FROM " + T + " WHERE 1 = 0").close();
         } catch (SQLException e) {
-          throw new MailException("mail queue: table " + T + " is not there (" + firstLine(e) + "): run "
-              + SCHEMA_RESOURCE + " or build with createSchema(true)", sanitized(e));
+          throw new MailException("mail queue: table " + T + " is not there or lacks schema version "
+              + SCHEMA_RESOURCES.size() + " (" + firstLine(e) + "): run " + String.join(" then ", SCHEMA_RESOURCES)
+              + " or build with createSchema(true)", sanitized(e));
         }
       } catch (SQLException e) {
         throw failure("mail queue: cannot reach the database", e);

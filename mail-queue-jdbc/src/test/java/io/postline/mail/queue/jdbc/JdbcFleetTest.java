@@ -18,16 +18,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Two Mailers, each with its own connection pool and queue object (as two JVMs), share one
- * table: 10,000 messages on PostgreSQL (2,000 on H2, an embedded database that polls and claims
- * row by row), a fifth of the sends failing at random, each ends exactly once.
+ * table: 10,000 messages on PostgreSQL and on H2, a fifth of the sends failing at random, each
+ * ends exactly once.
  */
-@Timeout(300)
+// The budget is for CI on 2 cores shared by several builds (load 20 to 30: 190 to 250 s per
+// database); the test is about every message ending exactly once, not about speed.
+@Timeout(600)
 class JdbcFleetTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"postgresql", "h2"})
   void twoMailersShareOneTableAndEveryMessageEndsExactlyOnce(String kind) throws Exception {
-    int messages = kind.equals("h2") ? 2_000 : 10_000;
+    int messages = 10_000;
     try (JdbcTestDatabase db = JdbcTestDatabase.of(kind, 12)) {
       TableProvider.createTable(db.dataSource);
       // For PostgreSQL a second pool, as a second JVM would have; H2 in memory lives in this JVM.
@@ -46,7 +48,7 @@ class JdbcFleetTest {
         queueA.enqueueBatch(batch.subList(0, messages / 2));
         queueB.enqueueBatch(batch.subList(messages / 2, messages));
 
-        Awaitility.await("every message ends").atMost(Duration.ofSeconds(240)).pollInterval(Duration.ofMillis(250))
+        Awaitility.await("every message ends").atMost(Duration.ofSeconds(540)).pollInterval(Duration.ofMillis(250))
             .until(() -> queueA.counts().pending() == 0);
         assertThat(db.scalar("SELECT COUNT(*) FROM delivered")).as("sent, in all").isEqualTo(messages);
         assertThat(db.scalar("SELECT COUNT(DISTINCT n) FROM delivered")).as("each once").isEqualTo(messages);

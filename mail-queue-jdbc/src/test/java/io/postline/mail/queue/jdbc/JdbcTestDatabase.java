@@ -31,7 +31,8 @@ final class JdbcTestDatabase implements AutoCloseable {
   static JdbcTestDatabase postgres(int poolSize) {
     String schema = "pl_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12).toLowerCase(Locale.ROOT);
     exec(PG_URL, "CREATE SCHEMA " + schema);
-    return new JdbcTestDatabase("postgresql", PG_URL + "?currentSchema=" + schema, schema, poolSize);
+    return new JdbcTestDatabase("postgresql", PG_URL + "?currentSchema=" + schema + "&ApplicationName=" + schema, schema,
+        poolSize);
   }
 
   /** A new in-memory H2 database, kept while the pool is open. */

@@ -5,17 +5,15 @@ import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.IdempotencyStore;
+import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
+import io.postline.mail.queue.codec.internal.KeyDigest;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
 import io.postline.mail.queue.redis.internal.SendResultJson;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -177,12 +175,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
   }
 
   private String redisKey(String key) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
-      return prefix + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 is not available", e);
-    }
+    return prefix + KeyDigest.of(key);
   }
 
   private <T> T call(String what, Supplier<T> op) {
@@ -229,11 +222,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
 
     /** How long an operation retries while Redis is unreachable. Default 10 s. */
     public Builder operationTimeout(Duration operationTimeout) {
-      Objects.requireNonNull(operationTimeout, "operationTimeout");
-      if (operationTimeout.isNegative() || operationTimeout.isZero()) {
-        throw new IllegalArgumentException("operationTimeout must be positive, was " + operationTimeout);
-      }
-      this.operationTimeout = operationTimeout;
+      this.operationTimeout = KeyNames.operationTimeout(operationTimeout);
       return this;
     }
 

@@ -17,13 +17,14 @@ import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueueFullException;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.queue.codec.internal.CorruptPayloadException;
+import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
+import io.postline.mail.queue.codec.internal.Wakeup;
 import io.postline.mail.queue.codec.internal.QueuedMailJson;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
-import io.postline.mail.queue.redis.internal.Wakeup;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,7 +39,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,8 +98,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RedisMailQueue implements MailQueue {
   private static final Logger log = LoggerFactory.getLogger(RedisMailQueue.class);
-  private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_.-]{1,100}");
-  private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9_.:-]{0,100}");
 
   /** Messages per enqueue script call in {@link #enqueueBatch}. */
   static final int BATCH_CHUNK = 500;
@@ -743,12 +741,7 @@ public final class RedisMailQueue implements MailQueue {
      * naming the same queue (with the same prefix) shares it. Default {@code mail}.
      */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (!NAME.matcher(name).matches()) {
-        throw new IllegalArgumentException("queue name must be 1 to 100 letters, digits, '_', '.' or '-', was '"
-            + name + "'");
-      }
-      this.name = name;
+      this.name = KeyNames.hashTag("queue", name);
       return this;
     }
 
@@ -757,12 +750,7 @@ public final class RedisMailQueue implements MailQueue {
      * for none. Default {@code postline}.
      */
     public Builder keyPrefix(String keyPrefix) {
-      Objects.requireNonNull(keyPrefix, "keyPrefix");
-      if (!PREFIX.matcher(keyPrefix).matches()) {
-        throw new IllegalArgumentException("key prefix must be up to 100 letters, digits, '_', '.', ':' or '-', was '"
-            + keyPrefix + "'");
-      }
-      this.keyPrefix = keyPrefix;
+      this.keyPrefix = KeyNames.keyPrefix(keyPrefix);
       return this;
     }
 

@@ -5,6 +5,7 @@ import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -17,52 +18,92 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Lets a request through only with {@code Authorization: Bearer TOKEN} of a known caller, except
- * {@code /actuator/health}; puts the caller's name in the request attribute {@link #CALLER}; and
- * holds every caller to its rate limit on {@code /v1/**}, answering 429 with {@code Retry-After}.
+ * The service's front door, for every request but the actuator's health:
+ * <ol>
+ *   <li>only {@code Authorization: Bearer TOKEN} of a known caller gets in (401 otherwise); the
+ *       caller goes in the request attribute {@link #CALLER};</li>
+ *   <li>everything outside {@code /v1/} (the actuator, wherever its base path is: the {@code postline}
+ *       endpoint with everyone's trails and dead letters, metrics) needs the operate scope (403
+ *       otherwise);</li>
+ *   <li>every caller is held to its rate limit on {@code /v1/**} (429 with {@code Retry-After});</li>
+ *   <li>a body longer than {@code email-service.max-request-size} is refused with 413: at once when its
+ *       {@code Content-Length} says so, otherwise as soon as a read goes past the limit.</li>
+ * </ol>
  */
 final class CallerAuthenticationFilter extends OncePerRequestFilter {
-  /** The request attribute holding the authenticated caller's name. */
+  /** The request attribute holding the {@link AuthenticatedCaller}. */
   static final String CALLER = "io.postline.samples.service.caller";
 
   private final CallerTokens tokens;
   private final CallerRateLimiter limiter;
+  private final CallerStatistics statistics;
+  private final long maxRequestSize;
+  private final String healthPath;
   private final JsonMapper json;
 
-  CallerAuthenticationFilter(CallerTokens tokens, CallerRateLimiter limiter, JsonMapper json) {
+  /**
+   * A filter for the service's callers.
+   *
+   * @param actuatorBasePath {@code management.endpoints.web.base-path}, under which health is open
+   */
+  CallerAuthenticationFilter(CallerTokens tokens, CallerRateLimiter limiter, CallerStatistics statistics,
+      long maxRequestSize, String actuatorBasePath, JsonMapper json) {
+    this.healthPath = (actuatorBasePath.endsWith("/") ? actuatorBasePath : actuatorBasePath + "/") + "health";
     this.tokens = tokens;
     this.limiter = limiter;
+    this.statistics = statistics;
+    this.maxRequestSize = maxRequestSize;
     this.json = json;
   }
 
   @Override
   protected boolean shouldNotFilter(HttpServletRequest request) {
     String path = path(request);
-    return path.equals("/actuator/health") || path.startsWith("/actuator/health/");
+    return path.equals(healthPath) || path.startsWith(healthPath + "/");
   }
 
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    Optional<String> caller = tokens.callerOf(bearerToken(request));
-    if (caller.isEmpty()) {
+    Optional<AuthenticatedCaller> authenticated = tokens.callerOf(bearerToken(request));
+    if (authenticated.isEmpty()) {
       response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"email-service\"");
-      problem(request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHORIZED.toString(), "Unauthorized",
+      problem(request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHORIZED, "Unauthorized",
           "a valid service token is required: Authorization: Bearer TOKEN");
       return;
     }
-    request.setAttribute(CALLER, caller.get());
-    if (path(request).startsWith("/v1/")) {
-      Optional<Duration> wait = limiter.tryAcquire(caller.get());
+    AuthenticatedCaller caller = authenticated.get();
+    request.setAttribute(CALLER, caller);
+    String path = path(request);
+    if (!path.startsWith("/v1/") && !caller.has(Scope.OPERATE)) {
+      problem(request, response, HttpStatus.FORBIDDEN, Problems.FORBIDDEN, "Forbidden",
+          "outside /v1/ (the actuator shows every caller's emails and dead letters) a token needs the operate scope");
+      return;
+    }
+    if (path.startsWith("/v1/")) {
+      Optional<Duration> wait = limiter.tryAcquire(caller.name());
       if (wait.isPresent()) {
+        statistics.rateLimited(caller.name());
         long seconds = Math.max(1, (wait.get().toMillis() + 999) / 1000);
         response.setHeader(HttpHeaders.RETRY_AFTER, Long.toString(seconds));
-        problem(request, response, HttpStatus.TOO_MANY_REQUESTS, Problems.RATE_LIMITED.toString(), "Too Many Requests",
-            "caller " + caller.get() + " is over its rate limit; retry after " + seconds + " s");
+        problem(request, response, HttpStatus.TOO_MANY_REQUESTS, Problems.RATE_LIMITED, "Too Many Requests",
+            "caller " + caller.name() + " is over its rate limit; retry after " + seconds + " s");
         return;
       }
     }
-    chain.doFilter(request, response);
+    if (request.getContentLengthLong() > maxRequestSize) {
+      // refused before a byte of the body is read; the connection is closed rather than drained
+      response.setHeader(HttpHeaders.CONNECTION, "close");
+      problem(request, response, HttpStatus.CONTENT_TOO_LARGE, Problems.PAYLOAD_TOO_LARGE, "Content Too Large",
+          tooLarge(maxRequestSize));
+      return;
+    }
+    chain.doFilter(new SizeLimitedRequest(request, maxRequestSize), response);
+  }
+
+  /** The detail of a 413 problem. */
+  static String tooLarge(long limit) {
+    return "the request body is larger than the " + limit + " bytes this service takes";
   }
 
   private static String bearerToken(HttpServletRequest request) {
@@ -77,16 +118,19 @@ final class CallerAuthenticationFilter extends OncePerRequestFilter {
     return request.getRequestURI().substring(request.getContextPath().length());
   }
 
-  private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, String type,
+  private void problem(HttpServletRequest request, HttpServletResponse response, HttpStatus status, URI type,
       String title, String detail) throws IOException {
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("type", type);
+    body.put("type", type.toString());
     body.put("title", title);
     body.put("status", status.value());
     body.put("detail", detail);
     body.put("instance", path(request));
+    byte[] bytes = json.writeValueAsBytes(body);
     response.setStatus(status.value());
     response.setContentType(MediaType.APPLICATION_PROBLEM_JSON_VALUE);
-    response.getOutputStream().write(json.writeValueAsBytes(body));
+    response.setContentLength(bytes.length);
+    response.getOutputStream().write(bytes);
+    response.flushBuffer();
   }
 }

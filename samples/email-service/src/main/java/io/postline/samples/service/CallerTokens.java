@@ -5,22 +5,26 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Who a bearer token belongs to. Tokens are kept only as SHA-256 digests and compared in constant
- * time: the presented token is hashed and compared with every known digest by
- * {@link MessageDigest#isEqual}, without stopping at the first match, so neither the length nor
- * the position of a match shows in the time taken.
+ * Who a bearer token belongs to. Only SHA-256 hashes of tokens are configured (tokens made by
+ * {@link TokenCommand} carry at least 160 random bits, so a fast unsalted hash is enough); the
+ * presented token is hashed and compared with every known hash by {@link MessageDigest#isEqual},
+ * without stopping at the first match, so neither the length nor the position of a match shows in
+ * the time taken.
  */
 final class CallerTokens {
-  static final int MIN_TOKEN_LENGTH = 32;
+  private static final String PREFIX = "sha256:";
+  private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
 
-  private record Entry(String caller, byte[] digest) {}
+  private record Entry(AuthenticatedCaller caller, byte[] digest) {}
 
   private final List<Entry> entries;
 
@@ -29,49 +33,48 @@ final class CallerTokens {
   }
 
   /**
-   * The tokens of {@code callers}: each needs a primary token and may have a secondary one, both
-   * at least {@value #MIN_TOKEN_LENGTH} characters, no token shared by two entries.
+   * The tokens of {@code callers}: each needs one hash or more ({@code sha256:} and 64 lower-case hex
+   * digits), no hash shared by two callers.
    *
-   * @throws IllegalStateException saying which caller's configuration is wrong (never the token)
+   * @throws IllegalStateException saying which caller's configuration is wrong (never the hash)
    */
-  static CallerTokens of(Map<String, EmailServiceProperties.Caller> callers) {
+  static CallerTokens of(Map<String, EmailServiceProperties.Caller> callers, String defaultFrom) {
     if (callers.isEmpty()) {
-      throw new IllegalStateException("no caller is configured: set EMAILSERVICE_CALLERS_<NAME>_PRIMARYTOKEN "
-          + "(email-service.callers.<name>.primary-token) to a random token of at least " + MIN_TOKEN_LENGTH
-          + " characters");
+      throw new IllegalStateException("no caller is configured: run the new-token command and set the "
+          + "EMAILSERVICE_CALLERS_<NAME>_TOKENHASHES (email-service.callers.<name>.token-hashes) it prints");
     }
     List<Entry> entries = new ArrayList<>();
     Set<String> seen = new HashSet<>();
     callers.forEach((name, caller) -> {
-      String primary = caller.getPrimaryToken();
-      if (primary == null) {
-        throw new IllegalStateException("caller " + name + " has no primary token: set email-service.callers."
-            + name + ".primary-token");
+      if (caller.getTokenHashes().isEmpty()) {
+        throw new IllegalStateException("caller " + name + " has no token hash: set email-service.callers."
+            + name + ".token-hashes to what the new-token command prints");
       }
-      add(entries, seen, name, "primary-token", primary);
-      if (caller.getSecondaryToken() != null && !caller.getSecondaryToken().isBlank()) {
-        add(entries, seen, name, "secondary-token", caller.getSecondaryToken());
+      if (caller.getScopes().isEmpty()) {
+        throw new IllegalStateException("caller " + name + " has no scope: set email-service.callers." + name
+            + ".scopes to some of send, read, operate");
+      }
+      AuthenticatedCaller authenticated = AuthenticatedCaller.of(name, caller, defaultFrom);
+      for (int i = 0; i < caller.getTokenHashes().size(); i++) {
+        String hash = caller.getTokenHashes().get(i).strip();
+        if (!HASH.matcher(hash).matches()) {
+          throw new IllegalStateException("token hash " + (i + 1) + " of caller " + name + " is not sha256: and 64 "
+              + "lower-case hex digits; configure the hash the new-token command prints, never the token");
+        }
+        if (!seen.add(hash)) {
+          throw new IllegalStateException("token hash " + (i + 1) + " of caller " + name + " is also configured "
+              + "for another caller or twice; every token must be unique");
+        }
+        entries.add(new Entry(authenticated, HexFormat.of().parseHex(hash.substring(PREFIX.length()))));
       }
     });
     return new CallerTokens(List.copyOf(entries));
   }
 
-  private static void add(List<Entry> entries, Set<String> seen, String caller, String which, String token) {
-    if (token.strip().length() < MIN_TOKEN_LENGTH) {
-      throw new IllegalStateException("the " + which + " of caller " + caller + " is shorter than "
-          + MIN_TOKEN_LENGTH + " characters; use a long random token");
-    }
-    if (!seen.add(token.strip())) {
-      throw new IllegalStateException("the " + which + " of caller " + caller + " is also used by another "
-          + "caller or token; every token must be unique");
-    }
-    entries.add(new Entry(caller, sha256(token.strip())));
-  }
-
   /** The caller {@code token} belongs to, if any. */
-  Optional<String> callerOf(@Nullable String token) {
+  Optional<AuthenticatedCaller> callerOf(@Nullable String token) {
     byte[] presented = sha256(token == null ? "" : token);
-    String match = null;
+    AuthenticatedCaller match = null;
     for (Entry e : entries) {
       boolean equal = MessageDigest.isEqual(presented, e.digest());
       if (equal && match == null) {
@@ -79,6 +82,11 @@ final class CallerTokens {
       }
     }
     return Optional.ofNullable(token == null || token.isEmpty() ? null : match);
+  }
+
+  /** What is configured for {@code token}: {@code sha256:} and the hex of its SHA-256 digest. */
+  static String hash(String token) {
+    return PREFIX + HexFormat.of().formatHex(sha256(token));
   }
 
   private static byte[] sha256(String text) {

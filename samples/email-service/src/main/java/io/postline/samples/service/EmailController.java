@@ -42,9 +42,15 @@ class EmailController {
    */
   @PostMapping
   ResponseEntity<Map<String, Object>> send(@Valid @RequestBody SendEmailRequest request,
-      @RequestAttribute(CallerAuthenticationFilter.CALLER) String caller,
+      @RequestAttribute(CallerAuthenticationFilter.CALLER) AuthenticatedCaller caller,
       @RequestHeader(name = "Idempotency-Key", required = false) @Nullable @Size(max = 200) String idempotencyKey) {
-    var email = request.toEmail(properties.getDefaultFrom(), caller, idempotencyKey);
+    Access.requireAny(caller, Scope.SEND);
+    var email = request.toEmail(properties.getDefaultFrom(), caller.name(), idempotencyKey);
+    if (!caller.maySendAs(email.from())) {
+      throw new Access.ForbiddenException(Problems.FROM_NOT_ALLOWED, "caller " + caller.name() + " may not send as "
+          + "this from address; the operators allow addresses and domains in email-service.callers." + caller.name()
+          + ".allowed-from");
+    }
     if (!request.sendNow()) {
       Receipt receipt = mailer.enqueue(email);
       Map<String, Object> body = new LinkedHashMap<>();
@@ -81,12 +87,16 @@ class EmailController {
     return ok.body(body);
   }
 
-  /** The status and audit trail of one of the caller's emails; 404 for another caller's. */
+  /**
+   * The status and audit trail of one of the caller's emails (read scope), or of anyone's (operate
+   * scope); 404 for another caller's.
+   */
   @GetMapping("/{id}")
   Map<String, Object> status(@PathVariable @Size(max = 100) String id,
-      @RequestAttribute(CallerAuthenticationFilter.CALLER) String caller) {
+      @RequestAttribute(CallerAuthenticationFilter.CALLER) AuthenticatedCaller caller) {
+    Access.requireAny(caller, Scope.READ, Scope.OPERATE);
     List<MailEvent> events = mailer.audit().find(id);
-    if (events.isEmpty() || !events.get(0).caller().filter(caller::equals).isPresent()) {
+    if (!Access.owner(events).filter(caller::mayRead).isPresent()) {
       throw new EmailNotFoundException(id);
     }
     Map<String, Object> body = new LinkedHashMap<>();
@@ -144,12 +154,12 @@ class EmailController {
     return m;
   }
 
-  /** No email of the caller's has that id. */
+  /** No email (or dead letter) of the caller's has that id. */
   static final class EmailNotFoundException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     EmailNotFoundException(String id) {
-      super("no email with id " + id);
+      super("no email of yours has id " + id);
     }
   }
 

@@ -16,9 +16,11 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.validation.Errors;
 import org.springframework.validation.method.ParameterErrors;
 import org.springframework.validation.method.ParameterValidationResult;
+import org.springframework.web.ErrorResponse;
 import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
@@ -33,6 +35,42 @@ import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExcep
  */
 @RestControllerAdvice
 class ProblemHandler extends ResponseEntityExceptionHandler {
+
+  /**
+   * A body that is not JSON, not the JSON this endpoint takes, or missing: {@code invalid-request};
+   * one that went past the size limit while it was read: 413 {@code payload-too-large}. The parser's
+   * message is left out: it can quote the body.
+   */
+  @Override
+  protected @Nullable ResponseEntity<Object> handleHttpMessageNotReadable(HttpMessageNotReadableException ex,
+      HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+    for (Throwable t = ex; t != null; t = t.getCause()) {
+      if (t instanceof SizeLimitedRequest.TooLargeException) {
+        HttpHeaders close = new HttpHeaders();
+        close.addAll(headers);
+        close.set(HttpHeaders.CONNECTION, "close");
+        return handleExceptionInternal(ex, Problems.of(HttpStatus.CONTENT_TOO_LARGE, Problems.PAYLOAD_TOO_LARGE,
+            "Content Too Large", String.valueOf(t.getMessage())), close, HttpStatus.CONTENT_TOO_LARGE, request);
+      }
+    }
+    ProblemDetail problem = Problems.of(HttpStatus.BAD_REQUEST, Problems.INVALID_REQUEST, "Invalid request",
+        "the request body is missing, or is not the JSON this endpoint takes");
+    problem.setProperty("errors", List.of(error("", "malformed or missing JSON body")));
+    return handleExceptionInternal(ex, problem, headers, HttpStatus.BAD_REQUEST, request);
+  }
+
+  /** Every other 4xx of Spring MVC's (unknown path, wrong method or media type) with this service's type. */
+  @Override
+  protected ResponseEntity<Object> handleExceptionInternal(Exception ex, @Nullable Object body, HttpHeaders headers,
+      HttpStatusCode statusCode, WebRequest request) {
+    // Spring MVC's own exceptions come without a body: theirs is the exception's ProblemDetail
+    Object problemBody = body == null && ex instanceof ErrorResponse response ? response.getBody() : body;
+    if (problemBody instanceof ProblemDetail problem && statusCode.is4xxClientError()
+        && (problem.getType() == null || "about:blank".equals(problem.getType().toString()))) {
+      problem.setType(Problems.forClientError(statusCode.value()));
+    }
+    return super.handleExceptionInternal(ex, body, headers, statusCode, request);
+  }
 
   @Override
   protected @Nullable ResponseEntity<Object> handleMethodArgumentNotValid(MethodArgumentNotValidException ex,
@@ -81,6 +119,11 @@ class ProblemHandler extends ResponseEntityExceptionHandler {
     problem.setProperty("errors", e.getConstraintViolations().stream()
         .map(v -> Map.of("field", v.getPropertyPath().toString(), "message", v.getMessage())).toList());
     return problem;
+  }
+
+  @ExceptionHandler(Access.ForbiddenException.class)
+  ProblemDetail forbidden(Access.ForbiddenException e) {
+    return Problems.of(HttpStatus.FORBIDDEN, e.type(), "Forbidden", String.valueOf(e.getMessage()));
   }
 
   @ExceptionHandler(InvalidEmailException.class)

@@ -1,7 +1,9 @@
 /**
- * An email service on the Postline Spring Boot starter: {@code POST /v1/emails} and
- * {@code GET /v1/emails/{id}} behind service-to-service bearer tokens, with per-caller rate limits,
- * RFC 9457 problem details, health and Prometheus metrics.
+ * An email service on the Postline Spring Boot starter: {@code POST /v1/emails}, {@code GET
+ * /v1/emails/{id}}, {@code /v1/dead-letters} and {@code /v1/stats} behind service-to-service bearer
+ * tokens (configured only as hashes, made by the {@code new-token} command) with scopes (send, read
+ * its own, operate on everyone's), allowed senders, per-caller rate limits and a request body limit;
+ * RFC 9457 problem details, health and Prometheus metrics. See the sample's README.
  */
 @NullMarked
 package io.postline.samples.service;

@@ -31,18 +31,16 @@ import tools.jackson.databind.json.JsonMapper;
  * the Postline starter.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "email-service.callers.billing.primary-token=" + EmailServiceTest.BILLING,
-    "email-service.callers.billing.secondary-token=" + EmailServiceTest.BILLING_NEXT,
-    "email-service.callers.shop.primary-token=" + EmailServiceTest.SHOP,
-    "email-service.callers.limited.primary-token=" + EmailServiceTest.LIMITED,
     "email-service.callers.limited.rate-limit=2",
+    "email-service.callers.ops.scopes=operate",
     "email-service.rate-limit-period=1h",
     "postline.mail.queue.retry.initial-delay=50ms"})
 class EmailServiceTest {
-  static final String BILLING = "billing-token-0123456789abcdefghijklmnop";
-  static final String BILLING_NEXT = "billing-next-token-0123456789abcdefghij";
-  static final String SHOP = "shop-token-0123456789abcdefghijklmnopqrs";
-  static final String LIMITED = "limited-token-0123456789abcdefghijklmnop";
+  static final String BILLING = TokenCommand.newToken("dev");
+  static final String BILLING_NEXT = TokenCommand.newToken("dev");
+  static final String SHOP = TokenCommand.newToken("dev");
+  static final String LIMITED = TokenCommand.newToken("dev");
+  static final String OPS = TokenCommand.newToken("dev");
 
   @RegisterExtension
   static final GreenMailExtension SMTP = new GreenMailExtension(new ServerSetup(0, "127.0.0.1", "smtp").dynamicPort())
@@ -59,6 +57,12 @@ class EmailServiceTest {
   static void smtp(DynamicPropertyRegistry registry) {
     registry.add("postline.mail.providers.primary.dsn",
         () -> "smtp://127.0.0.1:" + SMTP.getSmtp().getPort() + "?tls=none&tagHeaders=true");
+    // only the hashes are configured, as the new-token command prints them
+    registry.add("email-service.callers.billing.token-hashes",
+        () -> CallerTokens.hash(BILLING) + "," + CallerTokens.hash(BILLING_NEXT));
+    registry.add("email-service.callers.shop.token-hashes", () -> CallerTokens.hash(SHOP));
+    registry.add("email-service.callers.limited.token-hashes", () -> CallerTokens.hash(LIMITED));
+    registry.add("email-service.callers.ops.token-hashes", () -> CallerTokens.hash(OPS));
   }
 
   @BeforeEach
@@ -85,7 +89,8 @@ class EmailServiceTest {
           t -> assertThat(t).startsWith("application/problem+json"));
       assertThat(JSON.readTree(response.body()).get("status").asInt()).isEqualTo(401);
     }
-    assertThat(get("/v1/emails/anything", "not-a-known-token-0123456789abcdefghij").statusCode()).isEqualTo(401);
+    assertThat(get("/v1/emails/anything", TokenCommand.newToken("dev")).statusCode()).isEqualTo(401);
+    assertThat(get("/v1/emails/anything", CallerTokens.hash(BILLING)).statusCode()).isEqualTo(401);
     assertThat(post("/v1/emails", null, "{}", null).statusCode()).isEqualTo(401);
     assertThat(get("/v1/emails/anything", BILLING.substring(1)).statusCode()).isEqualTo(401);
   }
@@ -235,12 +240,13 @@ class EmailServiceTest {
     post("/v1/emails", SHOP, """
         {"to": ["gus@example.org"], "subject": "Metrics", "text": "x", "mode": "now"}
         """, null);
-    HttpResponse<String> metrics = get("/actuator/prometheus", SHOP);
+    assertThat(get("/actuator/prometheus", SHOP).statusCode()).isEqualTo(403);
+    HttpResponse<String> metrics = get("/actuator/prometheus", OPS);
     assertThat(metrics.statusCode()).isEqualTo(200);
     assertThat(metrics.body()).contains("postline_mail_send").contains("provider=\"primary\"")
         .contains("application=\"email-service\"");
 
-    HttpResponse<String> postline = get("/actuator/postline", SHOP);
+    HttpResponse<String> postline = get("/actuator/postline", OPS);
     assertThat(postline.statusCode()).isEqualTo(200);
     JsonNode counts = JSON.readTree(postline.body()).get("counts");
     assertThat(counts.has("deadLettered")).isTrue();
@@ -253,14 +259,14 @@ class EmailServiceTest {
     String id = JSON.readTree(post("/v1/emails", SHOP, """
         {"to": ["hal@example.org"], "subject": "Trail", "text": "x", "mode": "now"}
         """, null).body()).get("id").asString();
-    HttpResponse<String> trail = get("/actuator/postline/" + id, SHOP);
+    HttpResponse<String> trail = get("/actuator/postline/" + id, OPS);
     assertThat(trail.statusCode()).isEqualTo(200);
     assertThat(JSON.readTree(trail.body()).get("status").asString()).isEqualTo("sent");
-    assertThat(get("/actuator/postline/no-such-id", SHOP).statusCode()).isEqualTo(404);
+    assertThat(get("/actuator/postline/no-such-id", OPS).statusCode()).isEqualTo(404);
 
     HttpResponse<String> requeue = HTTP.send(HttpRequest.newBuilder(uri("/actuator/postline/requeue"))
         .POST(HttpRequest.BodyPublishers.ofString("{}")).header("Content-Type", "application/json")
-        .header("Authorization", "Bearer " + SHOP).build(), HttpResponse.BodyHandlers.ofString());
+        .header("Authorization", "Bearer " + OPS).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(requeue.statusCode()).as(requeue.body()).isEqualTo(200);
     assertThat(JSON.readTree(requeue.body()).get("affected").asLong()).isZero();
   }

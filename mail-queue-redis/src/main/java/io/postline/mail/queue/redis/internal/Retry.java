@@ -53,6 +53,21 @@ public final class Retry {
   /** As {@link #run(String, Duration, Supplier, Consumer)}, with the caller's exception at the end. */
   public static <T> T run(String what, Duration budget, Supplier<T> op, Consumer<RuntimeException> onTransient,
       GiveUp giveUp) {
+    return run(what, budget, op, onTransient, giveUp, false);
+  }
+
+  /**
+   * As {@link #run(String, Duration, Supplier, Consumer, GiveUp)}, for an operation that must not
+   * run twice (a counter): tries again only while no try can have reached the server, and gives up
+   * at the first failure after which it may have run.
+   */
+  public static <T> T runAtMostOnce(String what, Duration budget, Supplier<T> op,
+      Consumer<RuntimeException> onTransient, GiveUp giveUp) {
+    return run(what, budget, op, onTransient, giveUp, true);
+  }
+
+  private static <T> T run(String what, Duration budget, Supplier<T> op, Consumer<RuntimeException> onTransient,
+      GiveUp giveUp, boolean atMostOnce) {
     long deadline = System.nanoTime() + budget.toNanos();
     long pause = FIRST_PAUSE;
     boolean mayHaveRun = false;
@@ -68,6 +83,10 @@ public final class Retry {
         }
         mayHaveRun |= mayHaveRun(e);
         onTransient.accept(e);
+        if (atMostOnce && mayHaveRun) {
+          throw giveUp.exception(what + " failed: Redis's reply was lost (" + e.getClass().getSimpleName()
+              + "); not tried again, as it may have run", e, true, true);
+        }
         if (System.nanoTime() + pause - deadline > 0) {
           throw giveUp.exception(what + " failed: Redis did not answer within " + budget
               + " (" + e.getClass().getSimpleName() + ")", e, mayHaveRun, true);

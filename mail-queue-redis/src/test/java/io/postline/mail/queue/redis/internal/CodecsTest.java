@@ -40,7 +40,8 @@ class CodecsTest {
   void sendResultRoundTrips() {
     SendResult result = new SendResult("smtp", "<1@x>", List.of(
         RecipientStatus.accepted(Address.of("ann@example.org", "Ann")),
-        RecipientStatus.rejected(Address.of("bob@example.org"), "550 5.1.1 unknown")), 2, Duration.ofMillis(250));
+        RecipientStatus.rejected(Address.of("bob@example.org"), "550 5.1.1 unknown"),
+        RecipientStatus.suppressed(Address.of("cy@example.org"), "complaint")), 2, Duration.ofMillis(250));
 
     assertThat(SendResultJson.read(SendResultJson.write(result))).isEqualTo(result);
   }
@@ -58,7 +59,10 @@ class CodecsTest {
         new MailEvent.Sent("m", NOW, caller, "ses", "0100-abc", 3, Duration.ofSeconds(2)),
         new MailEvent.Failed("m", NOW, caller, "ses", FailureKind.PERMANENT, 3, "554 rejected"),
         new MailEvent.DeadLettered("m", NOW, caller, FailureKind.RATE_LIMITED, 8, "attempts spent"),
-        new MailEvent.DuplicateDropped("m2", NOW, caller, "m"));
+        new MailEvent.DuplicateDropped("m2", NOW, caller, "m"),
+        new MailEvent.Suppressed("m", NOW, caller, "unsubscribe", Optional.of("news")),
+        new MailEvent.Suppressed("m", NOW, Optional.empty(), "hard_bounce", Optional.empty()),
+        new MailEvent.Delivery("m", NOW, Optional.empty(), "ses", MailEvent.Delivery.Status.BOUNCED, Optional.of("5.1.1")));
 
     for (MailEvent e : events) {
       MailEvent back = MailEventJson.read(MailEventJson.write(e));

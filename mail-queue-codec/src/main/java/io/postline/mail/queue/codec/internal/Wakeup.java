@@ -1,13 +1,14 @@
-package io.postline.mail.queue.redis.internal;
+package io.postline.mail.queue.codec.internal;
 
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Wakes the threads of one JVM waiting for a queue when a notification arrives. A waiter reads
- * the {@link #generation()} before it looks at the queue and waits only while it is unchanged,
- * so a notification between the look and the wait is never missed.
+ * Wakes the threads of one JVM waiting for a durable queue (Redis or JDBC) when a notification
+ * arrives or a local write makes work. A waiter reads the {@link #generation()} before it looks at
+ * the queue and waits only while it is unchanged, so a notification between the look and the wait
+ * is never missed.
  */
 public final class Wakeup {
   private final ReentrantLock lock = new ReentrantLock();
@@ -66,8 +67,8 @@ public final class Wakeup {
   }
 
   /**
-   * How many workers a notification asks for: the number it carries (an enqueue's count), else
-   * one (older writers and the other scripts send a letter).
+   * How many workers a Redis notification asks for: the number it carries (an enqueue's count),
+   * else one (older writers and the other scripts send a letter).
    */
   public static int count(String message) {
     if (message.isEmpty() || message.length() > 4) {
@@ -79,6 +80,16 @@ public final class Wakeup {
       }
     }
     return Math.max(1, Math.min(64, Integer.parseInt(message)));
+  }
+
+  /** How many threads wait in {@link #await} or {@link #pause} now. */
+  public int waiting() {
+    lock.lock();
+    try {
+      return lock.getWaitQueueLength(changed);
+    } finally {
+      lock.unlock();
+    }
   }
 
   /**

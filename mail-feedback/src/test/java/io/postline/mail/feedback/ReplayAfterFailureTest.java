@@ -1,0 +1,76 @@
+package io.postline.mail.feedback;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import io.postline.mail.feedback.WebhookRejectedException.Reason;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link WebhookVerifier#verify(WebhookRequest, Consumer)}: a request whose events could not be
+ * applied (the handler threw) is not remembered, so the provider's retry of it is accepted once;
+ * a request that was applied is a replay afterwards.
+ */
+class ReplayAfterFailureTest {
+  private final List<DeliveryEvent> applied = new ArrayList<>();
+  private boolean failing = true;
+
+  private void handler(List<DeliveryEvent> events) {
+    if (failing) {
+      throw new IllegalStateException("the suppression list is unreachable");
+    }
+    applied.addAll(events);
+  }
+
+  private void assertRetriedOnceThenReplay(WebhookVerifier verifier, WebhookRequest request) {
+    assertThatThrownBy(() -> verifier.verify(request, this::handler)).isInstanceOf(IllegalStateException.class);
+    assertThat(applied).isEmpty();
+    failing = false;
+    verifier.verify(request, this::handler);
+    assertThat(applied).hasSize(1);
+    WebhookRejectedException replay = catchThrowableOfType(WebhookRejectedException.class,
+        () -> verifier.verify(request, this::handler));
+    assertThat(replay.reason()).isEqualTo(Reason.REPLAYED);
+    assertThat(applied).hasSize(1);
+  }
+
+  @Test
+  void mailgunForgetsATokenWhoseEventsWereNotApplied() {
+    String key = "key-" + UUID.randomUUID();
+    MailgunWebhook webhook = MailgunWebhook.builder(key).build();
+    long now = Instant.now().getEpochSecond();
+    String body = MailgunWebhookTest.body(key, now, MailgunWebhookTest.token(),
+        MailgunWebhookTest.event("failed", ",\"severity\":\"permanent\",\"reason\":\"bounce\""));
+    assertRetriedOnceThenReplay(webhook, WebhookRequest.of(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  @Test
+  void sesForgetsAMessageIdWhoseEventsWereNotApplied(@TempDir Path dir) throws Exception {
+    try (SnsFixture sns = new SnsFixture(dir)) {
+      Instant now = Instant.now();
+      String bounce = SesSnsWebhookTest.BOUNCE;
+      assertRetriedOnceThenReplay(sns.webhook().build(), SnsFixture.request(sns.notification(bounce, now, "2")));
+    }
+  }
+
+  @Test
+  void aRefusedRequestNeverReachesTheHandler() {
+    MailgunWebhook webhook = MailgunWebhook.builder("key-" + UUID.randomUUID()).build();
+    String forged = MailgunWebhookTest.body("other-key", Instant.now().getEpochSecond(), MailgunWebhookTest.token(),
+        MailgunWebhookTest.event("failed", ",\"severity\":\"permanent\""));
+    failing = false;
+    assertThat(catchThrowableOfType(WebhookRejectedException.class, () -> webhook.verify(
+        WebhookRequest.of(forged.getBytes(StandardCharsets.UTF_8)), this::handler)).reason())
+        .isEqualTo(Reason.BAD_SIGNATURE);
+    assertThat(applied).isEmpty();
+  }
+}
