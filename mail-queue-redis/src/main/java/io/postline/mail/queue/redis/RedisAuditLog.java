@@ -48,7 +48,7 @@ public final class RedisAuditLog implements AuditLog, AutoCloseable {
       """);
 
   private final RedisEndpoint endpoint;
-  private final RedisLink link;
+  private final RedisLink<String> link;
   private final String prefix;
   private final Duration retention;
   private final int maxEvents;

@@ -69,7 +69,7 @@ public final class RedisIdempotencyStore implements IdempotencyStore, AutoClosea
       """);
 
   private final RedisEndpoint endpoint;
-  private final RedisLink link;
+  private final RedisLink<String> link;
   private final String prefix;
   private final Duration window;
   private final PayloadCipher cipher;

@@ -117,12 +117,13 @@ public final class RedisMailQueue implements MailQueue {
 
   private final String name;
   private final String base;
-  private final String[] keys;
+  /** The queue's key names, encoded once (the scripts' KEYS, in the order queue-lib.lua names them). */
+  private final byte[][] keys;
   private final byte[] messagePrefix;
   private final String channel;
   private final byte[] channelArg;
   private final RedisEndpoint endpoint;
-  private final RedisLink link;
+  private final RedisLink<byte[]> link;
   private final StatefulRedisPubSubConnection<String, String> pubsub;
   private final Wakeup wakeup = new Wakeup();
   private final PayloadCipher cipher;
@@ -137,18 +138,27 @@ public final class RedisMailQueue implements MailQueue {
   private final Duration pollInterval;
   private final Duration operationTimeout;
   private final AtomicBoolean unreachable = new AtomicBoolean();
-  private final ThreadLocal<byte[]> requestKeys;
+  private final ThreadLocal<Taker> takers;
   private final byte[] finishedAgeArg;
   private final byte[] finishedCountArg;
+  private final byte[] capacityArg;
+  private final byte[] leaseLapsesArg;
+  private final byte[] deadAgeArg;
+  private final byte[] deadCountArg;
+  /** What the per-message operations are called in exceptions (built once, not per call). */
+  private final String whatRenew;
+  private final String whatAck;
+  private final String whatReschedule;
+  private final String whatDeadLetter;
   private volatile boolean draining;
   private volatile boolean closed;
 
   private RedisMailQueue(Builder b) {
     this.name = b.name;
     this.base = b.keyPrefix.isEmpty() ? "{" + b.name + "}" : b.keyPrefix + ":{" + b.name + "}";
-    this.keys = new String[] {base + ":ready:high", base + ":ready:normal", base + ":ready:low",
-        base + ":delayed", base + ":leased", base + ":dead", base + ":done", base + ":seq",
-        base + ":fence", base + ":stats", base + ":count", base + ":fin", base + ":upkeep"};
+    this.keys = java.util.stream.Stream.of(":ready:high", ":ready:normal", ":ready:low", ":delayed", ":leased",
+        ":dead", ":done", ":seq", ":fence", ":stats", ":count", ":fin", ":upkeep")
+        .map(suffix -> RedisLink.arg(base + suffix)).toArray(byte[][]::new);
     this.messagePrefix = RedisLink.arg(base + ":m:");
     this.channel = base + ":wake";
     this.channelArg = RedisLink.arg(channel);
@@ -163,14 +173,22 @@ public final class RedisMailQueue implements MailQueue {
     this.finishedMaxAge = b.finishedMaxAge;
     this.finishedMaxCount = b.finishedMaxCount;
     this.pollInterval = b.pollInterval;
-    this.requestKeys = ThreadLocal.withInitial(() -> RedisLink.arg(base + ":rq:" + UUID.randomUUID()));
+    this.takers = ThreadLocal.withInitial(() -> new Taker(RedisLink.arg(base + ":rq:" + UUID.randomUUID())));
     this.finishedAgeArg = RedisLink.arg(finishedMaxAge.toMillis());
     this.finishedCountArg = RedisLink.arg(finishedMaxCount);
+    this.capacityArg = RedisLink.arg(capacity);
+    this.leaseLapsesArg = RedisLink.arg(maxLeaseLapses);
+    this.deadAgeArg = RedisLink.arg(deadLetterMaxAge.toMillis());
+    this.deadCountArg = RedisLink.arg(deadLetterMaxCount);
+    this.whatRenew = "renew a lease in queue " + name;
+    this.whatAck = "ack in queue " + name;
+    this.whatReschedule = "reschedule in queue " + name;
+    this.whatDeadLetter = "dead-letter in queue " + name;
     this.operationTimeout = b.operationTimeout;
-    RedisLink link = null;
+    RedisLink<byte[]> link = null;
     StatefulRedisPubSubConnection<String, String> pubsub = null;
     try {
-      link = endpoint.connect();
+      link = endpoint.connectBinary();
       pubsub = endpoint.connectPubSub();
       pubsub.addListener(new RedisPubSubAdapter<>() {
         @Override
@@ -284,12 +302,18 @@ public final class RedisMailQueue implements MailQueue {
     byte[][] args = new byte[3 + 5 * chunk.size()][];
     args[0] = messagePrefix;
     args[1] = channelArg;
-    args[2] = RedisLink.arg(capacity);
+    args[2] = capacityArg;
     Instant now = clock.instant();
-    int i = 3;
     for (QueuedMail mail : chunk) {
       Objects.requireNonNull(mail, "mail");
-      byte[] payload = cipher.seal(QueuedMailJson.encode(mail), mail.id());
+    }
+    // The copies of a group email share their body: encoded once per chunk.
+    List<byte[]> encoded = chunk.size() == 1 ? List.of(QueuedMailJson.encode(chunk.get(0)))
+        : QueuedMailJson.encodeAll(chunk);
+    int i = 3;
+    for (int m = 0; m < chunk.size(); m++) {
+      QueuedMail mail = chunk.get(m);
+      byte[] payload = cipher.seal(encoded.get(m), mail.id());
       if (payload.length > maxPayloadBytes) {
         throw new PayloadTooLargeException(payload.length, maxPayloadBytes);
       }
@@ -353,8 +377,9 @@ public final class RedisMailQueue implements MailQueue {
     // Repeated with every try of this take: if a try leased messages but its reply was lost,
     // the next try gets those leases back. The thread's request key holds the last take's leases
     // and is overwritten by its next take (one key per worker thread, not per take).
-    byte[] request = RedisLink.arg(UUID.randomUUID().toString());
-    byte[] requestKey = requestKeys.get();
+    Taker taker = takers.get();
+    byte[] request = RedisLink.arg(++taker.takes);
+    byte[] requestKey = taker.requestKey;
     byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
     byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
     while (!draining && !closed) {
@@ -365,8 +390,7 @@ public final class RedisMailQueue implements MailQueue {
       long nextMs;
       try {
         List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
-            RedisLink.arg(maxLeaseLapses), RedisLink.arg(deadLetterMaxAge.toMillis()),
-            RedisLink.arg(deadLetterMaxCount), requestKey, request, maxArg, finishedAgeArg, finishedCountArg);
+            leaseLapsesArg, deadAgeArg, deadCountArg, requestKey, request, maxArg, finishedAgeArg, finishedCountArg);
         reachable();
         pause = 0;
         int taken = (int) RedisLink.number(r.get(0));
@@ -415,7 +439,7 @@ public final class RedisMailQueue implements MailQueue {
   public Optional<Lease> renew(Lease lease, Duration leaseFor) {
     Objects.requireNonNull(lease, "lease");
     checkLease(leaseFor);
-    long expires = call("renew a lease in queue " + name, () -> link.<Long>eval(RENEW,
+    long expires = call(whatRenew, () -> link.<Long>eval(RENEW,
         ScriptOutputType.INTEGER, keys, messagePrefix, channelArg, RedisLink.arg(lease.id()),
         RedisLink.arg(lease.token()), RedisLink.arg(leaseFor.toMillis())));
     if (expires < 0) {
@@ -427,9 +451,9 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public boolean ack(Lease lease) {
     Objects.requireNonNull(lease, "lease");
-    long r = call("ack in queue " + name, () -> link.<Long>eval(ACK, ScriptOutputType.INTEGER, keys,
-        messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()),
-        RedisLink.arg(finishedMaxAge.toMillis()), RedisLink.arg(finishedMaxCount)));
+    long r = call(whatAck, () -> link.<Long>eval(ACK, ScriptOutputType.INTEGER, keys,
+        messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()), finishedAgeArg,
+        finishedCountArg));
     if (r != 1) {
       log.warn("queue {}: ack of message {} with token {} refused: its lease is no longer current",
           name, lease.id(), lease.token());
@@ -445,7 +469,7 @@ public final class RedisMailQueue implements MailQueue {
       throw new IllegalArgumentException("attempts must not be negative, was " + attempts);
     }
     long delay = Math.max(0, Duration.between(clock.instant(), dueAt).toMillis());
-    long r = call("reschedule in queue " + name, () -> link.<Long>eval(RESCHEDULE, ScriptOutputType.INTEGER,
+    long r = call(whatReschedule, () -> link.<Long>eval(RESCHEDULE, ScriptOutputType.INTEGER,
         keys, messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()),
         RedisLink.arg(delay), RedisLink.arg(attempts)));
     if (r != 1) {
@@ -465,7 +489,7 @@ public final class RedisMailQueue implements MailQueue {
 
   private boolean deadLetter(String id, long token, int attempts, FailureKind kind, String reason) {
     byte[] sealedReason = cipher.seal(reason.getBytes(StandardCharsets.UTF_8), id + ":reason");
-    long r = call("dead-letter in queue " + name, () -> link.<Long>eval(DEAD_LETTER, ScriptOutputType.INTEGER,
+    long r = call(whatDeadLetter, () -> link.<Long>eval(DEAD_LETTER, ScriptOutputType.INTEGER,
         keys, messagePrefix, channelArg, RedisLink.arg(id), RedisLink.arg(token), RedisLink.arg(attempts),
         RedisLink.arg(kind.name()), sealedReason, RedisLink.arg(deadLetterMaxAge.toMillis()),
         RedisLink.arg(deadLetterMaxCount)));
@@ -596,6 +620,20 @@ public final class RedisMailQueue implements MailQueue {
    */
   public record Stats(long recoveredLeases, long poisonMessages, long trimmedDeadLetters) {}
 
+  /**
+   * One worker thread's take state: its request key (the last take's leases, kept for a retry
+   * after a lost reply) and how many takes it made, which names each take (unique per key, and
+   * the key is new with every thread and queue instance).
+   */
+  private static final class Taker {
+    final byte[] requestKey;
+    long takes;
+
+    Taker(byte[] requestKey) {
+      this.requestKey = requestKey;
+    }
+  }
+
   /** The leases of a take's reply; a message that cannot be read goes to the dead letters. */
   private List<Lease> leases(List<Object> r, int taken) {
     List<Lease> out = new ArrayList<>(taken);
@@ -616,7 +654,7 @@ public final class RedisMailQueue implements MailQueue {
   }
 
   private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
-    QueuedMail stored0 = QueuedMailJson.decode(cipher.open(stored, id), clock.instant());
+    QueuedMail stored0 = QueuedMailJson.open(stored, cipher, id, clock.instant());
     if (!stored0.id().equals(id)) {
       throw new CorruptPayloadException("stored message names another id");
     }

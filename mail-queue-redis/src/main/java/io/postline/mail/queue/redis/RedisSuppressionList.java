@@ -127,7 +127,7 @@ public final class RedisSuppressionList implements SuppressionList, AutoCloseabl
       """);
 
   private final RedisEndpoint endpoint;
-  private final RedisLink link;
+  private final RedisLink<String> link;
   private final AddressHasher hasher;
   private final Clock clock;
   private final String base;

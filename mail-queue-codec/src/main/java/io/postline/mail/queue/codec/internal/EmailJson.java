@@ -1,13 +1,17 @@
 package io.postline.mail.queue.codec.internal;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.postline.mail.Address;
 import io.postline.mail.Attachment;
 import io.postline.mail.Email;
 import io.postline.mail.InvalidEmailException;
 import io.postline.mail.Priority;
+import io.postline.mail.internal.TrustedEmails;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
@@ -18,11 +22,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
- * {@link Email} as JSON. Every part is kept: addresses with display names, subject, text, HTML,
- * attachments (content as base64) with their type and inline content id, headers, tags, metadata,
- * priority, sendAt, idempotency key, template with its model, locale and caller.
+ * {@link Email} as JSON, written and read with Jackson's streaming generator and parser (no tree).
+ * Every part is kept: addresses with display names, subject, text, HTML, attachments (content as
+ * base64) with their type and inline content id, headers, tags, metadata, priority, sendAt,
+ * idempotency key, template with its model, locale and caller.
  *
  * <pre>{@code
  * {"from":{"email":"shop@example.org","name":"Shop"},"to":[{"email":"ann@example.org"}],
@@ -31,9 +37,13 @@ import java.util.Map;
  *  "metadata":{"userId":"42"},"priority":"HIGH","sendAt":"2030-01-01T00:00:00Z", ...}
  * }</pre>
  *
+ * <p>The bytes written are those the tree-model writer of the previous release wrote (same
+ * fields, same order), so a previous release reads them, and this reader reads what it wrote
+ * (fields in any order, empty lists, JSON nulls for absent values, unknown fields skipped).
+ *
  * <p>Template model values must be JSON values: strings, numbers, booleans, lists (or arrays)
  * and maps with string keys, nested freely. Numbers come back as Integer, Long, BigInteger or
- * Double/BigDecimal, whichever holds them.
+ * Double, whichever holds them.
  */
 public final class EmailJson {
   /**
@@ -43,121 +53,193 @@ public final class EmailJson {
    */
   static final java.time.Duration SEND_AT_KEPT = Email.MAX_SCHEDULE_BEHIND.minusHours(1);
 
+  /** Builders that skip the email's checks, for payloads that came back authenticated. */
+  private static final TrustedEmails.Access TRUSTED = TrustedEmails.access();
+
   private EmailJson() {}
 
   /**
-   * Encodes an email.
+   * Writes an email as a JSON object.
    *
+   * @param shared the body fields of the previous email of a batch, or null to write them
    * @throws InvalidEmailException if its template model holds a value that is not a JSON value
    */
-  public static ObjectNode encode(Email email) {
-    ObjectNode n = Json.object();
-    n.set("from", address(email.from()));
-    addresses(n, "to", email.to());
-    addresses(n, "cc", email.cc());
-    addresses(n, "bcc", email.bcc());
-    addresses(n, "replyTo", email.replyTo());
-    email.subject().ifPresent(s -> n.put("subject", s));
-    email.text().ifPresent(s -> n.put("text", s));
-    email.html().ifPresent(s -> n.put("html", s));
-    if (!email.attachments().isEmpty()) {
-      ArrayNode list = n.putArray("attachments");
-      for (Attachment a : email.attachments()) {
-        ObjectNode o = list.addObject().put("fileName", a.fileName()).put("contentType", a.contentType());
-        a.contentId().ifPresent(id -> o.put("contentId", id));
-        o.put("data", a.content());
-      }
+  static void write(JsonGenerator g, Email email, @Nullable SharedBody shared) throws IOException {
+    g.writeStartObject();
+    g.writeFieldName("from");
+    writeAddress(g, email.from());
+    addresses(g, "to", email.to());
+    addresses(g, "cc", email.cc());
+    addresses(g, "bcc", email.bcc());
+    addresses(g, "replyTo", email.replyTo());
+    if (shared == null) {
+      writeBody(g, email);
+    } else {
+      // The body's fields as the generator would write them (after at least "from", so the
+      // comma is due), copied in; the generator then carries on with the next field.
+      g.flush();
+      shared.writeTo(email);
     }
-    if (!email.headers().isEmpty()) {
-      ObjectNode h = n.putObject("headers");
-      email.headers().forEach(h::put);
+    optional(g, "idempotencyKey", email.idempotencyKey().orElse(null));
+    if (email.template().isPresent()) {
+      Email.Template t = email.template().get();
+      g.writeObjectFieldStart("template");
+      g.writeStringField("name", t.name());
+      g.writeFieldName("model");
+      modelValue(g, t.model(), "model");
+      g.writeEndObject();
     }
-    if (!email.tags().isEmpty()) {
-      ArrayNode t = n.putArray("tags");
-      email.tags().forEach(t::add);
+    if (email.locale().isPresent()) {
+      g.writeStringField("locale", email.locale().get().toLanguageTag());
     }
-    if (!email.metadata().isEmpty()) {
-      ObjectNode m = n.putObject("metadata");
-      email.metadata().forEach(m::put);
-    }
-    n.put("priority", email.priority().name());
-    email.sendAt().ifPresent(at -> n.put("sendAt", at.toString()));
-    email.idempotencyKey().ifPresent(k -> n.put("idempotencyKey", k));
-    email.template().ifPresent(t -> {
-      ObjectNode o = n.putObject("template").put("name", t.name());
-      o.set("model", modelValue(t.model(), "model"));
-    });
-    email.locale().ifPresent(l -> n.put("locale", l.toLanguageTag()));
-    email.caller().ifPresent(c -> n.put("caller", c));
-    return n;
+    optional(g, "caller", email.caller().orElse(null));
+    g.writeEndObject();
   }
 
   /**
-   * Decodes an email written by {@link #encode}.
+   * The fields from subject to sendAt (content, attachments, headers, tags, metadata, priority,
+   * schedule), which the copies of a group email share: encoded once while consecutive emails
+   * have equal ones, and copied into each document. Not thread-safe: one per batch.
+   */
+  static final class SharedBody {
+    private final ByteArrayBuilder out;
+    private @Nullable Email last;
+    private byte @Nullable [] fields;
+
+    SharedBody(ByteArrayBuilder out) {
+      this.out = out;
+    }
+
+    void writeTo(Email email) throws IOException {
+      if (last == null || fields == null || !sameBody(last, email)) {
+        ByteArrayBuilder buffer = new ByteArrayBuilder(4096);
+        try (JsonGenerator g = Json.FACTORY.createGenerator(buffer)) {
+          g.writeStartObject();
+          writeBody(g, email);
+          g.writeEndObject();
+        }
+        byte[] object = buffer.toByteArray();
+        // {"subject":...,"priority":"NORMAL"} becomes ,"subject":...,"priority":"NORMAL"
+        byte[] f = new byte[object.length - 1];
+        f[0] = ',';
+        System.arraycopy(object, 1, f, 1, object.length - 2);
+        fields = f;
+        last = email;
+      }
+      out.write(fields);
+    }
+
+    private static boolean sameBody(Email a, Email b) {
+      return a == b || a.priority() == b.priority() && a.subject().equals(b.subject()) && a.text().equals(b.text())
+          && a.html().equals(b.html()) && a.sendAt().equals(b.sendAt()) && a.attachments().equals(b.attachments())
+          && a.headers().equals(b.headers()) && a.tags().equals(b.tags()) && a.metadata().equals(b.metadata());
+    }
+  }
+
+  /** The fields from subject to sendAt; at least "priority" is written. */
+  private static void writeBody(JsonGenerator g, Email email) throws IOException {
+    optional(g, "subject", email.subject().orElse(null));
+    optional(g, "text", email.text().orElse(null));
+    optional(g, "html", email.html().orElse(null));
+    if (!email.attachments().isEmpty()) {
+      g.writeArrayFieldStart("attachments");
+      for (Attachment a : email.attachments()) {
+        g.writeStartObject();
+        g.writeStringField("fileName", a.fileName());
+        g.writeStringField("contentType", a.contentType());
+        optional(g, "contentId", a.contentId().orElse(null));
+        g.writeFieldName("data");
+        g.writeBinary(a.content());
+        g.writeEndObject();
+      }
+      g.writeEndArray();
+    }
+    stringMap(g, "headers", email.headers());
+    if (!email.tags().isEmpty()) {
+      g.writeArrayFieldStart("tags");
+      for (String t : email.tags()) {
+        g.writeString(t);
+      }
+      g.writeEndArray();
+    }
+    stringMap(g, "metadata", email.metadata());
+    g.writeStringField("priority", email.priority().name());
+    if (email.sendAt().isPresent()) {
+      g.writeStringField("sendAt", Json.formatUtc(email.sendAt().get()));
+    }
+  }
+
+  /**
+   * Reads the email whose start the parser is on (the token after the field name).
    *
    * @param now the time to compare a stored sendAt with (see {@link #SEND_AT_KEPT})
+   * @param trusted whether Postline wrote this email and it came back authenticated: if so, the
+   *     email's own checks are skipped (its addresses and attachments are still checked)
    * @throws CorruptPayloadException if a field is missing or of the wrong kind, or the stored
    *     email is no longer valid
    */
-  public static Email decode(JsonNode n, Instant now) {
-    Email.Builder b = Email.builder();
-    b.from(readAddress(required(n, "from"), "from"));
-    b.to(readAddresses(n, "to"));
-    b.cc(readAddresses(n, "cc"));
-    b.bcc(readAddresses(n, "bcc"));
-    b.replyTo(readAddresses(n, "replyTo").toArray(new Address[0]));
-    Json.optionalText(n, "subject").ifPresent(b::subject);
-    Json.optionalText(n, "text").ifPresent(b::text);
-    Json.optionalText(n, "html").ifPresent(b::html);
-    JsonNode attachments = Json.field(n, "attachments");
-    if (attachments != null) {
-      for (JsonNode a : array(attachments, "attachments")) {
-        byte[] data;
-        try {
-          data = required(a, "data").binaryValue();
-        } catch (IOException e) {
-          throw new CorruptPayloadException("attachment data is not base64");
+  static Email read(JsonParser p, Instant now, boolean trusted) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new CorruptPayloadException("field \"email\" is not an object");
+    }
+    Email.Builder b = trusted ? TRUSTED.builder() : Email.builder();
+    boolean from = false;
+    boolean priority = false;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String field = p.currentName();
+      JsonToken value = p.nextToken();
+      if (value == JsonToken.VALUE_NULL) {
+        continue;
+      }
+      switch (field) {
+        case "from" -> {
+          b.from(readAddress(p, "from"));
+          from = true;
         }
-        if (data == null) {
-          throw new CorruptPayloadException("attachment data is not base64");
+        case "to" -> b.to(readAddresses(p, "to"));
+        case "cc" -> b.cc(readAddresses(p, "cc"));
+        case "bcc" -> b.bcc(readAddresses(p, "bcc"));
+        case "replyTo" -> b.replyTo(readAddresses(p, "replyTo").toArray(new Address[0]));
+        case "subject" -> b.subject(text(p, field));
+        case "text" -> b.text(text(p, field));
+        case "html" -> b.html(text(p, field));
+        case "attachments" -> {
+          startArray(p, field);
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            b.attach(readAttachment(p));
+          }
         }
-        String fileName = Json.text(a, "fileName");
-        String type = Json.text(a, "contentType");
-        var contentId = Json.optionalText(a, "contentId");
-        try {
-          b.attach(contentId.isPresent()
-              ? Attachment.inline(contentId.get(), fileName, data, type)
-              : Attachment.of(fileName, data, type));
-        } catch (InvalidEmailException e) {
-          throw new CorruptPayloadException("stored attachment is no longer valid: " + e.getMessage());
+        case "headers" -> readStringMap(p, field, b::header);
+        case "tags" -> {
+          startArray(p, field);
+          while (p.nextToken() != JsonToken.END_ARRAY) {
+            b.tag(text(p, field));
+          }
         }
+        case "metadata" -> readStringMap(p, field, b::metadata);
+        case "priority" -> {
+          b.priority(Json.enumValue(text(p, field), field, Priority.class));
+          priority = true;
+        }
+        case "sendAt" -> {
+          Instant at = Json.parseInstant(text(p, field), field);
+          if (at.isAfter(now.minus(SEND_AT_KEPT))) {
+            b.sendAt(at);
+          }
+        }
+        case "idempotencyKey" -> b.idempotencyKey(text(p, field));
+        case "template" -> readTemplate(p, b);
+        case "locale" -> b.locale(Locale.forLanguageTag(text(p, field)));
+        case "caller" -> b.caller(text(p, field));
+        default -> p.skipChildren();
       }
     }
-    stringMap(n, "headers").forEach(b::header);
-    JsonNode tags = Json.field(n, "tags");
-    if (tags != null) {
-      for (JsonNode t : array(tags, "tags")) {
-        b.tag(t.asText());
-      }
+    if (!from) {
+      throw new CorruptPayloadException("field \"from\" is missing");
     }
-    stringMap(n, "metadata").forEach(b::metadata);
-    b.priority(Json.enumValue(n, "priority", Priority.class));
-    Json.optionalInstant(n, "sendAt")
-        .filter(at -> at.isAfter(now.minus(SEND_AT_KEPT)))
-        .ifPresent(b::sendAt);
-    Json.optionalText(n, "idempotencyKey").ifPresent(b::idempotencyKey);
-    JsonNode template = Json.field(n, "template");
-    if (template != null) {
-      Object model = fromJson(required(template, "model"));
-      if (!(model instanceof Map<?, ?> map)) {
-        throw new CorruptPayloadException("template model is not an object");
-      }
-      @SuppressWarnings("unchecked")
-      Map<String, ?> typed = (Map<String, ?>) map;
-      b.template(Json.text(template, "name"), typed);
+    if (!priority) {
+      throw new CorruptPayloadException("field \"priority\" is missing or not text");
     }
-    Json.optionalText(n, "locale").ifPresent(l -> b.locale(Locale.forLanguageTag(l)));
-    Json.optionalText(n, "caller").ifPresent(b::caller);
     try {
       return b.build();
     } catch (InvalidEmailException e) {
@@ -165,17 +247,19 @@ public final class EmailJson {
     }
   }
 
-  /** An address as JSON. */
+  /** An address as a JSON tree (for the documents that are not on the hot path). */
   public static ObjectNode address(Address a) {
     ObjectNode o = Json.object().put("email", a.email());
     a.name().ifPresent(name -> o.put("name", name));
     return o;
   }
 
-  /** The address in the field, required. */
+  /** The address in a JSON tree, required. */
   public static Address readAddress(JsonNode node, String field) {
-    String email = Json.text(node, "email");
-    String name = Json.optionalText(node, "name").orElse("");
+    return address(Json.text(node, "email"), Json.optionalText(node, "name").orElse(""), field);
+  }
+
+  private static Address address(String email, String name, String field) {
     try {
       return Address.of(email, name);
     } catch (InvalidEmailException e) {
@@ -183,109 +267,224 @@ public final class EmailJson {
     }
   }
 
-  private static void addresses(ObjectNode n, String field, List<Address> list) {
+  private static void writeAddress(JsonGenerator g, Address a) throws IOException {
+    g.writeStartObject();
+    g.writeStringField("email", a.email());
+    if (a.name().isPresent()) {
+      g.writeStringField("name", a.name().get());
+    }
+    g.writeEndObject();
+  }
+
+  private static void addresses(JsonGenerator g, String field, List<Address> list) throws IOException {
     if (!list.isEmpty()) {
-      ArrayNode a = n.putArray(field);
-      list.forEach(x -> a.add(address(x)));
+      g.writeArrayFieldStart(field);
+      for (Address a : list) {
+        writeAddress(g, a);
+      }
+      g.writeEndArray();
     }
   }
 
-  private static List<Address> readAddresses(JsonNode n, String field) {
-    JsonNode list = Json.field(n, field);
-    if (list == null) {
-      return List.of();
+  private static void optional(JsonGenerator g, String field, @Nullable String value) throws IOException {
+    if (value != null) {
+      g.writeStringField(field, value);
     }
-    List<Address> out = new ArrayList<>();
-    for (JsonNode a : array(list, field)) {
-      out.add(readAddress(a, field));
+  }
+
+  private static void stringMap(JsonGenerator g, String field, Map<String, String> map) throws IOException {
+    if (!map.isEmpty()) {
+      g.writeObjectFieldStart(field);
+      for (Map.Entry<String, String> e : map.entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+    }
+  }
+
+  private static Address readAddress(JsonParser p, String field) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new CorruptPayloadException("an address in " + field + " is not an object");
+    }
+    String email = null;
+    String name = "";
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("email".equals(f)) {
+        email = value == JsonToken.VALUE_STRING ? p.getText() : null;
+      } else if ("name".equals(f) && value != JsonToken.VALUE_NULL) {
+        name = text(p, "name");
+      } else {
+        p.skipChildren();
+      }
+    }
+    if (email == null) {
+      throw new CorruptPayloadException("field \"email\" is missing or not text");
+    }
+    return address(email, name, field);
+  }
+
+  private static List<Address> readAddresses(JsonParser p, String field) throws IOException {
+    startArray(p, field);
+    List<Address> out = new ArrayList<>(1);
+    while (p.nextToken() != JsonToken.END_ARRAY) {
+      out.add(readAddress(p, field));
     }
     return out;
   }
 
-  private static Map<String, String> stringMap(JsonNode n, String field) {
-    JsonNode map = Json.field(n, field);
-    Map<String, String> out = new LinkedHashMap<>();
-    if (map == null) {
-      return out;
+  private static Attachment readAttachment(JsonParser p) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new CorruptPayloadException("an attachment is not an object");
     }
-    if (!map.isObject()) {
+    String fileName = null;
+    String type = null;
+    String contentId = null;
+    byte[] data = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken value = p.nextToken();
+      if (value == JsonToken.VALUE_NULL) {
+        continue;
+      }
+      switch (f) {
+        case "fileName" -> fileName = text(p, f);
+        case "contentType" -> type = text(p, f);
+        case "contentId" -> contentId = text(p, f);
+        case "data" -> {
+          if (value != JsonToken.VALUE_STRING) {
+            throw new CorruptPayloadException("attachment data is not base64");
+          }
+          try {
+            data = p.getBinaryValue();
+          } catch (IOException e) {
+            throw new CorruptPayloadException("attachment data is not base64");
+          }
+        }
+        default -> p.skipChildren();
+      }
+    }
+    if (data == null) {
+      throw new CorruptPayloadException("field \"data\" is missing");
+    }
+    if (fileName == null || type == null) {
+      throw new CorruptPayloadException("field \"" + (fileName == null ? "fileName" : "contentType")
+          + "\" is missing or not text");
+    }
+    try {
+      return contentId != null ? Attachment.inline(contentId, fileName, data, type) : Attachment.of(fileName, data, type);
+    } catch (InvalidEmailException e) {
+      throw new CorruptPayloadException("stored attachment is no longer valid: " + e.getMessage());
+    }
+  }
+
+  private interface StringEntry {
+    void accept(String key, String value);
+  }
+
+  private static void readStringMap(JsonParser p, String field, StringEntry into) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
       throw new CorruptPayloadException("field \"" + field + "\" is not an object");
     }
-    for (Map.Entry<String, JsonNode> e : map.properties()) {
-      if (!e.getValue().isTextual()) {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = p.currentName();
+      if (p.nextToken() != JsonToken.VALUE_STRING) {
         throw new CorruptPayloadException("field \"" + field + "\" has a value that is not text");
       }
-      out.put(e.getKey(), e.getValue().textValue());
+      into.accept(key, p.getText());
     }
-    return out;
   }
 
-  private static JsonNode required(JsonNode n, String field) {
-    JsonNode f = Json.field(n, field);
-    if (f == null) {
-      throw new CorruptPayloadException("field \"" + field + "\" is missing");
+  private static void readTemplate(JsonParser p, Email.Builder b) throws IOException {
+    if (p.currentToken() != JsonToken.START_OBJECT) {
+      throw new CorruptPayloadException("field \"template\" is not an object");
     }
-    return f;
+    String name = null;
+    Object model = null;
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String f = p.currentName();
+      JsonToken value = p.nextToken();
+      if ("name".equals(f) && value != JsonToken.VALUE_NULL) {
+        name = text(p, f);
+      } else if ("model".equals(f) && value != JsonToken.VALUE_NULL) {
+        model = fromJson(p);
+      } else {
+        p.skipChildren();
+      }
+    }
+    if (model == null) {
+      throw new CorruptPayloadException("field \"model\" is missing");
+    }
+    if (!(model instanceof Map<?, ?> map)) {
+      throw new CorruptPayloadException("template model is not an object");
+    }
+    if (name == null) {
+      throw new CorruptPayloadException("field \"name\" is missing or not text");
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, ?> typed = (Map<String, ?>) map;
+    b.template(name, typed);
   }
 
-  private static Iterable<JsonNode> array(JsonNode node, String field) {
-    if (!node.isArray()) {
+  /** The text value the parser is on. */
+  static String text(JsonParser p, String field) throws IOException {
+    if (p.currentToken() != JsonToken.VALUE_STRING) {
+      throw new CorruptPayloadException("field \"" + field + "\" is missing or not text");
+    }
+    return p.getText();
+  }
+
+  private static void startArray(JsonParser p, String field) {
+    if (p.currentToken() != JsonToken.START_ARRAY) {
       throw new CorruptPayloadException("field \"" + field + "\" is not an array");
     }
-    return node;
   }
 
-  private static JsonNode modelValue(Object value, String path) {
+  private static void modelValue(JsonGenerator g, Object value, String path) throws IOException {
     if (value instanceof String s) {
-      return Json.MAPPER.getNodeFactory().textNode(s);
-    }
-    if (value instanceof Boolean b) {
-      return Json.MAPPER.getNodeFactory().booleanNode(b);
-    }
-    if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
-      return Json.MAPPER.getNodeFactory().numberNode(((Number) value).intValue());
-    }
-    if (value instanceof Long l) {
-      return Json.MAPPER.getNodeFactory().numberNode(l);
-    }
-    if (value instanceof BigInteger i) {
-      return Json.MAPPER.getNodeFactory().numberNode(i);
-    }
-    if (value instanceof BigDecimal d) {
-      return Json.MAPPER.getNodeFactory().numberNode(d);
-    }
-    if (value instanceof Double || value instanceof Float) {
+      g.writeString(s);
+    } else if (value instanceof Boolean b) {
+      g.writeBoolean(b);
+    } else if (value instanceof Integer || value instanceof Short || value instanceof Byte) {
+      g.writeNumber(((Number) value).intValue());
+    } else if (value instanceof Long l) {
+      g.writeNumber(l);
+    } else if (value instanceof BigInteger i) {
+      g.writeNumber(i);
+    } else if (value instanceof BigDecimal d) {
+      g.writeNumber(d);
+    } else if (value instanceof Double || value instanceof Float) {
       double d = ((Number) value).doubleValue();
       if (Double.isNaN(d) || Double.isInfinite(d)) {
         throw notJson(path, "a NaN or infinite number");
       }
-      return Json.MAPPER.getNodeFactory().numberNode(d);
-    }
-    if (value instanceof Map<?, ?> map) {
-      ObjectNode o = Json.object();
+      g.writeNumber(d);
+    } else if (value instanceof Map<?, ?> map) {
+      g.writeStartObject();
       for (Map.Entry<?, ?> e : map.entrySet()) {
         if (!(e.getKey() instanceof String key) || e.getValue() == null) {
           throw notJson(path, "a map with a key that is not a string, or a null value");
         }
-        o.set(key, modelValue(e.getValue(), path + "." + key));
+        g.writeFieldName(key);
+        modelValue(g, e.getValue(), path + "." + key);
       }
-      return o;
-    }
-    if (value instanceof Collection<?> c) {
-      ArrayNode a = Json.array();
+      g.writeEndObject();
+    } else if (value instanceof Collection<?> c) {
+      g.writeStartArray();
       int i = 0;
       for (Object item : c) {
         if (item == null) {
           throw notJson(path + "[" + i + "]", "null");
         }
-        a.add(modelValue(item, path + "[" + i++ + "]"));
+        modelValue(g, item, path + "[" + i++ + "]");
       }
-      return a;
+      g.writeEndArray();
+    } else if (value instanceof Object[] array) {
+      modelValue(g, List.of(array), path);
+    } else {
+      throw notJson(path, "a " + value.getClass().getName());
     }
-    if (value instanceof Object[] array) {
-      return modelValue(List.of(array), path);
-    }
-    throw notJson(path, "a " + value.getClass().getName());
   }
 
   private static InvalidEmailException notJson(String path, String what) {
@@ -294,38 +493,41 @@ public final class EmailJson {
         + " or render the template before queueing");
   }
 
-  private static Object fromJson(JsonNode node) {
-    if (node.isTextual()) {
-      return node.textValue();
+  private static Object fromJson(JsonParser p) throws IOException {
+    JsonToken t = p.currentToken();
+    switch (t) {
+      case VALUE_STRING:
+        return p.getText();
+      case VALUE_TRUE:
+        return Boolean.TRUE;
+      case VALUE_FALSE:
+        return Boolean.FALSE;
+      case VALUE_NUMBER_INT:
+        return switch (p.getNumberType()) {
+          case INT -> p.getIntValue();
+          case LONG -> p.getLongValue();
+          default -> p.getBigIntegerValue();
+        };
+      case VALUE_NUMBER_FLOAT:
+        return p.getDoubleValue();
+      case START_OBJECT: {
+        Map<String, Object> map = new LinkedHashMap<>();
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+          String key = p.currentName();
+          p.nextToken();
+          map.put(key, fromJson(p));
+        }
+        return map;
+      }
+      case START_ARRAY: {
+        List<Object> list = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          list.add(fromJson(p));
+        }
+        return List.copyOf(list);
+      }
+      default:
+        throw new CorruptPayloadException("template model holds a null");
     }
-    if (node.isBoolean()) {
-      return node.booleanValue();
-    }
-    if (node.isInt()) {
-      return node.intValue();
-    }
-    if (node.isLong()) {
-      return node.longValue();
-    }
-    if (node.isBigInteger()) {
-      return node.bigIntegerValue();
-    }
-    if (node.isBigDecimal()) {
-      return node.decimalValue();
-    }
-    if (node.isNumber()) {
-      return node.doubleValue();
-    }
-    if (node.isObject()) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      node.properties().forEach(e -> map.put(e.getKey(), fromJson(e.getValue())));
-      return map;
-    }
-    if (node.isArray()) {
-      List<Object> list = new ArrayList<>();
-      node.forEach(item -> list.add(fromJson(item)));
-      return List.copyOf(list);
-    }
-    throw new CorruptPayloadException("template model holds a null");
   }
 }

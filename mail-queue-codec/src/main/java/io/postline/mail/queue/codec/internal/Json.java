@@ -1,5 +1,6 @@
 package io.postline.mail.queue.codec.internal;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -15,14 +16,17 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The one {@link ObjectMapper} of the module (tree model only: no data binding, no polymorphic
- * typing, nothing that instantiates classes named by the input) and helpers to read fields
- * strictly. Every stored document carries {@code "v": 1}.
+ * typing, nothing that instantiates classes named by the input; the queued message itself is
+ * streamed through its factory, see {@link QueuedMailJson}) and helpers to read fields strictly.
+ * Every stored document carries {@code "v": 1}.
  */
 public final class Json {
   /** The format version written into every document. */
   public static final int VERSION = 1;
 
   static final ObjectMapper MAPPER = JsonMapper.builder().build();
+  /** The streaming factory of {@link #MAPPER} (same read constraints), for the hot-path codecs. */
+  static final JsonFactory FACTORY = MAPPER.getFactory();
 
   static {
     // Attachments are base64 text inside the document: allow long strings (the payload size
@@ -135,7 +139,11 @@ public final class Json {
 
   /** The enum constant named by the field, required. */
   public static <E extends Enum<E>> E enumValue(JsonNode node, String field, Class<E> type) {
-    String s = text(node, field);
+    return enumValue(text(node, field), field, type);
+  }
+
+  /** The enum constant named {@code s}, read from {@code field}. */
+  static <E extends Enum<E>> E enumValue(String s, String field, Class<E> type) {
     try {
       return Enum.valueOf(type, s);
     } catch (IllegalArgumentException e) {
@@ -149,7 +157,7 @@ public final class Json {
     return f == null || f.isNull() ? null : f;
   }
 
-  private static Instant parseInstant(String s, String field) {
+  static Instant parseInstant(String s, String field) {
     try {
       Instant fast = parseUtc(s);
       return fast != null ? fast : Instant.parse(s);
@@ -200,6 +208,58 @@ public final class Json {
       return Instant.ofEpochSecond(days * 86_400 + hour * 3_600L + minute * 60L + second, nanos);
     } catch (java.time.DateTimeException e) {
       return null;
+    }
+  }
+
+  /**
+   * What {@code Instant.toString()} writes ({@code 2026-11-30T10:15:30[.SSS|.SSSSSS|.SSSSSSSSS]Z}),
+   * for years 1970 to 9999 without a formatter (which {@code toString} sets up on every call);
+   * other years go to {@code toString}.
+   */
+  public static String formatUtc(Instant t) {
+    long seconds = t.getEpochSecond();
+    if (seconds < 0 || seconds >= 253_402_300_800L) { // 10000-01-01T00:00:00Z
+      return t.toString();
+    }
+    long days = Math.floorDiv(seconds, 86_400);
+    int secondOfDay = (int) Math.floorMod(seconds, 86_400);
+    java.time.LocalDate date = java.time.LocalDate.ofEpochDay(days);
+    int nanos = t.getNano();
+    char[] c = new char[30];
+    put(c, 0, date.getYear(), 4);
+    c[4] = '-';
+    put(c, 5, date.getMonthValue(), 2);
+    c[7] = '-';
+    put(c, 8, date.getDayOfMonth(), 2);
+    c[10] = 'T';
+    put(c, 11, secondOfDay / 3_600, 2);
+    c[13] = ':';
+    put(c, 14, secondOfDay / 60 % 60, 2);
+    c[16] = ':';
+    put(c, 17, secondOfDay % 60, 2);
+    int n = 19;
+    if (nanos > 0) {
+      c[n++] = '.';
+      if (nanos % 1_000_000 == 0) {
+        put(c, n, nanos / 1_000_000, 3);
+        n += 3;
+      } else if (nanos % 1_000 == 0) {
+        put(c, n, nanos / 1_000, 6);
+        n += 6;
+      } else {
+        put(c, n, nanos, 9);
+        n += 9;
+      }
+    }
+    c[n++] = 'Z';
+    return new String(c, 0, n);
+  }
+
+  /** Writes {@code value} as {@code width} decimal digits, zero-padded, at {@code c[at]}. */
+  private static void put(char[] c, int at, int value, int width) {
+    for (int i = at + width - 1; i >= at; i--) {
+      c[i] = (char) ('0' + value % 10);
+      value /= 10;
     }
   }
 

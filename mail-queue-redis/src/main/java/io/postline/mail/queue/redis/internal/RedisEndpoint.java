@@ -100,9 +100,20 @@ public final class RedisEndpoint implements AutoCloseable {
   }
 
   /** A new connection for commands and scripts. */
-  public RedisLink connect() {
+  public RedisLink<String> connect() {
     StatefulConnection<String, byte[]> c = client != null ? client.connect(CODEC) : cluster().connect(CODEC);
-    return new RedisLink(c);
+    return new RedisLink<>(c);
+  }
+
+  /**
+   * A new connection for commands and scripts whose keys are bytes: a caller that encodes its key
+   * names once saves their encoding on every call, and Lettuce writes byte keys and values into
+   * its output buffer without a copy.
+   */
+  public RedisLink<byte[]> connectBinary() {
+    StatefulConnection<byte[], byte[]> c = client != null ? client.connect(ByteArrayCodec.INSTANCE)
+        : cluster().connect(ByteArrayCodec.INSTANCE);
+    return new RedisLink<>(c);
   }
 
   /** A new connection for subscriptions. */

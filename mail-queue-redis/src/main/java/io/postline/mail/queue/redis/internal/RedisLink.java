@@ -14,18 +14,23 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
-/** One connection (standalone or cluster) with the commands the module uses and script helpers. */
-public final class RedisLink implements AutoCloseable {
-  private final StatefulConnection<String, byte[]> connection;
-  private final RedisClusterCommands<String, byte[]> sync;
-  private final RedisClusterAsyncCommands<String, byte[]> async;
+/**
+ * One connection (standalone or cluster) with the commands the module uses and script helpers.
+ *
+ * @param <K> the key type: {@code String}, or {@code byte[]} for a caller that encodes its key
+ *     names once (the queue)
+ */
+public final class RedisLink<K> implements AutoCloseable {
+  private final StatefulConnection<K, byte[]> connection;
+  private final RedisClusterCommands<K, byte[]> sync;
+  private final RedisClusterAsyncCommands<K, byte[]> async;
 
-  RedisLink(StatefulConnection<String, byte[]> connection) {
+  RedisLink(StatefulConnection<K, byte[]> connection) {
     this.connection = connection;
-    if (connection instanceof StatefulRedisConnection<String, byte[]> c) {
+    if (connection instanceof StatefulRedisConnection<K, byte[]> c) {
       this.sync = c.sync();
       this.async = c.async();
-    } else if (connection instanceof StatefulRedisClusterConnection<String, byte[]> c) {
+    } else if (connection instanceof StatefulRedisClusterConnection<K, byte[]> c) {
       this.sync = c.sync();
       this.async = c.async();
     } else {
@@ -34,17 +39,17 @@ public final class RedisLink implements AutoCloseable {
   }
 
   /** Synchronous commands. */
-  public RedisClusterCommands<String, byte[]> sync() {
+  public RedisClusterCommands<K, byte[]> sync() {
     return sync;
   }
 
   /** Asynchronous commands (pipelined on this connection, in order). */
-  public RedisClusterAsyncCommands<String, byte[]> async() {
+  public RedisClusterAsyncCommands<K, byte[]> async() {
     return async;
   }
 
   /** Runs a script: EVALSHA, and EVAL if the server does not have it cached. */
-  public <T> T eval(LuaScript script, ScriptOutputType type, String[] keys, byte[]... args) {
+  public <T> T eval(LuaScript script, ScriptOutputType type, K[] keys, byte[]... args) {
     try {
       return sync.evalsha(script.sha(), type, keys, args);
     } catch (RedisNoScriptException e) {
@@ -58,7 +63,7 @@ public final class RedisLink implements AutoCloseable {
   }
 
   /** Runs a script asynchronously with EVAL (the server caches it; no NOSCRIPT round trip). */
-  public <T> RedisFuture<T> evalAsync(LuaScript script, ScriptOutputType type, String[] keys, byte[]... args) {
+  public <T> RedisFuture<T> evalAsync(LuaScript script, ScriptOutputType type, K[] keys, byte[]... args) {
     return async.eval(script.body(), type, keys, args);
   }
 

@@ -20,6 +20,9 @@ if capacity > 0 and count + #fresh > capacity then
   return -1
 end
 local now = now_ms()
+-- One INCRBY for the chunk: the ready messages take consecutive numbers from it (a delayed one
+-- leaves its number unused; the numbers only order).
+local seq = redis.call('INCRBY', SEQ, #fresh) - #fresh
 for _, i in ipairs(fresh) do
   local id, pr, delay = ARGV[i], ARGV[i + 2], tonumber(ARGV[i + 3])
   local key = MP .. id
@@ -28,9 +31,9 @@ for _, i in ipairs(fresh) do
     redis.call('HSET', key, 'p', ARGV[i + 1], 'pr', pr, 'a', ARGV[i + 4], 'd', n2s(due), 's', 'delayed')
     redis.call('ZADD', DELAYED, n2s(due), id)
   else
-    local seq = redis.call('INCR', SEQ)
+    seq = seq + 1
     redis.call('HSET', key, 'p', ARGV[i + 1], 'pr', pr, 'a', ARGV[i + 4], 'd', n2s(now), 's', 'ready')
-    redis.call('ZADD', R[tonumber(pr) + 1], seq, id)
+    redis.call('ZADD', R[tonumber(pr) + 1], n2s(seq), id)
   end
 end
 redis.call('SET', COUNT, count + #fresh)

@@ -1,30 +1,19 @@
 package io.postline.mail.queue.redis.internal;
 
-import io.postline.mail.queue.codec.internal.CorruptPayloadException;
-import io.postline.mail.queue.codec.internal.EmailJson;
 import io.postline.mail.queue.codec.internal.Json;
-import io.postline.mail.queue.codec.internal.QueuedMailJson;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.postline.mail.Address;
-import io.postline.mail.Attachment;
-import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
-import io.postline.mail.InvalidEmailException;
 import io.postline.mail.Priority;
 import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
-import io.postline.mail.core.QueuedMail;
 import io.postline.mail.event.MailEvent;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -46,105 +35,6 @@ class CodecsTest {
   }
 
   private static final Instant NOW = Instant.now();
-
-  static Email fullEmail() {
-    return Email.builder()
-        .from(Address.of("shop@example.org", "Shop \"Ünïcode\""))
-        .to("Ann <ann@example.org>", "bob@bücher.example")
-        .cc("carol@example.org").bcc("dave@example.org").replyTo("help@example.org")
-        .subject("Hi ✓").text("plain").html("<p>html</p>")
-        .attach(Attachment.of("report.pdf", new byte[] {0, 1, 2, (byte) 255, 42}, "application/pdf"))
-        .attach(Attachment.inline("logo", "logo.png", new byte[] {9, 8, 7}, "image/png"))
-        .header("X-Campaign", "spring").header("X-Other", "two")
-        .tag("welcome").tag("b2b")
-        .metadata("userId", "42").metadata("plan", "gold")
-        .priority(Priority.HIGH)
-        .sendAt(NOW.plus(2, ChronoUnit.HOURS))
-        .idempotencyKey("welcome-42")
-        .locale(Locale.GERMANY)
-        .caller("billing-service")
-        .build();
-  }
-
-  @Test
-  void emailRoundTripsEveryPart() {
-    Email email = fullEmail();
-
-    Email back = EmailJson.decode(EmailJson.encode(email), NOW);
-
-    assertThat(back).isEqualTo(email);
-    assertThat(back.attachments().get(1).contentId()).contains("logo");
-    assertThat(back.from().name()).contains("Shop \"Ünïcode\"");
-    assertThat(back.sendAt()).isEqualTo(email.sendAt());
-    assertThat(back.locale()).contains(Locale.GERMANY);
-  }
-
-  @Test
-  void attachmentsAreBase64InTheJson() {
-    String json = new String(Json.write(EmailJson.encode(fullEmail())), StandardCharsets.UTF_8);
-
-    assertThat(json).contains("\"data\":\"AAEC/yo=\"").contains("\"priority\":\"HIGH\"")
-        .contains("\"idempotencyKey\":\"welcome-42\"").contains("\"locale\":\"de-DE\"");
-  }
-
-  @Test
-  void templateEmailRoundTripsItsJsonModel() {
-    Map<String, Object> model = Map.of("name", "Ann", "count", 3, "big", 12345678901L, "ratio", 0.5,
-        "vip", true, "items", List.of("a", "b"), "nested", Map.of("x", "y"));
-    Email email = Email.builder().from("shop@example.org").to("ann@example.org")
-        .template("billing/invoice", model).build();
-    byte[] json = Json.write(Json.document().set("email", EmailJson.encode(email)));
-
-    Email back = EmailJson.decode(Json.read(json, "test").get("email"), NOW);
-
-    assertThat(back.template()).isPresent();
-    assertThat(back.template().get().name()).isEqualTo("billing/invoice");
-    assertThat(back.template().get().model()).isEqualTo(model);
-  }
-
-  @Test
-  void aTemplateModelValueThatIsNotJsonIsRefusedAtEncoding() {
-    Email email = Email.builder().from("shop@example.org").to("ann@example.org")
-        .template("welcome", Map.of("when", Instant.EPOCH)).build();
-
-    assertThatThrownBy(() -> EmailJson.encode(email)).isInstanceOf(InvalidEmailException.class)
-        .hasMessageContaining("template model.when is a java.time.Instant");
-  }
-
-  @Test
-  void aSendAtLongPastIsDroppedSoThatTheEmailStillBuilds() {
-    Email email = fullEmail();
-    Instant muchLater = email.sendAt().orElseThrow().plus(Email.MAX_SCHEDULE_BEHIND);
-
-    Email back = EmailJson.decode(EmailJson.encode(email), muchLater);
-
-    assertThat(back.sendAt()).isEmpty();
-    assertThat(back.toBuilder().sendAt(email.sendAt().get()).build()).isEqualTo(email);
-  }
-
-  @Test
-  void queuedMailRoundTripsAndCarriesItsVersion() {
-    QueuedMail mail = new QueuedMail("m-1", fullEmail(), 2, NOW, NOW.plusSeconds(5), Optional.of("corr"));
-
-    byte[] json = QueuedMailJson.encode(mail);
-
-    assertThat(new String(json, StandardCharsets.UTF_8)).startsWith("{\"v\":1,");
-    QueuedMail back = QueuedMailJson.decode(json, NOW);
-    assertThat(back).usingRecursiveComparison().isEqualTo(mail);
-  }
-
-  @Test
-  void unknownVersionsAndGarbageAreRefusedWithoutEchoingTheContent() {
-    byte[] v2 = "{\"v\":2,\"id\":\"secret-content\"}".getBytes(StandardCharsets.UTF_8);
-    byte[] noVersion = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
-    byte[] garbage = "not json secret-content".getBytes(StandardCharsets.UTF_8);
-
-    assertThatThrownBy(() -> QueuedMailJson.decode(v2, NOW)).isInstanceOf(CorruptPayloadException.class)
-        .hasMessageContaining("format version 2").hasMessageNotContaining("secret-content");
-    assertThatThrownBy(() -> QueuedMailJson.decode(noVersion, NOW)).hasMessageContaining("no format version");
-    assertThatThrownBy(() -> QueuedMailJson.decode(garbage, NOW)).isInstanceOf(CorruptPayloadException.class)
-        .hasMessageNotContaining("secret-content");
-  }
 
   @Test
   void sendResultRoundTrips() {

@@ -21,7 +21,7 @@ class TakeScriptTest {
     String prefix = "pltest-" + UUID.randomUUID().toString().substring(0, 13);
     RedisClient client = RedisClient.create(url);
     try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("q").build();
-        RedisLink link = RedisEndpoint.of(client).connect()) {
+        RedisLink<String> link = RedisEndpoint.of(client).connect()) {
       Instant now = Instant.now();
       for (String id : List.of("first", "second")) {
         Email email = Email.builder().from("a@example.org").to("b@example.org").subject(id).text("x").build();
