@@ -13,6 +13,7 @@ import io.postline.mail.InvalidEmailException;
 import io.postline.mail.MailOutcomeUnknownException;
 import io.postline.mail.Recipient;
 import io.postline.mail.SendResult;
+import io.postline.mail.core.internal.Workers;
 import io.postline.mail.event.MailEvent;
 import io.postline.mail.spi.Capabilities;
 import io.postline.mail.spi.MailProvider;
@@ -558,6 +559,58 @@ class EngineTest {
       Email nextWeek = email("ann@example.org").sendAt(Instant.parse("2030-01-08T00:00:00Z")).build();
       assertThat(mailer.enqueue(nextWeek).duplicate()).isFalse();
       assertThat(mailer.queueCounts().scheduled()).isEqualTo(1);
+    }
+  }
+
+  @Nested
+  class Leases {
+    @Test
+    void aRenewalThatLosesTheRaceWithTheCompletionIsNotReportedAsALostLease() {
+      ch.qos.logback.classic.Logger workersLog =
+          (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(Workers.class);
+      ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+          new ch.qos.logback.core.read.ListAppender<>();
+      logged.start();
+      workersLog.addAppender(logged);
+      CountDownLatch renewedAfterAck = new CountDownLatch(1);
+      java.util.concurrent.atomic.AtomicBoolean acked = new java.util.concurrent.atomic.AtomicBoolean();
+      MailQueue racing = new ForwardingMailQueue(MailQueue.inMemory()) {
+        @Override
+        public boolean ack(Lease lease) {
+          boolean done = super.ack(lease);
+          acked.set(true);
+          try {
+            // The message is finished but its worker not yet: give the renewer (every 20 ms) ten
+            // chances to try the finished lease in this window, where the race used to warn.
+            renewedAfterAck.await(200, TimeUnit.MILLISECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+          return done;
+        }
+
+        @Override
+        public java.util.Optional<Lease> renew(Lease lease, Duration leaseFor) {
+          java.util.Optional<Lease> renewed = super.renew(lease, leaseFor);
+          if (acked.get()) {
+            renewedAfterAck.countDown();
+          }
+          return renewed;
+        }
+      };
+      InMemoryProvider sink = new InMemoryProvider("sink");
+      try {
+        Mailer mailer = build(Mailer.builder().provider(sink).queue(racing).workers(1)
+            .leaseDuration(Duration.ofMillis(60)));
+        mailer.enqueue(email("ann@example.org").build());
+        assertThat(sink.awaitSent(1, WAIT)).hasSize(1);
+        await().atMost(WAIT).until(() -> mailer.queueCounts().leased() == 0 && acked.get());
+        mailer.close();
+        assertThat(logged.list).extracting(ch.qos.logback.classic.spi.ILoggingEvent::getFormattedMessage)
+            .noneMatch(m -> m.contains("Could not renew the lease"));
+      } finally {
+        workersLog.detachAppender(logged);
+      }
     }
   }
 }

@@ -229,7 +229,7 @@ public final class Workers {
           observation.lowCardinalityKeyValue("provider", sent.result().provider());
         }
       }
-      complete(current(lease), outcome);
+      complete(doneWith(lease), outcome);
     } finally {
       if (observation != null) {
         observation.stop();
@@ -347,8 +347,12 @@ public final class Workers {
     return outcome instanceof Engine.Outcome.Later ? "rescheduled" : "dead_lettered";
   }
 
-  private Lease current(Lease lease) {
-    Lease renewed = inFlight.get(lease.id());
+  /**
+   * The message's latest lease, taken out of the renewer's sight before the message is completed:
+   * a renewal that fails because the completion came first is then not mistaken for a lost lease.
+   */
+  private Lease doneWith(Lease lease) {
+    Lease renewed = inFlight.remove(lease.id());
     return renewed != null ? renewed : lease;
   }
 
