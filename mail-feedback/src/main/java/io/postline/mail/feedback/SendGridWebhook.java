@@ -177,10 +177,7 @@ public final class SendGridWebhook implements WebhookVerifier {
 
     /** The largest body accepted; default 4 MiB. */
     public Builder maxBodyBytes(int maxBodyBytes) {
-      if (maxBodyBytes < 1) {
-        throw new IllegalArgumentException("maxBodyBytes must be positive");
-      }
-      this.maxBodyBytes = maxBodyBytes;
+      this.maxBodyBytes = Checks.positive(maxBodyBytes, "maxBodyBytes");
       return this;
     }
 

@@ -283,19 +283,13 @@ public final class SesSnsWebhook implements WebhookVerifier {
 
     /** How many accepted message ids are remembered at most; default 100,000. */
     public Builder replayCapacity(int replayCapacity) {
-      if (replayCapacity < 1) {
-        throw new IllegalArgumentException("replayCapacity must be positive");
-      }
-      this.replayCapacity = replayCapacity;
+      this.replayCapacity = Checks.positive(replayCapacity, "replayCapacity");
       return this;
     }
 
     /** The largest body accepted; default 256 KiB (SNS messages are at most 256 KB). */
     public Builder maxBodyBytes(int maxBodyBytes) {
-      if (maxBodyBytes < 1) {
-        throw new IllegalArgumentException("maxBodyBytes must be positive");
-      }
-      this.maxBodyBytes = maxBodyBytes;
+      this.maxBodyBytes = Checks.positive(maxBodyBytes, "maxBodyBytes");
       return this;
     }
 

@@ -28,6 +28,14 @@ public final class Checks {
     return !signedAt.isBefore(now.minus(tolerance)) && !signedAt.isAfter(now.plus(tolerance));
   }
 
+  /** Checks a builder's count or size setting: at least 1. */
+  public static int positive(int value, String name) {
+    if (value < 1) {
+      throw new IllegalArgumentException(name + " must be positive");
+    }
+    return value;
+  }
+
   /** Checks a builder's tolerance: positive and at most a day. */
   public static Duration tolerance(Duration tolerance) {
     if (tolerance.isNegative() || tolerance.isZero() || tolerance.compareTo(Duration.ofDays(1)) > 0) {

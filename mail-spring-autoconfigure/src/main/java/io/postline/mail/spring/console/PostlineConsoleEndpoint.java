@@ -1,6 +1,7 @@
 package io.postline.mail.spring.console;
 
 import io.postline.mail.Address;
+import io.postline.mail.InvalidEmailException;
 import io.postline.mail.core.DeadLetter;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.MailerHealth;
@@ -312,7 +313,7 @@ public class PostlineConsoleEndpoint {
   private static @Nullable Address parse(String address) {
     try {
       return Address.of(address.strip());
-    } catch (RuntimeException e) {
+    } catch (InvalidEmailException e) {
       return null;
     }
   }
