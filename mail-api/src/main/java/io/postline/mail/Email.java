@@ -106,7 +106,8 @@ public final class Email {
   private final @Nullable String idempotencyKey;
   private final @Nullable Template template;
   private final @Nullable Locale locale;
-  private final @Nullable String caller;
+  /** Held as an Optional: it is asked for on every send and by every event. */
+  private final Optional<String> caller;
   /** Derived once: asked for on every send, by routing, capability checks and providers. */
   private final List<Address> recipients;
   /** Computed on first use; 0 means not yet (a benign race: every thread computes the same). */
@@ -130,7 +131,7 @@ public final class Email {
     this.idempotencyKey = b.idempotencyKey;
     this.template = b.template;
     this.locale = b.locale;
-    this.caller = b.caller;
+    this.caller = Optional.ofNullable(b.caller);
     List<Address> all = new ArrayList<>(to.size() + cc.size() + bcc.size());
     all.addAll(to);
     all.addAll(cc);
@@ -319,7 +320,7 @@ public final class Email {
     b.idempotencyKey = idempotencyKey;
     b.template = template;
     b.locale = locale;
-    b.caller = caller;
+    b.caller = caller.orElse(null);
     return b;
   }
 
@@ -425,7 +426,7 @@ public final class Email {
 
   /** Who asked for this email (a service name), carried into events, audit and metrics. */
   public Optional<String> caller() {
-    return Optional.ofNullable(caller);
+    return caller;
   }
 
   /**
@@ -500,8 +501,8 @@ public final class Email {
     if (sendAt != null) {
       s.append(", sendAt=").append(sendAt);
     }
-    if (caller != null) {
-      s.append(", caller=").append(caller);
+    if (caller.isPresent()) {
+      s.append(", caller=").append(caller.get());
     }
     return s.append(']').toString();
   }

@@ -51,12 +51,21 @@ public final class Engine {
     QUEUED
   }
 
-  /** One message on its way through the engine. */
-  public static final class Job {
+  /**
+   * One message on its way through the engine. The clock is read as little as a send allows (on
+   * some machines each reading costs as much as a map lookup): once when a run begins, and once on
+   * each side of a provider call ({@link ProviderSlot.Timing}); event timestamps that nothing can
+   * have moved since are derived from those readings.
+   */
+  public static final class Job extends ProviderSlot.Timing {
     final String mailId;
     final Email email;
-    final Optional<String> caller;
-    final long startedNanos = System.nanoTime();
+    /** The mailer's clock, in epoch millis, when this run began. */
+    long runStartMillis;
+    /** Provider calls made for it in this run. */
+    int calls;
+    /** Whether this run paused (a retry's or a token's wait): then timestamps are read from the clock. */
+    boolean paused;
     int attempts;
     int triesHere;
     @Nullable ProviderException last;
@@ -74,7 +83,6 @@ public final class Engine {
     public Job(String mailId, Email email, int attempts) {
       this.mailId = mailId;
       this.email = email;
-      this.caller = email.caller();
       this.attempts = attempts;
     }
 
@@ -162,16 +170,20 @@ public final class Engine {
     return syncDeadline;
   }
 
-  /** Sends one message now, retrying and failing over within the deadline. */
-  public Outcome send(String mailId, Email email) {
+  /**
+   * Sends one message now, retrying and failing over within the deadline.
+   *
+   * @param nowMillis the mailer's clock now (the caller read it for the message's id)
+   */
+  public Outcome send(String mailId, Email email, long nowMillis) {
     Job job = new Job(mailId, email, 0);
-    run(List.of(job), Mode.SYNC);
+    run(List.of(job), Mode.SYNC, nowMillis);
     return outcome(job);
   }
 
   /** Sends the messages of one group chunk now; one outcome per job, in order. */
   public List<Outcome> sendGroup(List<Job> jobs) {
-    run(jobs, Mode.SYNC);
+    run(jobs, Mode.SYNC, clock.millis());
     List<Outcome> ordered = new ArrayList<>(jobs.size());
     for (Job job : jobs) {
       ordered.add(outcome(job));
@@ -182,7 +194,7 @@ public final class Engine {
   /** One pass over the providers for a queued message, never waiting. */
   public Outcome attemptQueued(String mailId, Email email, int attempts) {
     Job job = new Job(mailId, email, attempts);
-    run(List.of(job), Mode.QUEUED);
+    run(List.of(job), Mode.QUEUED, clock.millis());
     return outcome(job);
   }
 
@@ -207,12 +219,16 @@ public final class Engine {
     return candidates(email).get(0).batchSize();
   }
 
-  /** Runs {@code jobs} until each has its {@link Job#outcome}. */
-  private void run(List<Job> jobs, Mode mode) {
-    // Epoch millis, not an Instant: a send reads the clock several times, and allocates nothing for it.
-    long deadline = clock.millis() + syncDeadline.toMillis();
+  /** Runs {@code jobs}, begun at {@code startMillis}, until each has its {@link Job#outcome}. */
+  private void run(List<Job> jobs, Mode mode, long startMillis) {
+    // Epoch millis, not an Instant: a send allocates nothing for its deadline.
+    long deadline = startMillis + syncDeadline.toMillis();
     for (Job job : jobs) {
       job.outcome = null;
+      job.runStartMillis = startMillis;
+      job.calls = 0;
+      job.paused = false;
+      job.restart();
     }
     if (jobs.size() == 1) {
       // One message has one route: no grouping.
@@ -235,10 +251,13 @@ public final class Engine {
   private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, long deadline) {
     // The lists are only read: a new one is made only when some message drops out, which most sends never see.
     List<Job> pending = group;
+    boolean first = true;
     for (ProviderSlot slot : candidates) {
-      if (pending.isEmpty() || mode == Mode.SYNC && clock.millis() >= deadline) {
+      // The first provider is always tried: the deadline cannot have passed since the run began.
+      if (pending.isEmpty() || !first && mode == Mode.SYNC && clock.millis() >= deadline) {
         break;
       }
+      first = false;
       tryProvider(slot, fitting(slot, pending, mode), mode, deadline);
       pending = unsettled(pending);
     }
@@ -279,6 +298,9 @@ public final class Engine {
     if (settled == 0) {
       return jobs;
     }
+    if (settled == jobs.size()) {
+      return List.of(); // the usual end of a route: every message answered
+    }
     List<Job> out = new ArrayList<>(jobs.size() - settled);
     for (int i = 0; i < jobs.size(); i++) {
       Job job = jobs.get(i);
@@ -306,7 +328,7 @@ public final class Engine {
         if (mode == Mode.QUEUED) {
           metrics.rateLimitWait(slot.name(), true, wait);
           for (Job job : fit) {
-            events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
+            events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
                 job.attempts + 1, wait));
             job.outcome = new Outcome.Later(clock.instant().plus(wait), job.attempts);
           }
@@ -317,6 +339,7 @@ public final class Engine {
           rateLimitedSince = now;
         }
         Instant until = earlier(rateLimitedSince.plus(rateLimitWait), Instant.ofEpochMilli(deadline));
+        paused(fit);
         if (!now.plus(wait).isAfter(until) && sleeper.pause(wait)) {
           continue;
         }
@@ -332,13 +355,13 @@ public final class Engine {
       }
       for (Job job : fit) {
         if (job.leaving != null && job.last != null) {
-          events.publish(new MailEvent.FailedOver(job.mailId, clock.instant(), job.caller, job.leaving, slot.name(),
+          events.publish(new MailEvent.FailedOver(job.mailId, beforeCall(job), job.email.caller(), job.leaving, slot.name(),
               describe(job.last)));
         }
         job.leaving = null;
         job.attempts++;
         job.triesHere++;
-        events.publish(new MailEvent.Sending(job.mailId, clock.instant(), job.caller, slot.name(), job.attempts));
+        events.publish(new MailEvent.Sending(job.mailId, beforeCall(job), job.email.caller(), slot.name(), job.attempts));
       }
       call(slot, fit);
       List<Job> retrying = null;
@@ -357,7 +380,7 @@ public final class Engine {
         }
         ProviderException failure = (ProviderException) answer;
         job.last = failure;
-        events.publish(new MailEvent.AttemptFailed(job.mailId, clock.instant(), job.caller, slot.name(), job.attempts,
+        events.publish(new MailEvent.AttemptFailed(job.mailId, afterCall(job), job.email.caller(), slot.name(), job.attempts,
             failure.kind(), describe(failure)));
         if (!failure.kind().failsOver()) {
           job.outcome = gaveUp(job, failure);
@@ -377,7 +400,7 @@ public final class Engine {
         if (delay == null) {
           job.leaving = slot.name();
         } else if (mode == Mode.QUEUED) {
-          events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
+          events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
               job.attempts + 1, delay));
           job.outcome = new Outcome.Later(clock.instant().plus(delay), job.attempts);
         } else if (clock.millis() + delay.toMillis() < deadline) {
@@ -394,9 +417,10 @@ public final class Engine {
         return;
       }
       for (Job job : retrying) {
-        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, slot.name(),
+        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
             job.attempts + 1, wait));
       }
+      paused(retrying);
       if (!sleeper.pause(wait)) {
         retrying.forEach(job -> job.leaving = slot.name());
         return;
@@ -411,15 +435,16 @@ public final class Engine {
    * {@link ProviderException}.
    */
   private static void call(ProviderSlot slot, List<Job> jobs) {
+    ProviderSlot.Timing timing = jobs.size() == 1 ? jobs.get(0) : new ProviderSlot.Timing();
     try {
       if (jobs.size() == 1) {
         Job job = jobs.get(0);
-        job.answer = slot.send(outgoing(slot, job));
+        job.answer = slot.send(outgoing(slot, job), job);
         return;
       }
       List<Email> emails = new ArrayList<>(jobs.size());
       jobs.forEach(j -> emails.add(outgoing(slot, j)));
-      List<SendOutcome> answered = slot.sendBatch(emails);
+      List<SendOutcome> answered = slot.sendBatch(emails, timing);
       for (int i = 0; i < jobs.size(); i++) {
         SendOutcome o = i < answered.size() ? answered.get(i) : null;
         jobs.get(i).answer = o == null ? ProviderException.of(FailureKind.TRANSIENT, slot.name(),
@@ -433,6 +458,41 @@ public final class Engine {
       ProviderException refused = ProviderException.builder(FailureKind.PERMANENT, slot.name(),
           "the provider refused the message: " + String.join("; ", e.problems())).code("invalid").cause(e).build();
       jobs.forEach(j -> j.answer = refused);
+    } finally {
+      for (Job job : jobs) {
+        job.calls++;
+        if (job != timing) {
+          if (!job.started) {
+            job.started = true;
+            job.firstStartedNanos = timing.firstStartedNanos;
+          }
+          job.lastEndedNanos = timing.lastEndedNanos;
+        }
+      }
+    }
+  }
+
+  /**
+   * The time of an event before a provider call: the run's start when nothing can have happened
+   * since (no call made, no pause), else the clock.
+   */
+  private Instant beforeCall(Job job) {
+    return job.calls == 0 && !job.paused ? Timestamps.ofMillis(job.runStartMillis) : clock.instant();
+  }
+
+  /**
+   * The time of an answer: after a run's first call without a pause, its start plus the time the
+   * call took (read on the monotonic clock around the call), else the clock.
+   */
+  private Instant afterCall(Job job) {
+    return job.calls == 1 && !job.paused
+        ? Timestamps.ofMillis(job.runStartMillis + (job.lastEndedNanos - job.firstStartedNanos) / 1_000_000)
+        : clock.instant();
+  }
+
+  private static void paused(List<Job> jobs) {
+    for (Job job : jobs) {
+      job.paused = true;
     }
   }
 
@@ -452,9 +512,9 @@ public final class Engine {
     Duration took = took(job);
     SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), job.attempts, took,
         Optional.of(job.mailId));
-    events.publish(new MailEvent.Sent(job.mailId, clock.instant(), job.caller, slot.name(), result.messageId(),
+    events.publish(new MailEvent.Sent(job.mailId, afterCall(job), job.email.caller(), slot.name(), result.messageId(),
         job.attempts, took));
-    metrics.send(slot.name(), "sent", job.caller, took);
+    metrics.send(slot.name(), "sent", job.email.caller(), took);
     return result;
   }
 
@@ -477,7 +537,7 @@ public final class Engine {
       ProviderSlot lastSlot = slots.getOrDefault(last.provider(), candidates.get(candidates.size() - 1));
       Duration delay = Backoff.later(lastSlot.queuedRetry(), last, job.attempts);
       if (delay != null) {
-        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.caller, last.provider(),
+        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), last.provider(),
             job.attempts + 1, delay));
         return new Outcome.Later(clock.instant().plus(delay), job.attempts);
       }
@@ -492,8 +552,9 @@ public final class Engine {
         List.copyOf(job.unfit), took(job));
   }
 
+  /** From the run's first provider call to its last answer; zero when no provider was called. */
   private static Duration took(Job job) {
-    return Duration.ofNanos(System.nanoTime() - job.startedNanos);
+    return job.calls == 0 ? Duration.ZERO : Duration.ofNanos(job.lastEndedNanos - job.firstStartedNanos);
   }
 
   private List<ProviderSlot> candidates(Email email) {

@@ -9,48 +9,42 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@link AuditLog} in memory: each message's events for {@code retention} after its last event,
- * for at most {@code maxMessages} messages, the oldest forgotten first.
+ * for the newest {@code maxMessages} messages.
  *
- * <p>It runs on every sending thread, so recording takes no lock and allocates only once per
- * message: a message's first event creates its {@link Story}, with room for the few events most
- * messages have, and takes the next place in a ring of {@code maxMessages} places, pushing out the
- * message that held it (the count bound). Later events are appended into the story by claiming a
- * position with one atomic increment; a long story grows by chunks of doubling size. Messages enter the ring in
- * time order, so the age bound forgets expired stories from the ring's oldest end, a few per new
- * message; {@link #find} also hides a story past its retention that is still held.
+ * <p>It runs on every sending thread, so recording takes no lock, reads no clock (an event's own
+ * timestamp is its time) and allocates once per message. Messages are indexed in
+ * <em>generations</em> of {@code maxMessages}: each is a fixed table that stories are only ever
+ * added to (one compare-and-set into an empty place), and a full generation is followed by a new
+ * one. Forgetting is dropping a whole generation, never removing one message (which would touch a
+ * long-cold entry on every send): when a new generation begins, the one before the last is let
+ * go, and a sealed generation whose every story is past its retention is let go early. Up to twice
+ * {@code maxMessages} stories may be held, but {@link #find} shows only the newest
+ * {@code maxMessages} and only those within their retention. A message's retention runs from the
+ * timestamp of its latest event, and {@link #find} compares it with this log's clock. Two
+ * generations, not more, because a message not seen before is looked for in each of them.
+ *
+ * <p>A message's first event makes its {@link Story}, with room for the few events most messages
+ * have; later events are appended by claiming a position with one atomic increment, and a long
+ * story grows by chunks of doubling size. Two threads that record the very first event of one
+ * message at once both take a place in the count (one story is kept), and if a generation fills
+ * just then, may begin two stories, of which the newer is found.
  */
 public final class InMemoryAuditLog implements AuditLog {
-  /**
-   * Room for a story's first events: a synchronous send tells 2, a queued one 3, a retry or a
-   * failover adds 2 or 3. Each further chunk is twice the one before, so any story is a few chunks.
-   */
-  private static final int FIRST_CHUNK = 4;
-  /** Expired stories forgotten per new message at most, so one message never pays for a backlog. */
-  private static final int EXPIRE_BATCH = 4;
+  /** Generations held: the one filling and the one before it. */
+  private static final int GENERATIONS = 2;
 
   private final Duration retention;
   private final long retentionMillis;
   private final int maxMessages;
+  /** Messages per generation. */
+  private final int generationSize;
   private final Clock clock;
-  private final ConcurrentHashMap<String, Story> byId;
-  /** Stories in the order their messages began; place {@code n % maxMessages} holds the n-th. */
-  private final AtomicReferenceArray<Story> ring;
-  /** How many messages began: the next one takes place {@code started % maxMessages}. */
-  private final AtomicLong started = new AtomicLong();
-  /** Messages before this one (in order of beginning) have been forgotten for their age. */
-  private final AtomicLong expiredBefore = new AtomicLong();
-  /**
-   * No story can expire before this time: the oldest story held began at or after it minus the
-   * retention, and every story's last event is no older than its first. Reading it spares each
-   * new message a look at the oldest story, which is rarely in the CPU's cache.
-   */
-  private volatile long noExpiryBefore;
+  /** The generations held, newest first; replaced whole (copy on write) when one begins or is let go. */
+  private volatile Generation[] generations;
 
   /** Creates the log. */
   public InMemoryAuditLog(Duration retention, int maxMessages, Clock clock) {
@@ -64,27 +58,30 @@ public final class InMemoryAuditLog implements AuditLog {
     this.retention = retention;
     this.retentionMillis = retention.toMillis();
     this.maxMessages = maxMessages;
+    this.generationSize = maxMessages;
     this.clock = Objects.requireNonNull(clock, "clock");
-    // Sized for the bound, so a full log never rehashes on the sending path.
-    this.byId = new ConcurrentHashMap<>(Math.min(maxMessages, 1 << 20) * 4 / 3 + 1);
-    this.ring = new AtomicReferenceArray<>(maxMessages);
+    this.generations = new Generation[] {new Generation(0, generationSize, Long.MAX_VALUE)};
   }
 
   @Override
   public void record(MailEvent event) {
-    long now = clock.millis();
+    // The event's own time, not a clock reading: recording stays off the clock on the sending path.
+    long now = event.timestamp().toEpochMilli();
     String id = event.mailId();
-    Story story = byId.get(id);
-    if (story == null) {
-      story = begin(id, now);
+    Generation[] held = generations;
+    Story story = find(held, id);
+    if (story == null || hiddenByCount(held, story)) {
+      begin(event, now);
+    } else {
+      story.append(event, now);
     }
-    story.append(event, now);
   }
 
   @Override
   public List<MailEvent> find(String mailId) {
-    Story story = byId.get(mailId);
-    if (story == null || story.expired(clock.millis(), retentionMillis)) {
+    Generation[] held = generations;
+    Story story = find(held, mailId);
+    if (story == null || hiddenByCount(held, story) || story.expired(clock.millis(), retentionMillis)) {
       return List.of();
     }
     return story.events();
@@ -92,62 +89,211 @@ public final class InMemoryAuditLog implements AuditLog {
 
   @Override
   public String toString() {
-    return "InMemoryAuditLog[retention=" + retention + ", maxMessages=" + maxMessages + ", messages=" + byId.size()
-        + "]";
+    Generation[] held = generations;
+    long visible = 0;
+    for (Generation g : held) {
+      visible += g.filled();
+    }
+    return "InMemoryAuditLog[retention=" + retention + ", maxMessages=" + maxMessages + ", messages="
+        + Math.min(visible, maxMessages) + "]";
   }
 
-  /** The story of a message not seen before (or of one another thread began just now). */
-  private Story begin(String id, long now) {
-    Story fresh = new Story(id, now);
-    Story raced = byId.putIfAbsent(id, fresh);
-    if (raced != null) {
-      return raced;
+  private static Story find(Generation[] held, String id) {
+    int hash = spread(id.hashCode());
+    for (Generation g : held) {
+      Story s = g.get(id, hash);
+      if (s != null) {
+        return s;
+      }
     }
-    long n = started.getAndIncrement();
-    Story pushedOut = ring.getAndSet(place(n), fresh);
-    if (pushedOut != null) {
-      byId.remove(pushedOut.id, pushedOut);
-    }
-    expire(n, now);
-    return fresh;
+    return null;
+  }
+
+  /** Whether {@code maxMessages} newer messages began after this one: it counts as forgotten. */
+  private boolean hiddenByCount(Generation[] held, Story story) {
+    Generation newest = held[0];
+    return newest.base + newest.filled() - story.sequence > maxMessages;
   }
 
   /**
-   * Forgets up to {@link #EXPIRE_BATCH} of the oldest stories whose retention has passed, stopping
-   * at the first that still counts (the ones after it began later).
+   * Begins the story of a message not seen before with its first event (or appends the event to
+   * the story another thread began for it just now).
    */
-  private void expire(long newest, long now) {
-    if (now < noExpiryBefore) {
+  private void begin(MailEvent first, long now) {
+    String id = first.mailId();
+    int hash = spread(id.hashCode());
+    while (true) {
+      Generation[] held = generations;
+      Generation newest = held[0];
+      int n = newest.claim();
+      if (n < generationSize) {
+        Story fresh = new Story(id, newest.base + n, first, now);
+        Story story = newest.add(fresh, hash);
+        if (story != fresh) {
+          story.append(first, now);
+        }
+        if (n == generationSize - 1) {
+          next(held, now); // sealed as it fills, so its stories' retention is counted from their time
+        }
+        letGoExpired(generations, now);
+        return;
+      }
+      next(held, now); // only after a race past the last place
+    }
+  }
+
+  /** Begins a new generation after {@code held[0]}, unless another thread just did. */
+  private synchronized void next(Generation[] held, long now) {
+    if (generations != held) {
       return;
     }
-    for (int i = 0; i < EXPIRE_BATCH; i++) {
-      long cursor = expiredBefore.get();
-      // Places older than one ring behind the newest were taken over already (the count bound).
-      long oldest = Math.max(cursor, newest - maxMessages + 1);
-      if (oldest >= newest) {
-        return;
-      }
-      int place = place(oldest);
-      Story story = ring.get(place);
-      if (story == null) {
-        return; // the thread that began that message has not placed it yet
-      }
-      if (!story.expired(now, retentionMillis)) {
-        noExpiryBefore = story.began + retentionMillis;
-        return;
-      }
-      if (expiredBefore.compareAndSet(cursor, oldest + 1) && ring.compareAndSet(place, story, null)) {
-        byId.remove(story.id, story);
+    Generation full = held[0];
+    // None of its stories can expire before the newest of them, begun about now, does.
+    full.seal(now + retentionMillis);
+    Generation[] next = new Generation[Math.min(GENERATIONS, held.length + 1)];
+    next[0] = new Generation(full.base + generationSize, generationSize, Long.MAX_VALUE);
+    System.arraycopy(held, 0, next, 1, next.length - 1);
+    generations = next;
+  }
+
+  /**
+   * Lets go of the oldest generation once every story in it is past its retention. It is looked at
+   * only when its review time has come (a sealed generation's stories began before it was sealed),
+   * so most messages pay one read here.
+   */
+  private void letGoExpired(Generation[] held, long now) {
+    Generation oldest = held[held.length - 1];
+    if (held.length == 1 || now < oldest.reviewAt) {
+      return;
+    }
+    long lastEvent = oldest.lastEvent();
+    if (now - lastEvent <= retentionMillis) {
+      oldest.reviewAt = lastEvent + retentionMillis + 1;
+      return;
+    }
+    synchronized (this) {
+      Generation[] current = generations;
+      if (current[current.length - 1] == oldest && current.length > 1) {
+        Generation[] fewer = new Generation[current.length - 1];
+        System.arraycopy(current, 0, fewer, 0, fewer.length);
+        generations = fewer;
       }
     }
   }
 
-  private int place(long n) {
-    return (int) (n % maxMessages);
+  /**
+   * Scatters a hash over the table: consecutive mail ids differ only in their last characters, so
+   * their string hashes are consecutive numbers, which linear probing would pile into one run.
+   */
+  private static int spread(int h) {
+    int x = h * 0x9E3779B9; // Fibonacci hashing: the golden ratio's bits mix the low bits into the high
+    x ^= x >>> 16;
+    return x == 0 ? 1 : x; // 0 marks a free place
   }
 
-  /** A run of events; a {@link Story} is its first, followed by larger ones when it needs them. */
-  private static class Chunk {
+  /**
+   * One generation of the index: an open-addressed table, at most two thirds full, that stories
+   * are only added to. A place is claimed by writing its story's hash (never 0) and then filled
+   * with the story; a lookup compares hashes first, so it follows no story that cannot match, and
+   * a miss touches only the hash array.
+   */
+  private static final class Generation {
+    final int base;
+    private final int size;
+    private static final VarHandle HASH = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle STORY = MethodHandles.arrayElementVarHandle(Story[].class);
+
+    private final int[] hashes;
+    private final Story[] stories;
+    private final int mask;
+    /** Places claimed; past {@link #size}, the generation is full. */
+    private final AtomicInteger claimed = new AtomicInteger();
+    /** When to look at whether all its stories expired; never while it is the one filling. */
+    volatile long reviewAt;
+
+    Generation(int base, int size, long reviewAt) {
+      this.base = base;
+      this.size = size;
+      int capacity = Integer.highestOneBit(Math.max(2, size + (size + 1) / 2) * 2 - 1);
+      this.hashes = new int[capacity];
+      this.stories = new Story[capacity];
+      this.mask = capacity - 1;
+      this.reviewAt = reviewAt;
+    }
+
+    int claim() {
+      return claimed.getAndIncrement();
+    }
+
+    int filled() {
+      return Math.min(claimed.get(), size);
+    }
+
+    void seal(long reviewAt) {
+      this.reviewAt = reviewAt;
+    }
+
+    /** The story of {@code id}, whose {@link #spread spread} hash is {@code hash}; null if none. */
+    Story get(String id, int hash) {
+      for (int i = hash & mask; ; i = (i + 1) & mask) {
+        int h = (int) HASH.getAcquire(hashes, i);
+        if (h == 0) {
+          return null;
+        }
+        if (h == hash) {
+          Story s = storyAt(i);
+          if (s.id.equals(id)) {
+            return s;
+          }
+        }
+      }
+    }
+
+    /** Adds {@code story}, or returns the story another thread added for its id first. */
+    Story add(Story story, int hash) {
+      for (int i = hash & mask; ; i = (i + 1) & mask) {
+        int h = (int) HASH.getAcquire(hashes, i);
+        if (h == 0) {
+          if (HASH.compareAndSet(hashes, i, 0, hash)) {
+            STORY.setRelease(stories, i, story);
+            return story;
+          }
+          h = (int) HASH.getAcquire(hashes, i);
+        }
+        if (h == hash) {
+          Story s = storyAt(i);
+          if (s.id.equals(story.id)) {
+            return s;
+          }
+        }
+      }
+    }
+
+    /** The story of a claimed place: its claimer sets it right after the claim. */
+    private Story storyAt(int i) {
+      Story s = (Story) STORY.getAcquire(stories, i);
+      while (s == null) {
+        Thread.onSpinWait();
+        s = (Story) STORY.getAcquire(stories, i);
+      }
+      return s;
+    }
+
+    /** The latest event time of any of its stories (a scan, done at most a few times per generation). */
+    long lastEvent() {
+      long last = Long.MIN_VALUE;
+      for (int i = 0; i < stories.length; i++) {
+        Story s = (Story) STORY.getAcquire(stories, i);
+        if (s != null) {
+          last = Math.max(last, s.lastMillis());
+        }
+      }
+      return last;
+    }
+  }
+
+  /** Events past a story's own places, in chunks of doubling size. */
+  private static final class Chunk {
     private static final VarHandle NEXT;
 
     static {
@@ -181,45 +327,95 @@ public final class InMemoryAuditLog implements AuditLog {
     }
   }
 
-  /** One message's events, in the order their positions were claimed. */
-  private static final class Story extends Chunk {
+  /**
+   * One message's events, in the order their positions were claimed. The first {@value #OWN}
+   * events (all of most messages': a synchronous send tells 2, a queued one 3) have places in the
+   * story itself; a retry or a failover adds 2 or 3, which go to {@link Chunk}s of 4, 8, ...
+   */
+  private static final class Story {
+    static final int OWN = 3;
     private static final VarHandle EVENT = MethodHandles.arrayElementVarHandle(MailEvent[].class);
     private static final VarHandle COUNT;
     private static final VarHandle LAST;
+    private static final VarHandle MORE;
+    // One constant handle per place (an array of handles would not be constant-folded by the JIT).
+    private static final VarHandle E0;
+    private static final VarHandle E1;
+    private static final VarHandle E2;
 
     static {
       try {
-        COUNT = MethodHandles.lookup().findVarHandle(Story.class, "count", int.class);
-        LAST = MethodHandles.lookup().findVarHandle(Story.class, "lastMillis", long.class);
+        MethodHandles.Lookup lookup = MethodHandles.lookup();
+        COUNT = lookup.findVarHandle(Story.class, "count", int.class);
+        LAST = lookup.findVarHandle(Story.class, "lastMillis", long.class);
+        MORE = lookup.findVarHandle(Story.class, "more", Chunk.class);
+        E0 = lookup.findVarHandle(Story.class, "e0", MailEvent.class);
+        E1 = lookup.findVarHandle(Story.class, "e1", MailEvent.class);
+        E2 = lookup.findVarHandle(Story.class, "e2", MailEvent.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
     }
 
     final String id;
-    final long began;
+    /** The message's place in the order messages began, across generations (wrapping, compared by difference). */
+    final int sequence;
     /** Positions claimed; an event is published at its position after the claim. */
     @SuppressWarnings("unused") // through COUNT
-    private volatile int count;
+    private int count;
     @SuppressWarnings("unused") // through LAST
-    private volatile long lastMillis;
+    private long lastMillis;
+    @SuppressWarnings("unused") // through E0, E1, E2
+    private MailEvent e0;
+    @SuppressWarnings("unused") // through E0, E1, E2
+    private MailEvent e1;
+    @SuppressWarnings("unused") // through E0, E1, E2
+    private MailEvent e2;
+    @SuppressWarnings("unused") // through MORE
+    private Chunk more;
 
-    Story(String id, long now) {
-      super(FIRST_CHUNK);
+    /**
+     * A story of its first event. Its fields are plain, read and written through handles with
+     * acquire and release: the constructor's writes are published by the index's release of the
+     * place, so making a story costs no fence.
+     */
+    Story(String id, int sequence, MailEvent first, long now) {
       this.id = id;
-      this.began = now;
+      this.sequence = sequence;
+      this.e0 = first;
+      this.count = 1;
       this.lastMillis = now;
     }
 
     void append(MailEvent event, long now) {
       int index = (int) COUNT.getAndAdd(this, 1);
-      Chunk chunk = this;
-      while (index >= chunk.events.length) {
-        index -= chunk.events.length;
-        chunk = chunk.nextOrGrow();
+      if (index < OWN) {
+        switch (index) {
+          case 0 -> E0.setRelease(this, event);
+          case 1 -> E1.setRelease(this, event);
+          default -> E2.setRelease(this, event);
+        }
+      } else {
+        index -= OWN;
+        Chunk chunk = firstChunk(true);
+        while (index >= chunk.events.length) {
+          index -= chunk.events.length;
+          chunk = chunk.nextOrGrow();
+        }
+        EVENT.setRelease(chunk.events, index, event);
       }
-      EVENT.setRelease(chunk.events, index, event);
-      LAST.setRelease(this, now);
+      if (now > (long) LAST.getAcquire(this)) { // events of several threads may arrive out of time order
+        LAST.setRelease(this, now);
+      }
+    }
+
+    private Chunk firstChunk(boolean grow) {
+      Chunk c = (Chunk) MORE.getAcquire(this);
+      if (c == null && grow) {
+        Chunk made = new Chunk(4);
+        c = MORE.compareAndSet(this, null, made) ? made : (Chunk) MORE.getAcquire(this);
+      }
+      return c;
     }
 
     /**
@@ -229,9 +425,20 @@ public final class InMemoryAuditLog implements AuditLog {
     List<MailEvent> events() {
       int claimed = (int) COUNT.getAcquire(this);
       List<MailEvent> out = new ArrayList<>(claimed);
-      Chunk chunk = this;
+      for (int position = 0; position < Math.min(claimed, OWN); position++) {
+        MailEvent event = (MailEvent) switch (position) {
+          case 0 -> E0.getAcquire(this);
+          case 1 -> E1.getAcquire(this);
+          default -> E2.getAcquire(this);
+        };
+        if (event == null) {
+          return List.copyOf(out);
+        }
+        out.add(event);
+      }
+      Chunk chunk = claimed > OWN ? firstChunk(false) : null;
       int index = 0;
-      for (int position = 0; position < claimed && chunk != null; position++) {
+      for (int position = OWN; position < claimed && chunk != null; position++) {
         MailEvent event = (MailEvent) EVENT.getAcquire(chunk.events, index);
         if (event == null) {
           break;
@@ -245,8 +452,12 @@ public final class InMemoryAuditLog implements AuditLog {
       return List.copyOf(out);
     }
 
+    long lastMillis() {
+      return (long) LAST.getAcquire(this);
+    }
+
     boolean expired(long now, long retentionMillis) {
-      return now - (long) LAST.getAcquire(this) > retentionMillis;
+      return now - lastMillis() > retentionMillis;
     }
   }
 }

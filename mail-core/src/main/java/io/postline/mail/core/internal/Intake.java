@@ -82,7 +82,8 @@ public final class Intake {
 
   @SuppressWarnings("try") // the observation scope is used for its side effect
   SendResult send(Email email) {
-    String id = ids.next();
+    long now = clock.millis();
+    String id = ids.next(now);
     String key = email.idempotencyKey().orElse(null);
     if (key != null) {
       SendResult earlier = awaitDuplicate(id, key, email);
@@ -96,7 +97,7 @@ public final class Intake {
       if (verdict.all()) {
         throw suppressions.droppedAll(id, email, verdict);
       }
-      Engine.Outcome outcome = engine.send(id, verdict.email());
+      Engine.Outcome outcome = engine.send(id, verdict.email(), now);
       if (outcome instanceof Engine.Outcome.Sent sent) {
         SendResult result = verdict.merge(sent.result());
         if (observation != null) {

@@ -27,8 +27,16 @@ public final class MailIds {
   }
 
   /** A new id, greater than every id this instance made before. */
-  public synchronized String next() {
-    long now = clock.millis() & 0xFFFF_FFFF_FFFFL;
+  public String next() {
+    return next(clock.millis());
+  }
+
+  /**
+   * A new id stamped {@code nowMillis}, which the caller read from this instance's clock (and uses
+   * again: a send reads the clock once for its id, its deadline and its first events).
+   */
+  public synchronized String next(long nowMillis) {
+    long now = nowMillis & 0xFFFF_FFFF_FFFFL;
     if (now > lastMillis) {
       lastMillis = now;
       ThreadLocalRandom random = ThreadLocalRandom.current();

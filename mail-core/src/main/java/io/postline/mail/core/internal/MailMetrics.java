@@ -66,6 +66,8 @@ public final class MailMetrics implements MailListener {
   private final boolean timeSends;
   /** Each provider's meters, resolved on first use, so a send builds no meter ids or keys. */
   private final Map<String, ProviderMeters> byProvider = new ConcurrentHashMap<>();
+  /** The provider meters used last: most mailers send through one provider, and skip the map lookup. */
+  private volatile @Nullable ProviderMeters lastUsed;
   /** Meters with other tags (failovers, dead letters, duplicates, worker deaths): rare events. */
   private final Map<List<String>, Counter> rare = new ConcurrentHashMap<>();
 
@@ -163,8 +165,16 @@ public final class MailMetrics implements MailListener {
   }
 
   private ProviderMeters meters(String provider) {
-    ProviderMeters m = byProvider.get(provider);
-    return m != null ? m : byProvider.computeIfAbsent(provider, ProviderMeters::new);
+    ProviderMeters m = lastUsed;
+    if (m != null && m.provider.equals(provider)) {
+      return m;
+    }
+    m = byProvider.get(provider);
+    if (m == null) {
+      m = byProvider.computeIfAbsent(provider, ProviderMeters::new);
+    }
+    lastUsed = m;
+    return m;
   }
 
   private void counter(String name, String... tags) {

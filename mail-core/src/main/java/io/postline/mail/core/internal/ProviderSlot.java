@@ -40,6 +40,38 @@ public final class ProviderSlot {
     record RateLimited(Duration tokenDue) implements Blocked {}
   }
 
+  /**
+   * When the first of a series of provider calls began and the last ended, in
+   * {@link System#nanoTime()}, written by the slot for its caller: the clock is read once on each
+   * side of a call, and the breaker and the caller's own timings share those readings.
+   */
+  public static class Timing {
+    /** Whether a call was timed: {@link #firstStartedNanos} is set. */
+    boolean started;
+    long firstStartedNanos;
+    long lastEndedNanos;
+
+    /** Forgets earlier calls: the next one is the first. */
+    void restart() {
+      started = false;
+    }
+
+    private long start() {
+      long now = System.nanoTime();
+      if (!started) {
+        started = true;
+        firstStartedNanos = now;
+      }
+      return now;
+    }
+
+    private long end() {
+      long now = System.nanoTime();
+      lastEndedNanos = now;
+      return now;
+    }
+  }
+
   private final MailProvider provider;
   private final CircuitBreaker breaker;
   private final Retry syncRetry;
@@ -130,20 +162,22 @@ public final class ProviderSlot {
   /**
    * Sends one message with the permission {@link #acquire()} took.
    *
+   * @param timing where the call's start and end are written
    * @throws ProviderException classified; the breaker has been told
    * @throws InvalidEmailException if the provider found the message invalid (the breaker is not
    *     told: the provider works)
    */
-  public SendResult send(Email email) throws ProviderException {
-    long started = System.nanoTime();
+  public SendResult send(Email email, Timing timing) throws ProviderException {
+    long started = timing.start();
     SendResult result;
     try {
       // Without a timeout the provider is called straight, with nothing allocated around it.
       result = timeout == null ? provider.send(email) : callWithin(() -> provider.send(email), timeout);
     } catch (Throwable e) { // NOPMD: an Error from a provider is that message's failure, not the worker's
-      throw failed(e, started);
+      throw failed(e, started, timing);
     }
-    breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+    long ended = timing.end();
+    breaker.onSuccess(ended - started, TimeUnit.NANOSECONDS);
     return result;
   }
 
@@ -152,20 +186,22 @@ public final class ProviderSlot {
    * call counts as a failure for the breaker only when every message failed for a reason that
    * counts against the provider.
    *
+   * @param timing where the call's start and end are written
    * @throws ProviderException when the whole call failed, classified; the breaker has been told
    */
-  public List<SendOutcome> sendBatch(List<Email> emails) throws ProviderException {
-    long started = System.nanoTime();
+  public List<SendOutcome> sendBatch(List<Email> emails, Timing timing) throws ProviderException {
+    long started = timing.start();
     List<SendOutcome> outcomes;
     try {
       outcomes = timeout == null ? provider.sendBatch(emails) : callWithin(() -> provider.sendBatch(emails), timeout);
     } catch (Throwable e) { // NOPMD: an Error from a provider is that message's failure, not the worker's
-      throw failed(e, started);
+      throw failed(e, started, timing);
     }
+    long ended = timing.end();
     if (outcomes.stream().anyMatch(o -> o.failure().map(f -> !Breakers.countsAgainstProvider(f)).orElse(true))) {
-      breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+      breaker.onSuccess(ended - started, TimeUnit.NANOSECONDS);
     } else {
-      breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS,
+      breaker.onError(ended - started, TimeUnit.NANOSECONDS,
           ProviderException.of(FailureKind.TRANSIENT, name(), "every message of the batch failed"));
     }
     return outcomes;
@@ -177,13 +213,14 @@ public final class ProviderSlot {
    *
    * @throws InvalidEmailException the provider's, as it is (the breaker is not told: the provider works)
    */
-  private ProviderException failed(Throwable e, long started) {
+  private ProviderException failed(Throwable e, long started, Timing timing) {
+    long ended = timing.end();
     if (e instanceof InvalidEmailException invalid) {
       breaker.releasePermission();
       throw invalid;
     }
     ProviderException failure = e instanceof ProviderException p ? p : providerBug(e);
-    breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, failure);
+    breaker.onError(ended - started, TimeUnit.NANOSECONDS, failure);
     return failure;
   }
 

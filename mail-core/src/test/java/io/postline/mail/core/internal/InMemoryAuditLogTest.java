@@ -67,17 +67,50 @@ class InMemoryAuditLogTest {
 
   @Test
   void newMessagesReleaseExpiredOnesFromMemory() {
-    AuditLog log = AuditLog.inMemory(Duration.ofHours(1), 1_000, clock);
+    // Generations of 10: the first ten messages fill one, which is let go once all of it expired.
+    AuditLog log = AuditLog.inMemory(Duration.ofHours(1), 10, clock);
     for (int i = 0; i < 10; i++) {
       log.record(sending("old" + i, 1));
     }
     clock.advance(Duration.ofHours(2));
+    log.record(sending("new0", 1));
+    assertThat(log.toString()).as("the expired generation is released, not just hidden").contains("messages=1]");
+    assertThat(log.find("new0")).hasSize(1);
+    assertThat(log.find("old3")).isEmpty();
+  }
+
+  @Test
+  void aGenerationIsKeptWhileAnyOfItsMessagesIsStillTalkedAbout() {
+    AuditLog log = AuditLog.inMemory(Duration.ofHours(1), 10, clock);
     for (int i = 0; i < 10; i++) {
-      log.record(sending("new" + i, 1));
+      log.record(sending("old" + i, 1));
     }
-    // Each new message forgets a few expired ones from the oldest end: all ten are gone, not just hidden.
-    assertThat(log.toString()).contains("messages=10");
-    assertThat(log.find("new9")).hasSize(1);
+    clock.advance(Duration.ofMinutes(50));
+    log.record(sending("old7", 2)); // a retry: its retention runs from here
+    clock.advance(Duration.ofMinutes(20));
+    log.record(sending("new0", 1));
+
+    assertThat(log.find("old7")).hasSize(2);
+    assertThat(log.find("old6")).as("70 minutes after its last event").isEmpty();
+    assertThat(log.toString()).as("the newest ten of eleven held").contains("messages=10]");
+
+    clock.advance(Duration.ofMinutes(45));
+    log.record(sending("new1", 1));
+    assertThat(log.find("old7")).isEmpty();
+    assertThat(log.toString()).contains("messages=2]");
+  }
+
+  @Test
+  void aMessageForgottenByCountStartsAFreshStory() {
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), 4, clock);
+    log.record(sending("first", 1));
+    for (int i = 0; i < 4; i++) {
+      log.record(sending("m" + i, 1));
+    }
+    assertThat(log.find("first")).isEmpty();
+
+    log.record(sending("first", 2));
+    assertThat(attempts(log.find("first"))).as("not the forgotten event").containsExactly(2);
   }
 
   @Test
@@ -85,7 +118,8 @@ class InMemoryAuditLogTest {
     int threads = 8;
     int messagesPerThread = 2_000;
     int eventsPerMessage = 6; // more than one chunk
-    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), threads * messagesPerThread + 1, clock); // + shared
+    // Room for every message, and for the places threads racing to begin "shared" may each take.
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(1), threads * messagesPerThread + 1 + threads, clock);
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
       CountDownLatch start = new CountDownLatch(1);
