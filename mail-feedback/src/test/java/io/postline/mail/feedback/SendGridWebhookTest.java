@@ -12,7 +12,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
@@ -48,29 +47,15 @@ class SendGridWebhookTest {
   final SendGridWebhook webhook = SendGridWebhook.builder(publicKey(keys)).clock(CLOCK).build();
 
   static KeyPair ecKeys() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SendGridSigner.keys();
   }
 
   static String publicKey(KeyPair keys) {
-    return Base64.getEncoder().encodeToString(keys.getPublic().getEncoded());
+    return SendGridSigner.verificationKey(keys);
   }
 
   static String sign(KeyPair keys, String timestamp, byte[] body) {
-    try {
-      Signature s = Signature.getInstance("SHA256withECDSA");
-      s.initSign(keys.getPrivate());
-      s.update(timestamp.getBytes(StandardCharsets.UTF_8));
-      s.update(body);
-      return Base64.getEncoder().encodeToString(s.sign());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SendGridSigner.sign(keys, timestamp, body);
   }
 
   static WebhookRequest request(String signature, String timestamp, byte[] body) {
