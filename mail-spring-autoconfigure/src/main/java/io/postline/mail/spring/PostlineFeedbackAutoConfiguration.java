@@ -17,6 +17,7 @@ import java.net.URI;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -138,10 +139,8 @@ public class PostlineFeedbackAutoConfiguration {
     @ConditionalOnPropertiesUnder(WEBHOOKS + "sendgrid")
     SendGridWebhook postlineSendGridWebhook(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
       PostlineFeedbackProperties.SendGrid p = properties.getWebhooks().getSendgrid();
-      String key = required(WEBHOOKS + "sendgrid.verification-key", p.getVerificationKey(),
-          "the verification key SendGrid shows once signed event webhooks are enabled");
-      return common("sendgrid", p, properties, redis, MailerFactory.check(WEBHOOKS + "sendgrid.verification-key",
-          () -> SendGridWebhook.builder(key))).build();
+      return common("sendgrid", p, properties, redis, keyed("sendgrid.verification-key", p.getVerificationKey(),
+          "the verification key SendGrid shows once signed event webhooks are enabled", SendGridWebhook::builder)).build();
     }
 
     @Bean
@@ -149,10 +148,8 @@ public class PostlineFeedbackAutoConfiguration {
     @ConditionalOnPropertiesUnder(WEBHOOKS + "mailgun")
     MailgunWebhook postlineMailgunWebhook(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
       PostlineFeedbackProperties.Mailgun p = properties.getWebhooks().getMailgun();
-      String key = required(WEBHOOKS + "mailgun.signing-key", p.getSigningKey(),
-          "the HTTP webhook signing key from Mailgun's dashboard");
-      return common("mailgun", p, properties, redis, MailerFactory.check(WEBHOOKS + "mailgun.signing-key",
-          () -> MailgunWebhook.builder(key))).build();
+      return common("mailgun", p, properties, redis, keyed("mailgun.signing-key", p.getSigningKey(),
+          "the HTTP webhook signing key from Mailgun's dashboard", MailgunWebhook::builder)).build();
     }
 
     @Bean
@@ -174,6 +171,12 @@ public class PostlineFeedbackAutoConfiguration {
       }
       return common("ses", p, properties, redis,
           SesSnsWebhook.builder(topics).confirmSubscriptions(p.isConfirmSubscriptions())).build();
+    }
+
+    /** The builder for the key of {@code property} (under postline.mail.webhooks), which is required. */
+    private static <B> B keyed(String property, @Nullable String key, String what, Function<String, B> builder) {
+      String value = required(WEBHOOKS + property, key, what);
+      return MailerFactory.check(WEBHOOKS + property, () -> builder.apply(value));
     }
 
     /** What every verifier takes from its properties: the tolerance and the replay memory. */
