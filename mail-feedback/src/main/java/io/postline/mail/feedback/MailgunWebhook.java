@@ -6,18 +6,15 @@ import io.postline.mail.feedback.DeliveryEvent.Type;
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
 import io.postline.mail.feedback.internal.Checks;
 import io.postline.mail.feedback.internal.Json;
-import io.postline.mail.feedback.internal.ReplayGuard;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -25,9 +22,9 @@ import javax.crypto.spec.SecretKeySpec;
  * Verifies Mailgun's JSON webhooks: the body's {@code signature} object carries {@code timestamp},
  * {@code token} and {@code signature}, the hex HMAC-SHA256 of timestamp followed by token under the
  * webhook signing key. The timestamp must be within the tolerance, and a token is accepted once:
- * tokens are remembered for the tolerance window (bounded), so a captured request is refused when
- * replayed. Replay memory is per verifier instance; behind a load balancer, use one instance per
- * process and keep the tolerance short.
+ * tokens are remembered for the tolerance window, so a captured request is refused when replayed.
+ * The memory is per verifier instance (bounded) unless {@link WebhookVerifierBuilder#replayStore}
+ * shares it across a fleet.
  *
  * <p>Events: {@code delivered}; {@code failed} with severity {@code temporary} (deferred) or
  * {@code permanent} (hard bounce; soft bounce for reason {@code old}, Mailgun gave up retrying;
@@ -35,21 +32,14 @@ import javax.crypto.spec.SecretKeySpec;
  * {@code unsubscribed}; {@code opened}; {@code clicked}. Postline's mail id and list come from the
  * user variables.
  */
-public final class MailgunWebhook implements WebhookVerifier {
+public final class MailgunWebhook extends ReplayProtectedVerifier {
   private static final String NAME = "mailgun";
 
   private final byte[] signingKey;
-  private final Duration tolerance;
-  private final int maxBodyBytes;
-  private final Clock clock;
-  private final ReplayGuard replays;
 
   private MailgunWebhook(Builder b) {
+    super(NAME, b);
     this.signingKey = b.signingKey;
-    this.tolerance = b.tolerance;
-    this.maxBodyBytes = b.maxBodyBytes;
-    this.clock = b.clock;
-    this.replays = new ReplayGuard(b.tolerance, b.replayCapacity, b.clock);
   }
 
   /** A builder for the HTTP webhook signing key from Mailgun's dashboard. */
@@ -58,23 +48,8 @@ public final class MailgunWebhook implements WebhookVerifier {
   }
 
   @Override
-  public String provider() {
-    return NAME;
-  }
-
-  /** As the interface says: a request whose handler throws is forgotten, so the provider's retry of it is accepted. */
-  @Override
-  public void verify(WebhookRequest request, Consumer<List<DeliveryEvent>> handler) {
-    replays.handOver(verify(request), handler, () -> Json.parse(request.rawBody())
-        .flatMap(r -> Json.child(r, "signature")).flatMap(sig -> Json.text(sig, "token")));
-  }
-
-  @Override
-  public List<DeliveryEvent> verify(WebhookRequest request) {
-    byte[] body = request.rawBody();
-    if (body.length > maxBodyBytes) {
-      throw refused(Reason.TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes");
-    }
+  Accepted accept(WebhookRequest request) {
+    byte[] body = body(request);
     JsonNode root = Json.parse(body).filter(JsonNode::isObject)
         .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON object"));
     JsonNode sig = Json.child(root, "signature")
@@ -87,17 +62,12 @@ public final class MailgunWebhook implements WebhookVerifier {
         .orElseThrow(() -> refused(Reason.MALFORMED, "no signature value"));
     Instant signedAt = Checks.unixSeconds(timestamp)
         .orElseThrow(() -> refused(Reason.MALFORMED, "timestamp is not Unix seconds"));
-    if (!Checks.fresh(signedAt, tolerance, clock)) {
-      throw refused(Reason.STALE, "timestamp is outside the tolerance of " + tolerance);
-    }
+    checkFresh(signedAt, "timestamp");
     if (!signatureMatches(timestamp, token, signature)) {
       throw refused(Reason.BAD_SIGNATURE, "signature does not match timestamp and token");
     }
-    // Remembered only once authentic, so forged requests cannot fill or poison the memory.
-    if (!replays.firstTime(token)) {
-      throw refused(Reason.REPLAYED, "this token was already accepted");
-    }
-    return Json.child(root, "event-data").flatMap(this::toEvent).map(List::of).orElse(List.of());
+    remember(token, "token");
+    return new Accepted(Json.child(root, "event-data").flatMap(this::toEvent).map(List::of).orElse(List.of()), token);
   }
 
   private boolean signatureMatches(String timestamp, String token, String signature) {
@@ -162,48 +132,20 @@ public final class MailgunWebhook implements WebhookVerifier {
     });
   }
 
-  private static WebhookRejectedException refused(Reason reason, String detail) {
-    return new WebhookRejectedException(NAME, reason, detail);
-  }
-
-  /** Settings for a {@link MailgunWebhook}. */
-  public static final class Builder {
+  /**
+   * Settings for a {@link MailgunWebhook}: tolerance 5 minutes, bodies up to 1 MiB, replay memory
+   * in this process unless {@link #replayStore} is set.
+   */
+  public static final class Builder extends WebhookVerifierBuilder<Builder> {
     private final byte[] signingKey;
-    private Duration tolerance = Duration.ofMinutes(5);
-    private int replayCapacity = 100_000;
-    private int maxBodyBytes = 1024 * 1024;
-    private Clock clock = Clock.systemUTC();
 
     private Builder(String signingKey) {
+      super(Duration.ofMinutes(5), 1024 * 1024);
       Objects.requireNonNull(signingKey, "signingKey");
       if (signingKey.isBlank()) {
         throw new IllegalArgumentException("the Mailgun signing key is empty");
       }
       this.signingKey = signingKey.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** How far the signed timestamp may be from now, either way; default 5 minutes. */
-    public Builder tolerance(Duration tolerance) {
-      this.tolerance = Checks.tolerance(tolerance);
-      return this;
-    }
-
-    /** How many accepted tokens are remembered at most; default 100,000. */
-    public Builder replayCapacity(int replayCapacity) {
-      this.replayCapacity = Checks.positive(replayCapacity, "replayCapacity");
-      return this;
-    }
-
-    /** The largest body accepted; default 1 MiB. */
-    public Builder maxBodyBytes(int maxBodyBytes) {
-      this.maxBodyBytes = Checks.positive(maxBodyBytes, "maxBodyBytes");
-      return this;
-    }
-
-    /** The clock for freshness and replay memory; default the system clock. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
     }
 
     /** The verifier. */

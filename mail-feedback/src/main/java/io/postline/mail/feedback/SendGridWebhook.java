@@ -9,11 +9,12 @@ import io.postline.mail.feedback.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.spec.X509EncodedKeySpec;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,14 +27,17 @@ import java.util.Optional;
  * Verifies SendGrid's signed Event Webhook: an ECDSA P-256 / SHA-256 signature (header {@value
  * #SIGNATURE_HEADER}, base64 DER) over the timestamp header {@value #TIMESTAMP_HEADER} followed by
  * the raw body, checked with the verification key from SendGrid's Mail Settings, and a timestamp
- * within the tolerance.
+ * within the tolerance. Each signed request is accepted once: the digest of its signed timestamp
+ * and body is remembered (per instance, or fleet-wide with {@link
+ * WebhookVerifierBuilder#replayStore}), so a captured request is refused when replayed. The
+ * signature itself is not the id: an ECDSA signature can be rewritten into another valid one.
  *
  * <p>Events: {@code delivered}, {@code deferred}, {@code bounce} (type {@code bounce}: hard;
  * {@code blocked}: soft), {@code dropped} (rejected), {@code spamreport}, {@code unsubscribe} and
  * {@code group_unsubscribe}, {@code open}, {@code click}; others ({@code processed}, {@code
  * group_resubscribe}) are skipped. Postline's mail id and list are read from the custom args.
  */
-public final class SendGridWebhook implements WebhookVerifier {
+public final class SendGridWebhook extends ReplayProtectedVerifier {
   /** The header carrying the base64 signature. */
   public static final String SIGNATURE_HEADER = "X-Twilio-Email-Event-Webhook-Signature";
   /** The header carrying the signed Unix timestamp. */
@@ -42,15 +46,10 @@ public final class SendGridWebhook implements WebhookVerifier {
   private static final String NAME = "sendgrid";
 
   private final PublicKey key;
-  private final Duration tolerance;
-  private final int maxBodyBytes;
-  private final Clock clock;
 
   private SendGridWebhook(Builder b) {
+    super(NAME, b);
     this.key = b.key;
-    this.tolerance = b.tolerance;
-    this.maxBodyBytes = b.maxBodyBytes;
-    this.clock = b.clock;
   }
 
   /**
@@ -64,35 +63,38 @@ public final class SendGridWebhook implements WebhookVerifier {
   }
 
   @Override
-  public String provider() {
-    return NAME;
-  }
-
-  @Override
-  public List<DeliveryEvent> verify(WebhookRequest request) {
-    byte[] body = request.rawBody();
-    if (body.length > maxBodyBytes) {
-      throw refused(Reason.TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes");
-    }
+  Accepted accept(WebhookRequest request) {
+    byte[] body = body(request);
     String signature = request.header(SIGNATURE_HEADER)
         .orElseThrow(() -> refused(Reason.MALFORMED, "no " + SIGNATURE_HEADER + " header"));
     String timestamp = request.header(TIMESTAMP_HEADER)
         .orElseThrow(() -> refused(Reason.MALFORMED, "no " + TIMESTAMP_HEADER + " header"));
     Instant signedAt = Checks.unixSeconds(timestamp)
         .orElseThrow(() -> refused(Reason.MALFORMED, "timestamp is not Unix seconds"));
-    if (!Checks.fresh(signedAt, tolerance, clock)) {
-      throw refused(Reason.STALE, "timestamp is outside the tolerance of " + tolerance);
-    }
+    checkFresh(signedAt, "timestamp");
     if (!signatureMatches(timestamp, body, signature)) {
       throw refused(Reason.BAD_SIGNATURE, "signature does not match the body and timestamp");
     }
     JsonNode events = Json.parse(body).filter(JsonNode::isArray)
         .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON array of events"));
+    String id = signedDigest(timestamp, body);
+    remember(id, "signed timestamp and body");
     List<DeliveryEvent> out = new ArrayList<>();
     for (JsonNode event : events) {
       toEvent(event).ifPresent(out::add);
     }
-    return List.copyOf(out);
+    return new Accepted(List.copyOf(out), id);
+  }
+
+  /** SHA-256 of exactly what is signed (the timestamp, all digits, then the body), base64url. */
+  private static String signedDigest(String timestamp, byte[] body) {
+    try {
+      MessageDigest sha256 = MessageDigest.getInstance("SHA-256");
+      sha256.update(timestamp.getBytes(StandardCharsets.UTF_8));
+      return Base64.getUrlEncoder().withoutPadding().encodeToString(sha256.digest(body));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is not available", e);
+    }
   }
 
   private boolean signatureMatches(String timestamp, byte[] body, String signature) {
@@ -139,18 +141,15 @@ public final class SendGridWebhook implements WebhookVerifier {
     });
   }
 
-  private static WebhookRejectedException refused(Reason reason, String detail) {
-    return new WebhookRejectedException(NAME, reason, detail);
-  }
-
-  /** Settings for a {@link SendGridWebhook}. */
-  public static final class Builder {
+  /**
+   * Settings for a {@link SendGridWebhook}: tolerance 5 minutes, bodies up to 4 MiB, replay memory
+   * in this process unless {@link #replayStore} is set.
+   */
+  public static final class Builder extends WebhookVerifierBuilder<Builder> {
     private final PublicKey key;
-    private Duration tolerance = Duration.ofMinutes(5);
-    private int maxBodyBytes = 4 * 1024 * 1024;
-    private Clock clock = Clock.systemUTC();
 
     private Builder(String verificationKey) {
+      super(Duration.ofMinutes(5), 4 * 1024 * 1024);
       Objects.requireNonNull(verificationKey, "verificationKey");
       String base64 = verificationKey
           .replace("-----BEGIN PUBLIC KEY-----", "").replace("-----END PUBLIC KEY-----", "")
@@ -167,24 +166,6 @@ public final class SendGridWebhook implements WebhookVerifier {
         throw new IllegalArgumentException(
             "the SendGrid verification key is not a base64 P-256 public key (SubjectPublicKeyInfo)");
       }
-    }
-
-    /** How far the signed timestamp may be from now, either way; default 5 minutes. */
-    public Builder tolerance(Duration tolerance) {
-      this.tolerance = Checks.tolerance(tolerance);
-      return this;
-    }
-
-    /** The largest body accepted; default 4 MiB. */
-    public Builder maxBodyBytes(int maxBodyBytes) {
-      this.maxBodyBytes = Checks.positive(maxBodyBytes, "maxBodyBytes");
-      return this;
-    }
-
-    /** The clock for the freshness check; default the system clock. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
-      return this;
     }
 
     /** The verifier. */

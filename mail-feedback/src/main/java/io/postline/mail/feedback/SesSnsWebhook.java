@@ -4,16 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.postline.mail.Address;
 import io.postline.mail.feedback.DeliveryEvent.Type;
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
-import io.postline.mail.feedback.internal.Checks;
 import io.postline.mail.feedback.internal.Json;
-import io.postline.mail.feedback.internal.ReplayGuard;
 import io.postline.mail.feedback.internal.SnsHttp;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Signature;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,7 +19,6 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 
@@ -42,7 +38,7 @@ import org.jspecify.annotations.Nullable;
  * Complaint}, {@code Delivery}, {@code DeliveryDelay} (deferred), {@code Reject}, {@code Open},
  * {@code Click}. Postline's mail id and list come from the message tags.
  */
-public final class SesSnsWebhook implements WebhookVerifier {
+public final class SesSnsWebhook extends ReplayProtectedVerifier {
   private static final String NAME = "ses";
   private static final List<String> NOTIFICATION_FIELDS =
       List.of("Message", "MessageId", "Subject", "Timestamp", "TopicArn", "Type");
@@ -51,22 +47,15 @@ public final class SesSnsWebhook implements WebhookVerifier {
 
   private final Set<String> topics;
   private final boolean confirmSubscriptions;
-  private final Duration tolerance;
-  private final int maxBodyBytes;
-  private final Clock clock;
   private final SnsHttp http;
-  private final ReplayGuard replays;
 
   private SesSnsWebhook(Builder b) {
+    super(NAME, b);
     this.topics = Set.copyOf(b.topics);
     this.confirmSubscriptions = b.confirmSubscriptions;
-    this.tolerance = b.tolerance;
-    this.maxBodyBytes = b.maxBodyBytes;
-    this.clock = b.clock;
     this.http = b.testHost == null
-        ? SnsHttp.production(b.clock)
-        : SnsHttp.forTesting(b.testHost, b.testPort, Objects.requireNonNull(b.testTrust), b.clock);
-    this.replays = new ReplayGuard(b.tolerance, b.replayCapacity, b.clock);
+        ? SnsHttp.production(clock)
+        : SnsHttp.forTesting(b.testHost, b.testPort, Objects.requireNonNull(b.testTrust), clock);
   }
 
   /**
@@ -79,23 +68,8 @@ public final class SesSnsWebhook implements WebhookVerifier {
   }
 
   @Override
-  public String provider() {
-    return NAME;
-  }
-
-  /** As the interface says: a request whose handler throws is forgotten, so the provider's retry of it is accepted. */
-  @Override
-  public void verify(WebhookRequest request, Consumer<List<DeliveryEvent>> handler) {
-    replays.handOver(verify(request), handler,
-        () -> Json.parse(request.rawBody()).flatMap(m -> Json.text(m, "MessageId")));
-  }
-
-  @Override
-  public List<DeliveryEvent> verify(WebhookRequest request) {
-    byte[] body = request.rawBody();
-    if (body.length > maxBodyBytes) {
-      throw refused(Reason.TOO_LARGE, "body is larger than " + maxBodyBytes + " bytes");
-    }
+  Accepted accept(WebhookRequest request) {
+    byte[] body = body(request);
     JsonNode m = Json.parse(body).filter(JsonNode::isObject)
         .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON object"));
     String type = Json.text(m, "Type").orElse("");
@@ -110,9 +84,7 @@ public final class SesSnsWebhook implements WebhookVerifier {
     }
     Instant sentAt = Json.isoInstant(m, "Timestamp")
         .orElseThrow(() -> refused(Reason.MALFORMED, "Timestamp is not an ISO-8601 instant"));
-    if (!Checks.fresh(sentAt, tolerance, clock)) {
-      throw refused(Reason.STALE, "Timestamp is outside the tolerance of " + tolerance);
-    }
+    checkFresh(sentAt, "Timestamp");
     String algorithm = switch (Json.text(m, "SignatureVersion").orElse("")) {
       case "1" -> "SHA1withRSA";
       case "2" -> "SHA256withRSA";
@@ -132,18 +104,16 @@ public final class SesSnsWebhook implements WebhookVerifier {
       throw refused(Reason.SUBSCRIPTION_NOT_CONFIRMED, "confirming subscriptions is not enabled");
     }
     String messageId = Json.text(m, "MessageId").orElse("");
-    if (!replays.firstTime(messageId)) {
-      throw refused(Reason.REPLAYED, "this MessageId was already accepted");
-    }
-    return switch (type) {
+    remember(messageId, "MessageId");
+    return new Accepted(switch (type) {
       case "Notification" -> Json.text(m, "Message").flatMap(Json::parse).map(this::sesEvents).orElse(List.of());
       case "SubscriptionConfirmation" -> confirm(m);
       default -> List.of(); // UnsubscribeConfirmation: authentic, nothing to do
-    };
+    }, messageId);
   }
 
   /** The string SNS signs: each present field as "name\nvalue\n", in the documented order. */
-  private static String canonical(JsonNode m, List<String> fields) {
+  private String canonical(JsonNode m, List<String> fields) {
     StringBuilder out = new StringBuilder();
     for (String field : fields) {
       Optional<String> value = Json.text(m, field);
@@ -243,23 +213,21 @@ public final class SesSnsWebhook implements WebhookVerifier {
     void add(Type type, @Nullable String address, Instant at, Optional<String> status, Optional<String> diagnostic);
   }
 
-  private static WebhookRejectedException refused(Reason reason, String detail) {
-    return new WebhookRejectedException(NAME, reason, detail);
-  }
-
-  /** Settings for a {@link SesSnsWebhook}. */
-  public static final class Builder {
+  /**
+   * Settings for a {@link SesSnsWebhook}: tolerance 1 hour (SNS keeps a message's timestamp across
+   * its delivery retries), bodies up to 256 KiB (SNS messages are at most 256 KB), replay memory in
+   * this process unless {@link #replayStore} is set. The clock also decides whether a certificate
+   * is valid now.
+   */
+  public static final class Builder extends WebhookVerifierBuilder<Builder> {
     private final Set<String> topics;
     private boolean confirmSubscriptions;
-    private Duration tolerance = Duration.ofHours(1);
-    private int replayCapacity = 100_000;
-    private int maxBodyBytes = 256 * 1024;
-    private Clock clock = Clock.systemUTC();
     private @Nullable String testHost;
     private int testPort;
     private @Nullable SSLContext testTrust;
 
     private Builder(Set<String> topicArns) {
+      super(Duration.ofHours(1), 256 * 1024);
       if (topicArns.isEmpty()) {
         throw new IllegalArgumentException("at least one TopicArn must be allowed");
       }
@@ -269,33 +237,6 @@ public final class SesSnsWebhook implements WebhookVerifier {
     /** Whether a verified {@code SubscriptionConfirmation} is confirmed; default off (refused). */
     public Builder confirmSubscriptions(boolean confirm) {
       this.confirmSubscriptions = confirm;
-      return this;
-    }
-
-    /**
-     * How far the message timestamp may be from now, either way; default 1 hour (SNS keeps a
-     * message's timestamp across its delivery retries).
-     */
-    public Builder tolerance(Duration tolerance) {
-      this.tolerance = Checks.tolerance(tolerance);
-      return this;
-    }
-
-    /** How many accepted message ids are remembered at most; default 100,000. */
-    public Builder replayCapacity(int replayCapacity) {
-      this.replayCapacity = Checks.positive(replayCapacity, "replayCapacity");
-      return this;
-    }
-
-    /** The largest body accepted; default 256 KiB (SNS messages are at most 256 KB). */
-    public Builder maxBodyBytes(int maxBodyBytes) {
-      this.maxBodyBytes = Checks.positive(maxBodyBytes, "maxBodyBytes");
-      return this;
-    }
-
-    /** The clock for freshness, certificate validity and replay memory; default the system clock. */
-    public Builder clock(Clock clock) {
-      this.clock = Objects.requireNonNull(clock, "clock");
       return this;
     }
 

@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
+import io.postline.mail.core.IdempotencyStore;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,6 +63,38 @@ class ReplayAfterFailureTest {
       String bounce = SesSnsWebhookTest.BOUNCE;
       assertRetriedOnceThenReplay(sns.webhook().build(), SnsFixture.request(sns.notification(bounce, now, "2")));
     }
+  }
+
+  @Test
+  void sendgridForgetsARequestWhoseEventsWereNotApplied() {
+    KeyPair keys = SendGridWebhookTest.ecKeys();
+    SendGridWebhook webhook = SendGridWebhook.builder(SendGridWebhookTest.publicKey(keys)).build();
+    String ts = Long.toString(Instant.now().getEpochSecond());
+    byte[] body = "[{\"email\":\"ann@example.org\",\"event\":\"bounce\",\"type\":\"bounce\"}]"
+        .getBytes(StandardCharsets.UTF_8);
+    assertRetriedOnceThenReplay(webhook,
+        SendGridWebhookTest.request(SendGridWebhookTest.sign(keys, ts, body), ts, body));
+  }
+
+  @Test
+  void aSharedStoreForgetsARequestWhoseEventsWereNotApplied() {
+    String key = "key-" + UUID.randomUUID();
+    IdempotencyStore shared = IdempotencyStore.inMemory(Duration.ofMinutes(10));
+    MailgunWebhook one = MailgunWebhook.builder(key).replayStore(shared).build();
+    MailgunWebhook two = MailgunWebhook.builder(key).replayStore(shared).build();
+    String body = MailgunWebhookTest.body(key, Instant.now().getEpochSecond(), MailgunWebhookTest.token(),
+        MailgunWebhookTest.event("failed", ",\"severity\":\"permanent\",\"reason\":\"bounce\""));
+    WebhookRequest request = WebhookRequest.of(body.getBytes(StandardCharsets.UTF_8));
+    assertThatThrownBy(() -> one.verify(request, this::handler)).isInstanceOf(IllegalStateException.class);
+    failing = false;
+    // The provider's retry reaches the other instance, which accepts it; a replay to either is refused.
+    two.verify(request, this::handler);
+    assertThat(applied).hasSize(1);
+    for (MailgunWebhook instance : List.of(one, two)) {
+      assertThat(catchThrowableOfType(WebhookRejectedException.class, () -> instance.verify(request, this::handler))
+          .reason()).isEqualTo(Reason.REPLAYED);
+    }
+    assertThat(applied).hasSize(1);
   }
 
   @Test

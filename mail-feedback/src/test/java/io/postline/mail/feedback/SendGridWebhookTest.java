@@ -6,10 +6,12 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import io.postline.mail.feedback.DeliveryEvent.Type;
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
+import io.postline.mail.core.IdempotencyStore;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,29 +47,15 @@ class SendGridWebhookTest {
   final SendGridWebhook webhook = SendGridWebhook.builder(publicKey(keys)).clock(CLOCK).build();
 
   static KeyPair ecKeys() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SendGridSigner.keys();
   }
 
   static String publicKey(KeyPair keys) {
-    return Base64.getEncoder().encodeToString(keys.getPublic().getEncoded());
+    return SendGridSigner.verificationKey(keys);
   }
 
   static String sign(KeyPair keys, String timestamp, byte[] body) {
-    try {
-      Signature s = Signature.getInstance("SHA256withECDSA");
-      s.initSign(keys.getPrivate());
-      s.update(timestamp.getBytes(StandardCharsets.UTF_8));
-      s.update(body);
-      return Base64.getEncoder().encodeToString(s.sign());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SendGridSigner.sign(keys, timestamp, body);
   }
 
   static WebhookRequest request(String signature, String timestamp, byte[] body) {
@@ -158,6 +146,58 @@ class SendGridWebhookTest {
     String pem = "-----BEGIN PUBLIC KEY-----\n" + publicKey(keys) + "\n-----END PUBLIC KEY-----\n";
     assertThat(SendGridWebhook.builder(pem).clock(CLOCK).build()
         .verify(signed(Long.toString(NOW.getEpochSecond()), BODY.getBytes(StandardCharsets.UTF_8)))).hasSize(10);
+  }
+
+  @Test
+  void aReplayedRequestIsRefusedEvenWithTheSignatureRewritten() {
+    String ts = Long.toString(NOW.getEpochSecond());
+    byte[] body = BODY.getBytes(StandardCharsets.UTF_8);
+    String signature = sign(keys, ts, body);
+    assertThat(webhook.verify(request(signature, ts, body))).hasSize(10);
+
+    assertRefused(request(signature, ts, body), Reason.REPLAYED);
+    // (r, n - s) is a second valid signature of the same bytes: the replay memory keys on what was signed.
+    String rewritten = negateS(signature);
+    assertThat(SendGridWebhook.builder(publicKey(keys)).clock(CLOCK).build()
+        .verify(request(rewritten, ts, body))).as("the rewritten signature is valid").hasSize(10);
+    assertRefused(request(rewritten, ts, body), Reason.REPLAYED);
+    // The same body signed at another second is another request.
+    assertThat(webhook.verify(signed(Long.toString(NOW.getEpochSecond() - 1), body))).hasSize(10);
+  }
+
+  @Test
+  void instancesSharingAReplayStoreRefuseAReplayAcceptedByAnother() {
+    IdempotencyStore shared = IdempotencyStore.inMemory(Duration.ofMinutes(10));
+    SendGridWebhook one = SendGridWebhook.builder(publicKey(keys)).clock(CLOCK).replayStore(shared).build();
+    SendGridWebhook two = SendGridWebhook.builder(publicKey(keys)).clock(CLOCK).replayStore(shared).build();
+    WebhookRequest request = signed(Long.toString(NOW.getEpochSecond()), BODY.getBytes(StandardCharsets.UTF_8));
+
+    assertThat(one.verify(request)).hasSize(10);
+    assertThat(catchThrowableOfType(WebhookRejectedException.class, () -> two.verify(request)).reason())
+        .isEqualTo(Reason.REPLAYED);
+  }
+
+  /** The other valid ECDSA signature of the same bytes: s replaced by n - s. */
+  static String negateS(String signature) {
+    BigInteger n = new BigInteger("FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16);
+    ByteBuffer der = ByteBuffer.wrap(Base64.getDecoder().decode(signature));
+    der.get(); // SEQUENCE
+    der.get(); // length (< 128 for P-256)
+    BigInteger r = derInteger(der);
+    BigInteger s = derInteger(der);
+    byte[] rb = r.toByteArray();
+    byte[] sb = n.subtract(s).toByteArray();
+    ByteBuffer out = ByteBuffer.allocate(6 + rb.length + sb.length);
+    out.put((byte) 0x30).put((byte) (4 + rb.length + sb.length));
+    out.put((byte) 0x02).put((byte) rb.length).put(rb).put((byte) 0x02).put((byte) sb.length).put(sb);
+    return Base64.getEncoder().encodeToString(out.array());
+  }
+
+  private static BigInteger derInteger(ByteBuffer der) {
+    der.get(); // INTEGER
+    byte[] value = new byte[der.get()];
+    der.get(value);
+    return new BigInteger(value);
   }
 
   private void assertRefused(WebhookRequest request, Reason reason) {

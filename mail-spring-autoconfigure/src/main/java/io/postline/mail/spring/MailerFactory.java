@@ -95,7 +95,7 @@ final class MailerFactory {
       addProviders(builder, breaker, with.resources());
       builder.routing(routing());
       builder.retry(retryPolicy(properties.getRetry()));
-      builder.queueRetry(queueRetryPolicy(properties.getQueue().getRetry()));
+      builder.queueRetry(backoff("postline.mail.queue.retry", properties.getQueue().getRetry()));
       if (with.circuitBreakerRegistry() != null) {
         builder.circuitBreakerRegistry(with.circuitBreakerRegistry());
       }
@@ -205,6 +205,22 @@ final class MailerFactory {
           : "postline.mail.queue.type").suppressionList(hasher, suppression.getName());
     }
     return SuppressionList.inMemory(hasher, Clock.systemUTC());
+  }
+
+  /**
+   * Where {@code provider}'s webhook verifier remembers accepted requests: on Redis, shared by the
+   * fleet, when {@code postline.mail.webhooks.replay-store} (or the queue's type) is redis; otherwise
+   * null, and the verifier remembers them in this process.
+   */
+  static @Nullable IdempotencyStore webhookReplayStore(PostlineMailProperties properties, @Nullable PostlineRedis redis,
+      String provider, Duration tolerance) {
+    Store store = properties.getWebhooks().getReplayStore();
+    if (resolve(store, properties) != Store.REDIS) {
+      return null;
+    }
+    // A signed timestamp may be up to the tolerance in the future: remember for twice the tolerance.
+    return requireRedis(redis, store != null ? "postline.mail.webhooks.replay-store" : "postline.mail.queue.type")
+        .webhookReplays(provider, tolerance.multipliedBy(2));
   }
 
   /** Runs {@code action}; a value it rejects becomes an exception naming {@code property}. */
@@ -488,26 +504,19 @@ final class MailerFactory {
   }
 
   private static RetryPolicy retryPolicy(PostlineMailProperties.Retry r) {
-    String property = "postline.mail.retry";
-    RetryPolicy p = backoff(property, r.getMaxAttempts(), r.getInitialDelay(), r.getMultiplier(), r.getMaxDelay(),
-        r.getJitter());
-    return check(property + ".deadline", () -> p.withDeadline(r.getDeadline()));
+    RetryPolicy p = backoff("postline.mail.retry", r);
+    return check("postline.mail.retry.deadline", () -> p.withDeadline(r.getDeadline()));
   }
 
-  private static RetryPolicy queueRetryPolicy(PostlineMailProperties.QueueRetry r) {
-    return backoff("postline.mail.queue.retry", r.getMaxAttempts(), r.getInitialDelay(), r.getMultiplier(),
-        r.getMaxDelay(), r.getJitter());
-  }
-
-  private static RetryPolicy backoff(String property, int maxAttempts, Duration initialDelay, double multiplier,
-      Duration maxDelay, double jitter) {
-    if (maxAttempts == 1) {
+  private static RetryPolicy backoff(String property, PostlineMailProperties.Backoff b) {
+    if (b.getMaxAttempts() == 1) {
       return RetryPolicy.none();
     }
-    RetryPolicy exponential = check(property + ".max-attempts", () -> RetryPolicy.exponential(maxAttempts, initialDelay));
-    RetryPolicy multiplied = check(property + ".multiplier", () -> exponential.withMultiplier(multiplier));
-    RetryPolicy capped = check(property + ".max-delay", () -> multiplied.withMaxDelay(maxDelay));
-    return check(property + ".jitter", () -> capped.withJitter(jitter));
+    RetryPolicy exponential = check(property + ".max-attempts",
+        () -> RetryPolicy.exponential(b.getMaxAttempts(), b.getInitialDelay()));
+    RetryPolicy multiplied = check(property + ".multiplier", () -> exponential.withMultiplier(b.getMultiplier()));
+    RetryPolicy capped = check(property + ".max-delay", () -> multiplied.withMaxDelay(b.getMaxDelay()));
+    return check(property + ".jitter", () -> capped.withJitter(b.getJitter()));
   }
 
   private CircuitBreakerSettings circuitBreakerSettings() {

@@ -2,6 +2,7 @@ package io.postline.mail.spring;
 
 import io.postline.mail.Address;
 import io.postline.mail.core.AddressHasher;
+import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.SuppressionList;
 import io.postline.mail.feedback.DeliveryEvent;
@@ -10,10 +11,13 @@ import io.postline.mail.feedback.MailgunWebhook;
 import io.postline.mail.feedback.OneClickUnsubscribe;
 import io.postline.mail.feedback.SendGridWebhook;
 import io.postline.mail.feedback.SesSnsWebhook;
+import io.postline.mail.feedback.WebhookVerifier;
+import io.postline.mail.feedback.WebhookVerifierBuilder;
 import java.net.URI;
 import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.Set;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
@@ -23,11 +27,13 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.source.ConfigurationPropertyName;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
+import org.springframework.core.env.Environment;
 import org.springframework.util.ClassUtils;
 import org.springframework.web.servlet.function.RequestPredicates;
 import org.springframework.web.servlet.function.RouterFunction;
@@ -131,32 +137,25 @@ public class PostlineFeedbackAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnPropertiesUnder(WEBHOOKS + "sendgrid")
-    SendGridWebhook postlineSendGridWebhook(PostlineMailProperties properties) {
+    SendGridWebhook postlineSendGridWebhook(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
       PostlineFeedbackProperties.SendGrid p = properties.getWebhooks().getSendgrid();
-      String key = required(WEBHOOKS + "sendgrid.verification-key", p.getVerificationKey(),
-          "the verification key SendGrid shows once signed event webhooks are enabled");
-      SendGridWebhook.Builder b = MailerFactory.check(WEBHOOKS + "sendgrid.verification-key",
-          () -> SendGridWebhook.builder(key));
-      MailerFactory.check(WEBHOOKS + "sendgrid.tolerance", () -> b.tolerance(p.getTolerance()));
-      return b.build();
+      return common("sendgrid", p, properties, redis, keyed("sendgrid.verification-key", p.getVerificationKey(),
+          "the verification key SendGrid shows once signed event webhooks are enabled", SendGridWebhook::builder)).build();
     }
 
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnPropertiesUnder(WEBHOOKS + "mailgun")
-    MailgunWebhook postlineMailgunWebhook(PostlineMailProperties properties) {
+    MailgunWebhook postlineMailgunWebhook(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
       PostlineFeedbackProperties.Mailgun p = properties.getWebhooks().getMailgun();
-      String key = required(WEBHOOKS + "mailgun.signing-key", p.getSigningKey(),
-          "the HTTP webhook signing key from Mailgun's dashboard");
-      MailgunWebhook.Builder b = MailerFactory.check(WEBHOOKS + "mailgun.signing-key", () -> MailgunWebhook.builder(key));
-      MailerFactory.check(WEBHOOKS + "mailgun.tolerance", () -> b.tolerance(p.getTolerance()));
-      return b.build();
+      return common("mailgun", p, properties, redis, keyed("mailgun.signing-key", p.getSigningKey(),
+          "the HTTP webhook signing key from Mailgun's dashboard", MailgunWebhook::builder)).build();
     }
 
     @Bean
     @ConditionalOnMissingBean
     @ConditionalOnPropertiesUnder(WEBHOOKS + "ses")
-    SesSnsWebhook postlineSesWebhook(PostlineMailProperties properties) {
+    SesSnsWebhook postlineSesWebhook(PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis) {
       PostlineFeedbackProperties.Ses p = properties.getWebhooks().getSes();
       Set<String> topics = new LinkedHashSet<>();
       p.getTopicArns().stream().map(String::strip).filter(t -> !t.isEmpty()).forEach(topics::add);
@@ -170,9 +169,23 @@ public class PostlineFeedbackAutoConfiguration {
         throw new InvalidPostlinePropertyException(WEBHOOKS + "ses.topic-arns", "is required for the SES webhook "
             + "endpoint: the ARNs of the SNS topics whose messages are accepted");
       }
-      SesSnsWebhook.Builder b = SesSnsWebhook.builder(topics).confirmSubscriptions(p.isConfirmSubscriptions());
-      MailerFactory.check(WEBHOOKS + "ses.tolerance", () -> b.tolerance(p.getTolerance()));
-      return b.build();
+      return common("ses", p, properties, redis,
+          SesSnsWebhook.builder(topics).confirmSubscriptions(p.isConfirmSubscriptions())).build();
+    }
+
+    /** The builder for the key of {@code property} (under postline.mail.webhooks), which is required. */
+    private static <B> B keyed(String property, @Nullable String key, String what, Function<String, B> builder) {
+      String value = required(WEBHOOKS + property, key, what);
+      return MailerFactory.check(WEBHOOKS + property, () -> builder.apply(value));
+    }
+
+    /** What every verifier takes from its properties: the tolerance and the replay memory. */
+    private static <B extends WebhookVerifierBuilder<B>> B common(String provider, PostlineFeedbackProperties.Endpoint p,
+        PostlineMailProperties properties, ObjectProvider<PostlineRedis> redis, B builder) {
+      MailerFactory.check(WEBHOOKS + provider + ".tolerance", () -> builder.tolerance(p.getTolerance()));
+      IdempotencyStore replays = MailerFactory.webhookReplayStore(properties, redis.getIfAvailable(), provider,
+          p.getTolerance());
+      return replays == null ? builder : builder.replayStore(replays);
     }
 
     @Bean
@@ -220,31 +233,32 @@ public class PostlineFeedbackAutoConfiguration {
     @ConditionalOnClass(RouterFunction.class)
     static class EndpointConfiguration {
 
-      /** SendGrid: 403 on refusal (SendGrid retries any non-2xx, for at most 24 hours). */
+      /**
+       * The endpoint of each provider whose {@code postline.mail.webhooks.<provider>.*} properties
+       * are set, answering a refusal with the status the provider takes as "do not send again":
+       * SendGrid 403 (it retries any non-2xx, for at most 24 hours), Mailgun 406 (the one status
+       * after which it does not retry), SES through SNS 403 (SNS retries 5xx and timeouts, not 4xx).
+       */
       @Bean
-      @ConditionalOnPropertiesUnder(WEBHOOKS + "sendgrid")
-      RouterFunction<ServerResponse> postlineSendGridWebhookRoute(PostlineMailProperties properties,
-          SendGridWebhook verifier, DeliveryFeedback feedback) {
-        return webhook(WEBHOOKS + "sendgrid.path", properties.getWebhooks().getSendgrid().getPath(),
-            new WebhookEndpoint(verifier, feedback, 403));
+      @ConditionalOnPropertiesUnder({WEBHOOKS + "sendgrid", WEBHOOKS + "mailgun", WEBHOOKS + "ses"})
+      RouterFunction<ServerResponse> postlineWebhookRoutes(PostlineMailProperties properties, Environment environment,
+          ObjectProvider<SendGridWebhook> sendgrid, ObjectProvider<MailgunWebhook> mailgun,
+          ObjectProvider<SesSnsWebhook> ses, DeliveryFeedback feedback) {
+        PostlineFeedbackProperties.Webhooks w = properties.getWebhooks();
+        RouterFunctions.Builder routes = RouterFunctions.route();
+        route(routes, environment, "sendgrid", w.getSendgrid(), sendgrid, feedback, 403);
+        route(routes, environment, "mailgun", w.getMailgun(), mailgun, feedback, 406);
+        route(routes, environment, "ses", w.getSes(), ses, feedback, 403);
+        return routes.build();
       }
 
-      /** Mailgun: 406 on refusal, the status after which Mailgun does not retry. */
-      @Bean
-      @ConditionalOnPropertiesUnder(WEBHOOKS + "mailgun")
-      RouterFunction<ServerResponse> postlineMailgunWebhookRoute(PostlineMailProperties properties,
-          MailgunWebhook verifier, DeliveryFeedback feedback) {
-        return webhook(WEBHOOKS + "mailgun.path", properties.getWebhooks().getMailgun().getPath(),
-            new WebhookEndpoint(verifier, feedback, 406));
-      }
-
-      /** SES through SNS: 403 on refusal (SNS retries 5xx and timeouts, not 4xx). */
-      @Bean
-      @ConditionalOnPropertiesUnder(WEBHOOKS + "ses")
-      RouterFunction<ServerResponse> postlineSesWebhookRoute(PostlineMailProperties properties,
-          SesSnsWebhook verifier, DeliveryFeedback feedback) {
-        return webhook(WEBHOOKS + "ses.path", properties.getWebhooks().getSes().getPath(),
-            new WebhookEndpoint(verifier, feedback, 403));
+      private static void route(RouterFunctions.Builder routes, Environment environment, String provider,
+          PostlineFeedbackProperties.Endpoint p, ObjectProvider<? extends WebhookVerifier> verifier,
+          DeliveryFeedback feedback, int refusal) {
+        if (OnPropertiesUnderCondition.anyUnder(environment, ConfigurationPropertyName.of(WEBHOOKS + provider))) {
+          routes.route(RequestPredicates.POST(path(WEBHOOKS + provider + ".path", p.getPath())),
+              new WebhookEndpoint(verifier.getObject(), feedback, refusal));
+        }
       }
 
       /** RFC 8058: POST unsubscribes, GET shows a button that POSTs. */
@@ -260,10 +274,6 @@ public class PostlineFeedbackAutoConfiguration {
             .POST(path, endpoint::post)
             .GET(path, endpoint::get)
             .build();
-      }
-
-      private static RouterFunction<ServerResponse> webhook(String property, String path, WebhookEndpoint endpoint) {
-        return RouterFunctions.route(RequestPredicates.POST(path(property, path)), endpoint);
       }
     }
   }

@@ -96,6 +96,9 @@ public final class PostlineFeedbackProperties {
     /** Amazon SES notifications through an SNS HTTPS subscription. */
     private final Ses ses = new Ses();
 
+    /** Where the verifiers remember accepted requests, so a replay is refused: memory (each instance) or redis (the whole fleet: needed behind a load balancer); the queue's type (memory or redis) unless set. */
+    private PostlineMailProperties.@Nullable Store replayStore;
+
     public SendGrid getSendgrid() {
       return sendgrid;
     }
@@ -106,6 +109,14 @@ public final class PostlineFeedbackProperties {
 
     public Ses getSes() {
       return ses;
+    }
+
+    public PostlineMailProperties.@Nullable Store getReplayStore() {
+      return replayStore;
+    }
+
+    public void setReplayStore(PostlineMailProperties.@Nullable Store replayStore) {
+      this.replayStore = replayStore;
     }
   }
 

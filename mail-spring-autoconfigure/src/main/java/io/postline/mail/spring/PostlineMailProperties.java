@@ -644,26 +644,33 @@ public class PostlineMailProperties {
     }
   }
 
-  /** Retries of a synchronous send: exponential backoff with jitter, within a deadline. */
-  public static class Retry {
+  /**
+   * Exponential backoff with jitter, as a synchronous send's retries and a queued message's have it.
+   * The defaults that differ (attempts, first and longest wait) are set by each kind's constructor
+   * and listed in additional-spring-configuration-metadata.json.
+   */
+  public abstract static class Backoff {
 
-    /** Attempts per provider, the first included; 1 for no retry. */
-    private int maxAttempts = 3;
+    /** Attempts, the first included; 1 for no retry. */
+    private int maxAttempts;
 
     /** The wait before the second attempt. */
-    private Duration initialDelay = Duration.ofMillis(200);
+    private Duration initialDelay;
 
     /** How much each wait grows. */
     private double multiplier = 2.0;
 
     /** The longest wait between two attempts. */
-    private Duration maxDelay = Duration.ofMinutes(1);
+    private Duration maxDelay;
 
     /** The fraction each wait is spread by, from 0 to 1. */
     private double jitter = 0.2;
 
-    /** How long a synchronous send may take, retries included. */
-    private Duration deadline = Duration.ofSeconds(30);
+    Backoff(int maxAttempts, Duration initialDelay, Duration maxDelay) {
+      this.maxAttempts = maxAttempts;
+      this.initialDelay = initialDelay;
+      this.maxDelay = maxDelay;
+    }
 
     public int getMaxAttempts() {
       return maxAttempts;
@@ -704,7 +711,18 @@ public class PostlineMailProperties {
     public void setJitter(double jitter) {
       this.jitter = jitter;
     }
+  }
 
+  /** Retries of a synchronous send: per provider, 3 attempts from 200 ms to at most 1 minute apart, within a deadline. */
+  public static class Retry extends Backoff {
+
+    /** How long a synchronous send may take, retries included. */
+    private Duration deadline = Duration.ofSeconds(30);
+
+    /** The defaults. */
+    public Retry() {
+      super(3, Duration.ofMillis(200), Duration.ofMinutes(1));
+    }
 
     public Duration getDeadline() {
       return deadline;
@@ -715,62 +733,15 @@ public class PostlineMailProperties {
     }
   }
 
-  /** Retries of a queued message: exponential backoff with jitter; the queue reschedules, no thread waits. */
-  public static class QueueRetry {
+  /**
+   * Retries of a queued message: 8 attempts in all, from 1 second to at most 10 minutes apart,
+   * before it becomes a dead letter; the queue reschedules, no thread waits.
+   */
+  public static class QueueRetry extends Backoff {
 
-    /** Attempts in all, the first included, before the message becomes a dead letter; 1 for no retry. */
-    private int maxAttempts = 8;
-
-    /** The wait before the second attempt. */
-    private Duration initialDelay = Duration.ofSeconds(1);
-
-    /** How much each wait grows. */
-    private double multiplier = 2.0;
-
-    /** The longest wait between two attempts. */
-    private Duration maxDelay = Duration.ofMinutes(10);
-
-    /** The fraction each wait is spread by, from 0 to 1. */
-    private double jitter = 0.2;
-
-    public int getMaxAttempts() {
-      return maxAttempts;
-    }
-
-    public void setMaxAttempts(int maxAttempts) {
-      this.maxAttempts = maxAttempts;
-    }
-
-    public Duration getInitialDelay() {
-      return initialDelay;
-    }
-
-    public void setInitialDelay(Duration initialDelay) {
-      this.initialDelay = initialDelay;
-    }
-
-    public double getMultiplier() {
-      return multiplier;
-    }
-
-    public void setMultiplier(double multiplier) {
-      this.multiplier = multiplier;
-    }
-
-    public Duration getMaxDelay() {
-      return maxDelay;
-    }
-
-    public void setMaxDelay(Duration maxDelay) {
-      this.maxDelay = maxDelay;
-    }
-
-    public double getJitter() {
-      return jitter;
-    }
-
-    public void setJitter(double jitter) {
-      this.jitter = jitter;
+    /** The defaults. */
+    public QueueRetry() {
+      super(8, Duration.ofSeconds(1), Duration.ofMinutes(10));
     }
   }
 

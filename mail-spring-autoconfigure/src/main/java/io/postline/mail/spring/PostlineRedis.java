@@ -75,16 +75,32 @@ final class PostlineRedis implements AutoCloseable {
 
   /** Idempotency keys on Redis. */
   synchronized IdempotencyStore idempotency(Duration window) {
+    return idempotencyStore("the idempotency store", "postline.mail.idempotency.window", window,
+        properties.getKeyPrefix());
+  }
+
+  /**
+   * The webhook verifiers' replay memory on Redis, shared by the fleet: keys kept for
+   * {@code window} (twice the tolerance of {@code provider}'s webhook), under the key prefix followed
+   * by {@code :webhooks}, apart from the mail's idempotency keys.
+   */
+  synchronized IdempotencyStore webhookReplays(String provider, Duration window) {
+    String prefix = properties.getKeyPrefix().isEmpty() ? "webhooks" : properties.getKeyPrefix() + ":webhooks";
+    return idempotencyStore("the " + provider + " webhook's replay memory",
+        "postline.mail.webhooks." + provider + ".tolerance", window, prefix);
+  }
+
+  private IdempotencyStore idempotencyStore(String what, String windowProperty, Duration window, String keyPrefix) {
     AbstractRedisClient c = client();
     RedisIdempotencyStore.Builder b = c instanceof RedisClusterClient cluster
         ? RedisIdempotencyStore.builder(cluster) : RedisIdempotencyStore.builder((RedisClient) c);
-    MailerFactory.check("postline.mail.idempotency.window", () -> b.window(window));
-    MailerFactory.check("postline.mail.redis.key-prefix", () -> b.keyPrefix(properties.getKeyPrefix()));
+    MailerFactory.check(windowProperty, () -> b.window(window));
+    MailerFactory.check("postline.mail.redis.key-prefix", () -> b.keyPrefix(keyPrefix));
     EncryptionKeys k = encryptionKeys();
     if (k != null) {
       b.encryption(k);
     }
-    return track(connect("the idempotency store", b::build));
+    return track(connect(what, b::build));
   }
 
   /** An audit log on Redis. */

@@ -26,7 +26,8 @@ import org.springframework.web.servlet.function.ServerResponse;
  *
  * <p>Answers: 200 once the events are applied, and for a replay (already applied); the provider's
  * own "do not retry" status for a refused request ({@code refusal}); 503 when the events could not
- * be applied (the suppression list is unreachable), so that the provider sends them again. Logs
+ * be applied (the suppression list is unreachable) or the request could not be checked (a shared
+ * replay memory is unreachable), so that the provider sends them again. Logs
  * name the provider and the refusal's reason only: never a header, token, key, body or address.
  */
 final class WebhookEndpoint implements HandlerFunction<ServerResponse> {
@@ -71,6 +72,11 @@ final class WebhookEndpoint implements HandlerFunction<ServerResponse> {
       }
       log.warn("Refused a {} webhook request ({}); answered {}", e.provider(), e.reason(), refusal);
       return ServerResponse.status(refusal).build();
+    } catch (RuntimeException e) {
+      // A shared replay memory that cannot be reached: neither accepted nor refused, so sent again.
+      log.error("Could not verify a {} webhook request ({}); answered 503 so that it is sent again",
+          verifier.provider(), e.getClass().getName());
+      return ServerResponse.status(503).build();
     }
     return ServerResponse.ok().build();
   }

@@ -22,15 +22,18 @@ import io.postline.mail.core.SuppressionEntry.Reason;
 import io.postline.mail.core.SuppressionList;
 import io.postline.mail.feedback.DeliveryEvent;
 import io.postline.mail.feedback.OneClickUnsubscribe;
+import io.postline.mail.feedback.SendGridSigner;
+import io.postline.mail.feedback.SendGridWebhook;
+import io.postline.mail.queue.redis.RedisUnavailableException;
+import io.postline.mail.SendResult;
+import io.postline.mail.core.IdempotencyStore;
+import java.util.Optional;
 import io.postline.mail.queue.redis.RedisSuppressionList;
 import io.postline.mail.tck.DroppingProxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
-import java.security.Signature;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -91,13 +94,7 @@ class FeedbackEndpointsTest {
   }
 
   static KeyPair ecKeys() {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      return g.generateKeyPair();
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return SendGridSigner.keys();
   }
 
   WebApplicationContextRunner runner() {
@@ -108,7 +105,7 @@ class FeedbackEndpointsTest {
             "postline.mail.providers.main.dsn=memory://" + outbox,
             "postline.mail.suppression.hash-key=" + HASH_KEY,
             "postline.mail.webhooks.sendgrid.verification-key="
-                + Base64.getEncoder().encodeToString(SENDGRID.getPublic().getEncoded()),
+                + SendGridSigner.verificationKey(SENDGRID),
             "postline.mail.webhooks.mailgun.signing-key=" + MAILGUN_KEY,
             "postline.mail.unsubscribe.url=https://mail.example.org/mail/unsubscribe",
             "postline.mail.unsubscribe.signing-keys=2026-01:" + Base64.getEncoder().encodeToString(UNSUBSCRIBE_KEY),
@@ -125,21 +122,9 @@ class FeedbackEndpointsTest {
         + ",\"sg_event_id\":\"" + UUID.randomUUID() + "\"}]";
   }
 
-  static String sign(KeyPair keys, String timestamp, byte[] body) {
-    try {
-      Signature s = Signature.getInstance("SHA256withECDSA");
-      s.initSign(keys.getPrivate());
-      s.update(timestamp.getBytes(StandardCharsets.UTF_8));
-      s.update(body);
-      return Base64.getEncoder().encodeToString(s.sign());
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
   static int postSendGrid(MockMvc mvc, KeyPair signer, String timestamp, byte[] signed, byte[] sent) throws Exception {
     return mvc.perform(post("/webhooks/sendgrid").contentType(MediaType.APPLICATION_JSON).content(sent)
-            .header("X-Twilio-Email-Event-Webhook-Signature", sign(signer, timestamp, signed))
+            .header("X-Twilio-Email-Event-Webhook-Signature", SendGridSigner.sign(signer, timestamp, signed))
             .header("X-Twilio-Email-Event-Webhook-Timestamp", timestamp))
         .andReturn().getResponse().getStatus();
   }
@@ -396,6 +381,42 @@ class FeedbackEndpointsTest {
         client.shutdown();
       }
     }
+  }
+
+  @Test
+  void whenTheSharedReplayMemoryIsUnreachableTheWebhookAnswers503() {
+    IdempotencyStore unreachable = new IdempotencyStore() {
+      @Override
+      public Optional<Claim> claim(String key, String mailId) {
+        throw new RedisUnavailableException("Redis did not answer", new java.io.IOException("connection reset"));
+      }
+
+      @Override
+      public Optional<Claim> find(String key) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public void succeeded(String key, String mailId, SendResult result) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public void release(String key, String mailId) {
+        throw new UnsupportedOperationException();
+      }
+    };
+    runner().withUserConfiguration(EventRecorder.class)
+        .withBean(SendGridWebhook.class, () -> SendGridWebhook.builder(SendGridSigner.verificationKey(SENDGRID))
+            .replayStore(unreachable).build())
+        .run(context -> {
+          String ts = Long.toString(Instant.now().getEpochSecond());
+          byte[] body = sendGridBody("bounce", ",\"type\":\"bounce\"").getBytes(StandardCharsets.UTF_8);
+          assertThat(postSendGrid(mvc(context), SENDGRID, ts, body, body)).isEqualTo(503);
+          assertThat(context.getBean(EventRecorder.class).events).isEmpty();
+          assertThat(logs.list).extracting(ILoggingEvent::getFormattedMessage)
+              .anyMatch(l -> l.contains("sendgrid") && l.contains("RedisUnavailableException") && l.contains("503"));
+        });
   }
 
   /** The InvalidPostlinePropertyException start-up failed with. */

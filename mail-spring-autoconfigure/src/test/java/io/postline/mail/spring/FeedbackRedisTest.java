@@ -2,6 +2,9 @@ package io.postline.mail.spring;
 
 import static io.postline.mail.spring.FeedbackEndpointsTest.HASH_KEY;
 import static io.postline.mail.spring.FeedbackEndpointsTest.MAILGUN_KEY;
+import static io.postline.mail.spring.FeedbackEndpointsTest.SENDGRID;
+import static io.postline.mail.spring.FeedbackEndpointsTest.postSendGrid;
+import static io.postline.mail.spring.FeedbackEndpointsTest.sendGridBody;
 import static io.postline.mail.spring.FeedbackEndpointsTest.mailgunBody;
 import static io.postline.mail.spring.FeedbackEndpointsTest.mvc;
 import static io.postline.mail.spring.FeedbackEndpointsTest.postMailgun;
@@ -12,17 +15,14 @@ import static io.postline.mail.spring.TestSupport.outbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.lettuce.core.KeyScanCursor;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.postline.mail.RecipientsSuppressedException;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.SuppressionList;
+import io.postline.mail.feedback.SendGridSigner;
 import io.postline.mail.queue.redis.RedisSuppressionList;
+import io.postline.mail.spring.FeedbackEndpointsTest.EventRecorder;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -49,28 +49,51 @@ class FeedbackRedisTest {
             "postline.mail.suppression.store=redis",
             "postline.mail.suppression.hash-key=" + HASH_KEY,
             "postline.mail.webhooks.mailgun.signing-key=" + MAILGUN_KEY,
+            "postline.mail.webhooks.sendgrid.verification-key=" + SendGridSigner.verificationKey(SENDGRID),
             "management.endpoints.web.exposure.include=postline");
   }
 
   @Test
-  void aBounceReceivedByOneInstanceStopsTheOtherInstancesMailer() {
+  void aRequestAcceptedByOneInstanceIsAReplayForTheOthers() {
     String outboxA = outbox();
     String outboxB = outbox();
-    instance(outboxA).run(a -> instance(outboxB).run(b -> {
-      assertThat(a.getBean(SuppressionList.class)).isInstanceOf(RedisSuppressionList.class);
-      assertThat(b.getBean(SuppressionList.class)).isNotSameAs(a.getBean(SuppressionList.class));
-      String token = UUID.randomUUID().toString().replace("-", "") + "0123456789abcdefgh";
-      assertThat(postMailgun(mvc(a), mailgunBody(MAILGUN_KEY, Instant.now().getEpochSecond(), token,
-          "ann@example.org"))).isEqualTo(200);
+    // No replay-store property: the fleet shares the memory on Redis as it shares the suppression list.
+    instance(outboxA).withPropertyValues("postline.mail.suppression.store=memory", "postline.mail.queue.type=redis")
+        .withUserConfiguration(EventRecorder.class).run(a -> instance(outboxB)
+        .withPropertyValues("postline.mail.webhooks.replay-store=redis").withUserConfiguration(EventRecorder.class)
+        .run(b -> {
+          String ts = Long.toString(Instant.now().getEpochSecond());
+          byte[] body = sendGridBody("bounce", ",\"type\":\"bounce\"").getBytes(StandardCharsets.UTF_8);
+          assertThat(postSendGrid(mvc(a), SENDGRID, ts, body, body)).isEqualTo(200);
+          assertThat(a.getBean(EventRecorder.class).events).hasSize(1);
 
-      Mailer mailerB = b.getBean(Mailer.class);
-      assertThatThrownBy(() -> mailerB.send(email("ann@example.org"))).isInstanceOf(RecipientsSuppressedException.class);
-      mailerB.send(email("bob@example.org"));
-      assertThat(box(outboxB).sent()).hasSize(1);
-      assertThat(b.getBean(PostlineEndpoint.class).queue(0).suppressions())
-          .isEqualTo(new PostlineEndpoint.Suppressions(1));
-    }));
-    assertThat(box(outboxA).sent()).isEmpty();
+          assertThat(postSendGrid(mvc(b), SENDGRID, ts, body, body)).as("a replay is answered 200").isEqualTo(200);
+          assertThat(b.getBean(EventRecorder.class).events).as("and not applied again").isEmpty();
+
+          String token = UUID.randomUUID().toString().replace("-", "") + "0123456789abcdefgh";
+          String mailgun = mailgunBody(MAILGUN_KEY, Instant.now().getEpochSecond(), token, "bob@example.org");
+          assertThat(postMailgun(mvc(b), mailgun)).isEqualTo(200);
+          assertThat(postMailgun(mvc(a), mailgun)).isEqualTo(200);
+          assertThat(a.getBean(EventRecorder.class).events).hasSize(1);
+          assertThat(b.getBean(EventRecorder.class).events).hasSize(1);
+          assertThat(replayKeys()).as("both providers' keys, under the prefix, apart from the mail's").hasSize(2)
+              .allMatch(k -> k.startsWith(prefix + ":webhooks:idem:"));
+        }));
+  }
+
+  @Test
+  void eachInstanceRemembersOnItsOwnWithTheMemoryStore() {
+    instance(outbox()).withPropertyValues("postline.mail.webhooks.replay-store=memory")
+        .run(context -> {
+          String ts = Long.toString(Instant.now().getEpochSecond());
+          byte[] body = sendGridBody("delivered", "").getBytes(StandardCharsets.UTF_8);
+          assertThat(postSendGrid(mvc(context), SENDGRID, ts, body, body)).isEqualTo(200);
+          assertThat(replayKeys()).isEmpty();
+        });
+  }
+
+  private List<String> replayKeys() {
+    return TestSupport.keys(prefix + ":webhooks:*");
   }
 
   @Test

@@ -211,6 +211,16 @@ class MailerBuilderWiringTest {
     assertThat(types).containsEntry("postline.mail.providers",
         "java.util.Map<java.lang.String,io.postline.mail.spring.PostlineMailProperties$Provider>");
     assertThat(types).containsKey("postline.mail.metrics.caller-tag");
+    // Defaults set by a shared base class's constructor come from additional-spring-configuration-metadata.json.
+    Map<String, String> defaults = new HashMap<>();
+    metadata.get("properties").forEach(p -> defaults.put(p.get("name").asString(), p.path("defaultValue").asString("")));
+    assertThat(defaults).containsEntry("postline.mail.retry.max-attempts", "3")
+        .containsEntry("postline.mail.retry.max-delay", "1m")
+        .containsEntry("postline.mail.queue.retry.max-attempts", "8")
+        .containsEntry("postline.mail.queue.retry.initial-delay", "1s")
+        .containsEntry("postline.mail.webhooks.ses.tolerance", "1h")
+        .containsEntry("postline.mail.webhooks.sendgrid.path", "/webhooks/sendgrid")
+        .containsKey("postline.mail.webhooks.replay-store");
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.postline.mail.Email;
 import io.postline.mail.core.InMemoryProvider;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import java.util.Optional;
 import java.util.UUID;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
@@ -29,18 +30,30 @@ final class TestSupport {
 
   /** Deletes every key on the test Redis that starts with {@code prefix}. */
   static void deleteKeys(String prefix) {
-    RedisClient client = RedisClient.create(REDIS_URL);
-    try (StatefulRedisConnection<String, String> c = client.connect()) {
+    List<String> keys = keys(prefix + "*");
+    if (!keys.isEmpty()) {
+      onRedis(c -> c.sync().del(keys.toArray(String[]::new)));
+    }
+  }
+
+  /** The keys on the test Redis that match {@code pattern}. */
+  static List<String> keys(String pattern) {
+    return onRedis(c -> {
       List<String> keys = new ArrayList<>();
       ScanCursor cursor = ScanCursor.INITIAL;
       do {
-        KeyScanCursor<String> page = c.sync().scan(cursor, ScanArgs.Builder.matches(prefix + "*").limit(1000));
+        KeyScanCursor<String> page = c.sync().scan(cursor, ScanArgs.Builder.matches(pattern).limit(1000));
         keys.addAll(page.getKeys());
         cursor = page;
       } while (!cursor.isFinished());
-      if (!keys.isEmpty()) {
-        c.sync().del(keys.toArray(String[]::new));
-      }
+      return keys;
+    });
+  }
+
+  private static <T> T onRedis(Function<StatefulRedisConnection<String, String>, T> action) {
+    RedisClient client = RedisClient.create(REDIS_URL);
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      return action.apply(c);
     } finally {
       client.shutdown();
     }

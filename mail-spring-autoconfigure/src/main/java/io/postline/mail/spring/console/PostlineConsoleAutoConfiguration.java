@@ -9,6 +9,10 @@ import io.postline.mail.spring.PostlineEndpointAutoConfiguration;
 import io.postline.mail.spring.PostlineMailAutoConfiguration;
 import io.postline.mail.spring.PostlineMailProperties;
 import java.time.Clock;
+import java.util.Arrays;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.config.ConfigurableListableBeanFactory;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -17,6 +21,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProp
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.ApplicationContext;
 import org.springframework.context.annotation.Bean;
@@ -28,8 +33,9 @@ import org.springframework.util.ClassUtils;
  * {@code postline.mail.console.enabled=true}. Start-up fails, naming that property, rather than
  * serve a console nothing protects: the application must be a servlet web application with Spring
  * Boot Actuator and Spring Security (a {@code SecurityFilterChain}, Spring Boot's own or the
- * application's), have a Mailer, and expose the endpoint
- * ({@code management.endpoints.web.exposure.include=postlineconsole}).
+ * application's), have one Mailer (or one marked {@code @Primary}), and expose the endpoint
+ * ({@code management.endpoints.web.exposure.include=postlineconsole}). The console is served by
+ * Spring MVC only: in a reactive (WebFlux) application it stays off, with one warning at start-up.
  */
 @AutoConfiguration(after = {PostlineMailAutoConfiguration.class, PostlineEndpointAutoConfiguration.class},
     afterName = "org.springframework.boot.security.autoconfigure.web.servlet.ServletWebSecurityAutoConfiguration")
@@ -40,6 +46,9 @@ public class PostlineConsoleAutoConfiguration {
   static final String SECURITY_FILTER_CHAIN = "org.springframework.security.web.SecurityFilterChain";
   static final String ENDPOINT = "org.springframework.boot.actuate.endpoint.annotation.Endpoint";
   static final String WEB_APPLICATION_CONTEXT = "org.springframework.web.context.WebApplicationContext";
+  static final String REACTIVE_WEB_APPLICATION_CONTEXT =
+      "org.springframework.boot.web.context.reactive.ReactiveWebApplicationContext";
+  private static final Logger LOG = LoggerFactory.getLogger(PostlineConsoleAutoConfiguration.class);
 
   /** Created by Spring. */
   public PostlineConsoleAutoConfiguration() {}
@@ -63,6 +72,7 @@ public class PostlineConsoleAutoConfiguration {
 
   /** The endpoint, when the actuator, Spring MVC and Spring Security are there and it is exposed. */
   @Configuration(proxyBeanMethods = false)
+  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
   @ConditionalOnClass(name = {SECURITY_FILTER_CHAIN, ENDPOINT, WEB_APPLICATION_CONTEXT,
       "org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint"})
   static class EndpointConfiguration {
@@ -86,11 +96,17 @@ public class PostlineConsoleAutoConfiguration {
 
   /**
    * Fails start-up, naming {@value #PROPERTY}, when the console would be unprotected or
-   * unreachable.
+   * unreachable; in a reactive application, where the console cannot be served, warns once and
+   * leaves it off.
    */
   static final class ConsoleRequirements {
     ConsoleRequirements(ApplicationContext context) {
       ClassLoader loader = context.getClassLoader();
+      if (isInstance(REACTIVE_WEB_APPLICATION_CONTEXT, context, loader)) {
+        LOG.warn("{}=true is ignored: the console is served by Spring MVC only, and this is a reactive (WebFlux)"
+            + " application", PROPERTY);
+        return;
+      }
       if (!ClassUtils.isPresent(SECURITY_FILTER_CHAIN, loader)) {
         fail("the console is never served without the application's own security, and Spring Security is"
             + " missing: add spring-boot-starter-security and secure the actuator endpoints, or turn the console off");
@@ -98,8 +114,7 @@ public class PostlineConsoleAutoConfiguration {
       if (!ClassUtils.isPresent(ENDPOINT, loader)) {
         fail("the console is an actuator endpoint: add spring-boot-starter-actuator");
       }
-      if (!ClassUtils.isPresent(WEB_APPLICATION_CONTEXT, loader)
-          || !ClassUtils.resolveClassName(WEB_APPLICATION_CONTEXT, loader).isInstance(context)) {
+      if (!isInstance(WEB_APPLICATION_CONTEXT, context, loader)) {
         fail("the console needs a servlet web application (Spring MVC)");
       }
       Class<?> chain = ClassUtils.resolveClassName(SECURITY_FILTER_CHAIN, loader);
@@ -107,13 +122,27 @@ public class PostlineConsoleAutoConfiguration {
         fail("the console is never served without the application's own security, and the application has no"
             + " Spring Security filter chain: define a SecurityFilterChain that authenticates the actuator endpoints");
       }
-      if (context.getBeanNamesForType(Mailer.class, true, false).length == 0) {
+      String[] mailers = context.getBeanNamesForType(Mailer.class, true, false);
+      if (mailers.length == 0) {
         fail("the console needs a Mailer: configure postline.mail.providers.NAME.dsn");
+      }
+      if (mailers.length > 1 && Arrays.stream(mailers).filter(name -> isPrimary(context, name)).count() != 1) {
+        fail("the console shows one Mailer, and the application has " + mailers.length + " " + Arrays.toString(mailers)
+            + " with no single one marked @Primary: mark the one the console should show @Primary");
       }
       if (!context.containsBeanDefinition("postlineConsoleEndpoint")) {
         fail("the console's actuator endpoint is not exposed: add '" + PostlineConsoleEndpoint.ID
             + "' to management.endpoints.web.exposure.include");
       }
+    }
+
+    private static boolean isInstance(String className, Object object, @Nullable ClassLoader loader) {
+      return ClassUtils.isPresent(className, loader) && ClassUtils.resolveClassName(className, loader).isInstance(object);
+    }
+
+    private static boolean isPrimary(ApplicationContext context, String name) {
+      return context.getAutowireCapableBeanFactory() instanceof ConfigurableListableBeanFactory factory
+          && factory.containsBeanDefinition(name) && factory.getBeanDefinition(name).isPrimary();
     }
 
     private static void fail(String reason) {

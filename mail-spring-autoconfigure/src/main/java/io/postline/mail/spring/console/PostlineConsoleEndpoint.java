@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import org.jspecify.annotations.Nullable;
@@ -87,6 +88,7 @@ public class PostlineConsoleEndpoint {
   private final PostlineConsoleProperties properties;
   private final ConsolePage page;
   private final SecretKeySpec tokenKey;
+  private final AtomicBoolean anonymousWarned = new AtomicBoolean();
 
   PostlineConsoleEndpoint(Mailer mailer, PostlineEndpoint postline, ConsoleThroughput throughput,
       @Nullable Templates templates, TemplateCatalog catalog, @Nullable SuppressionList suppressions,
@@ -321,8 +323,13 @@ public class PostlineConsoleEndpoint {
   /** Why a request must be refused whatever it asks, or null. */
   private @Nullable String refusal(SecurityContext security) {
     if (security.getPrincipal() == null) {
-      LOG.error("postline console: refused an anonymous request; the application's security lets anonymous"
-          + " requests reach the actuator endpoint '" + ID + "': secure it");
+      // Once at WARN, then DEBUG: anyone can send anonymous requests, and a log line each is a flood.
+      if (anonymousWarned.compareAndSet(false, true)) {
+        LOG.warn("postline console: refused an anonymous request; the application's security lets anonymous"
+            + " requests reach the actuator endpoint '{}': secure it (further ones are logged at DEBUG)", ID);
+      } else {
+        LOG.debug("postline console: refused an anonymous request");
+      }
       return "the console serves authenticated operators only, and this request is anonymous:"
           + " secure the actuator endpoints with Spring Security";
     }

@@ -27,6 +27,11 @@ import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.actuate.endpoint.SecurityContext;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.endpoint.web.WebEndpointResponse;
 import org.springframework.mock.web.MockHttpServletRequest;
 import org.springframework.web.context.request.RequestContextHolder;
@@ -148,6 +153,41 @@ class PostlineConsoleEndpointTest {
     assertThat(found.getStatus()).isEqualTo(200);
     assertThat(found.getBody().toString()).contains("COMPLAINT").doesNotContain("ann@example.org");
     assertThat(endpoint.view(OPS, "suppressions", null, "not an address", null).getStatus()).isEqualTo(400);
+  }
+
+  @Test
+  void anonymousRequestsAreLoggedOnceAsAWarningThenAtDebugNeverAsErrors() {
+    SecurityContext anonymous = new SecurityContext() {
+      @Override
+      public @Nullable Principal getPrincipal() {
+        return null;
+      }
+
+      @Override
+      public boolean isUserInRole(String role) {
+        return false;
+      }
+    };
+    Logger logger = (Logger) LoggerFactory.getLogger(PostlineConsoleEndpoint.class);
+    ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    Level level = logger.getLevel();
+    logger.setLevel(Level.DEBUG);
+    try {
+      PostlineConsoleEndpoint endpoint = endpoint(null, null);
+      for (int i = 0; i < 50; i++) {
+        assertThat(endpoint.view(anonymous, "queue", null, null, null).getStatus()).isEqualTo(403);
+        assertThat(endpoint.page(anonymous).getStatus()).isEqualTo(403);
+      }
+      assertThat(logs.list).noneMatch(e -> e.getLevel() == Level.ERROR);
+      assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.WARN).singleElement()
+          .satisfies(e -> assertThat(e.getFormattedMessage()).contains("anonymous").contains("secure it"));
+      assertThat(logs.list).filteredOn(e -> e.getLevel() == Level.DEBUG).hasSize(99);
+    } finally {
+      logger.setLevel(level);
+      logger.detachAppender(logs);
+    }
   }
 
   private PostlineConsoleEndpoint endpoint(@Nullable Templates templates, @Nullable SuppressionList suppressions) {

@@ -2,9 +2,12 @@ package io.postline.samples.service;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
+import jakarta.servlet.http.HttpServletResponseWrapper;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -27,7 +30,9 @@ import tools.jackson.databind.json.JsonMapper;
  *       otherwise);</li>
  *   <li>every caller is held to its rate limit on {@code /v1/**} (429 with {@code Retry-After});</li>
  *   <li>a body longer than {@code email-service.max-request-size} is refused with 413: at once when its
- *       {@code Content-Length} says so, otherwise as soon as a read goes past the limit.</li>
+ *       {@code Content-Length} says so, otherwise as soon as a read goes past the limit;</li>
+ *   <li>a 404 that nothing gave a body (an actuator operation that found nothing) gets a
+ *       {@code not-found} problem like every other error.</li>
  * </ol>
  */
 final class CallerAuthenticationFilter extends OncePerRequestFilter {
@@ -65,11 +70,14 @@ final class CallerAuthenticationFilter extends OncePerRequestFilter {
   @Override
   protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
       throws ServletException, IOException {
-    Optional<AuthenticatedCaller> authenticated = tokens.callerOf(bearerToken(request));
+    String token = bearerToken(request);
+    Optional<AuthenticatedCaller> authenticated = tokens.callerOf(token);
     if (authenticated.isEmpty()) {
       response.setHeader(HttpHeaders.WWW_AUTHENTICATE, "Bearer realm=\"email-service\"");
       problem(request, response, HttpStatus.UNAUTHORIZED, Problems.UNAUTHORIZED, "Unauthorized",
-          "a valid service token is required: Authorization: Bearer TOKEN");
+          tokens.refusesAsDevToken(token)
+              ? "development tokens (" + CallerTokens.DEV_PREFIX + ") are accepted with the dev or demo profile only"
+              : "a valid service token is required: Authorization: Bearer TOKEN");
       return;
     }
     AuthenticatedCaller caller = authenticated.get();
@@ -98,7 +106,46 @@ final class CallerAuthenticationFilter extends OncePerRequestFilter {
           tooLarge(maxRequestSize));
       return;
     }
-    chain.doFilter(new SizeLimitedRequest(request, maxRequestSize), response);
+    BodyTracking tracked = new BodyTracking(response);
+    chain.doFilter(new SizeLimitedRequest(request, maxRequestSize), tracked);
+    if (tracked.getStatus() == HttpStatus.NOT_FOUND.value() && !tracked.bodyStarted && !response.isCommitted()) {
+      // An actuator operation that found nothing (/actuator/postline/{unknown id}) answers 404 without a body.
+      problem(request, response, HttpStatus.NOT_FOUND, Problems.NOT_FOUND, "Not Found",
+          "nothing is at " + path(request));
+    }
+  }
+
+  /** Notes whether anything began the body (or an error page), so that an empty 404 can get a problem. */
+  private static final class BodyTracking extends HttpServletResponseWrapper {
+    private boolean bodyStarted;
+
+    BodyTracking(HttpServletResponse response) {
+      super(response);
+    }
+
+    @Override
+    public ServletOutputStream getOutputStream() throws IOException {
+      bodyStarted = true;
+      return super.getOutputStream();
+    }
+
+    @Override
+    public PrintWriter getWriter() throws IOException {
+      bodyStarted = true;
+      return super.getWriter();
+    }
+
+    @Override
+    public void sendError(int status, String message) throws IOException {
+      bodyStarted = true;
+      super.sendError(status, message);
+    }
+
+    @Override
+    public void sendError(int status) throws IOException {
+      bodyStarted = true;
+      super.sendError(status);
+    }
   }
 
   /** The detail of a 413 problem. */

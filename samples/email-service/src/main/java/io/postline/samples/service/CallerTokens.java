@@ -18,27 +18,35 @@ import org.jspecify.annotations.Nullable;
  * {@link TokenCommand} carry at least 160 random bits, so a fast unsalted hash is enough); the
  * presented token is hashed and compared with every known hash by {@link MessageDigest#isEqual},
  * without stopping at the first match, so neither the length nor the position of a match shows in
- * the time taken.
+ * the time taken. A development token ({@value #DEV_PREFIX}, from {@code new-token --env dev}) is
+ * accepted only where development tokens are (the {@code dev} and {@code demo} profiles): a dev
+ * token's hash left in a production configuration lets no one in.
  */
 final class CallerTokens {
+  /** What a development token starts with. */
+  static final String DEV_PREFIX = "st_dev_";
   private static final String PREFIX = "sha256:";
   private static final Pattern HASH = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private record Entry(AuthenticatedCaller caller, byte[] digest) {}
 
   private final List<Entry> entries;
+  private final boolean devTokens;
 
-  private CallerTokens(List<Entry> entries) {
+  private CallerTokens(List<Entry> entries, boolean devTokens) {
     this.entries = entries;
+    this.devTokens = devTokens;
   }
 
   /**
    * The tokens of {@code callers}: each needs one hash or more ({@code sha256:} and 64 lower-case hex
    * digits), no hash shared by two callers.
    *
+   * @param devTokens whether development tokens ({@value #DEV_PREFIX}) are accepted
+   *
    * @throws IllegalStateException saying which caller's configuration is wrong (never the hash)
    */
-  static CallerTokens of(Map<String, EmailServiceProperties.Caller> callers, String defaultFrom) {
+  static CallerTokens of(Map<String, EmailServiceProperties.Caller> callers, String defaultFrom, boolean devTokens) {
     if (callers.isEmpty()) {
       throw new IllegalStateException("no caller is configured: run the new-token command and set the "
           + "EMAILSERVICE_CALLERS_<NAME>_TOKENHASHES (email-service.callers.<name>.token-hashes) it prints");
@@ -68,7 +76,7 @@ final class CallerTokens {
         entries.add(new Entry(authenticated, HexFormat.of().parseHex(hash.substring(PREFIX.length()))));
       }
     });
-    return new CallerTokens(List.copyOf(entries));
+    return new CallerTokens(List.copyOf(entries), devTokens);
   }
 
   /** The caller {@code token} belongs to, if any. */
@@ -81,7 +89,12 @@ final class CallerTokens {
         match = e.caller();
       }
     }
-    return Optional.ofNullable(token == null || token.isEmpty() ? null : match);
+    return Optional.ofNullable(token == null || token.isEmpty() || refusesAsDevToken(token) ? null : match);
+  }
+
+  /** Whether {@code token} is a development token, and those are not accepted here. */
+  boolean refusesAsDevToken(@Nullable String token) {
+    return !devTokens && token != null && token.startsWith(DEV_PREFIX);
   }
 
   /** What is configured for {@code token}: {@code sha256:} and the hex of its SHA-256 digest. */

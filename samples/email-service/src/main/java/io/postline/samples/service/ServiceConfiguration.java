@@ -12,9 +12,11 @@ import tools.jackson.databind.json.JsonMapper;
 @Configuration(proxyBeanMethods = false)
 class ServiceConfiguration {
 
+  /** The callers' tokens; development tokens (st_dev_) only with the dev or demo profile. */
   @Bean
-  CallerTokens callerTokens(EmailServiceProperties properties) {
-    return CallerTokens.of(properties.getCallers(), properties.getDefaultFrom());
+  CallerTokens callerTokens(EmailServiceProperties properties, Environment environment) {
+    return CallerTokens.of(properties.getCallers(), properties.getDefaultFrom(),
+        environment.matchesProfiles("dev | demo"));
   }
 
   @Bean

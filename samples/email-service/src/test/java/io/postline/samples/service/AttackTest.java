@@ -29,9 +29,10 @@ import tools.jackson.databind.json.JsonMapper;
     "email-service.max-request-size=1MB",
     "postline.mail.providers.primary.dsn=memory://attack-test"})
 class AttackTest extends MemoryProviderServiceTest {
-  static final String BILLING = TokenCommand.newToken("dev");
-  static final String SHOP = TokenCommand.newToken("dev");
-  static final String OPS = TokenCommand.newToken("dev");
+  static final String BILLING = TokenCommand.newToken("live");
+  static final String SHOP = TokenCommand.newToken("live");
+  static final String OPS = TokenCommand.newToken("live");
+  static final String DEV = TokenCommand.newToken("dev");
 
   private static final JsonMapper JSON = ServiceClient.JSON;
 
@@ -44,6 +45,25 @@ class AttackTest extends MemoryProviderServiceTest {
     registry.add("email-service.callers.billing.token-hashes", () -> CallerTokens.hash(BILLING));
     registry.add("email-service.callers.shop.token-hashes", () -> CallerTokens.hash(SHOP));
     registry.add("email-service.callers.ops.token-hashes", () -> CallerTokens.hash(OPS));
+    registry.add("email-service.callers.devtools.token-hashes", () -> CallerTokens.hash(DEV));
+  }
+
+  @Test
+  void aDevelopmentTokenIsRefusedOutsideTheDevAndDemoProfiles() throws Exception {
+    HttpResponse<String> refused = client.get("/v1/stats", DEV);
+    ServiceClient.assertProblem(refused, 401, Problems.UNAUTHORIZED);
+    assertThat(JSON.readTree(refused.body()).get("detail").asString()).contains("dev or demo profile");
+    assertThat(client.get("/v1/stats", SHOP).statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void anActuatorOperationThatFindsNothingAnswersAProblem() throws Exception {
+    HttpResponse<String> unknown = client.get("/actuator/postline/01NOSUCHMAILID0000000000000", OPS);
+    ServiceClient.assertProblem(unknown, 404, Problems.NOT_FOUND);
+    assertThat(JSON.readTree(unknown.body()).get("instance").asString())
+        .isEqualTo("/actuator/postline/01NOSUCHMAILID0000000000000");
+    // a path nothing serves was a problem already, and stays one
+    ServiceClient.assertProblem(client.get("/v1/nothing-here", SHOP), 404, Problems.NOT_FOUND);
   }
 
   @Test

@@ -26,7 +26,7 @@ class CallerTokensTest {
   void everyConfiguredHashNamesItsCallerWithItsScopes() {
     EmailServiceProperties.Caller ops = caller(B);
     ops.setScopes(EnumSet.of(Scope.OPERATE));
-    CallerTokens tokens = CallerTokens.of(Map.of("a", caller(A, A2), "b", ops), DEFAULT_FROM);
+    CallerTokens tokens = CallerTokens.of(Map.of("a", caller(A, A2), "b", ops), DEFAULT_FROM, true);
     assertThat(tokens.callerOf(A)).hasValueSatisfying(c -> {
       assertThat(c.name()).isEqualTo("a");
       assertThat(c.scopes()).containsExactlyInAnyOrder(Scope.SEND, Scope.READ);
@@ -41,26 +41,38 @@ class CallerTokensTest {
   }
 
   @Test
+  void developmentTokensAreAcceptedOnlyWhereDevTokensAre() {
+    CallerTokens live = CallerTokens.of(Map.of("a", caller(A), "b", caller(B)), DEFAULT_FROM, false);
+    assertThat(live.callerOf(B)).isEmpty();
+    assertThat(live.refusesAsDevToken(B)).isTrue();
+    assertThat(live.callerOf(A).map(AuthenticatedCaller::name)).hasValue("a");
+    assertThat(live.refusesAsDevToken(A)).isFalse();
+    CallerTokens dev = CallerTokens.of(Map.of("a", caller(A), "b", caller(B)), DEFAULT_FROM, true);
+    assertThat(dev.callerOf(B).map(AuthenticatedCaller::name)).hasValue("b");
+    assertThat(dev.refusesAsDevToken(B)).isFalse();
+  }
+
+  @Test
   void missingMalformedOrSharedHashesStopStartUp() {
-    assertThatThrownBy(() -> CallerTokens.of(Map.of(), DEFAULT_FROM)).hasMessageContaining("no caller is configured");
-    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", caller()), DEFAULT_FROM))
+    assertThatThrownBy(() -> CallerTokens.of(Map.of(), DEFAULT_FROM, true)).hasMessageContaining("no caller is configured");
+    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", caller()), DEFAULT_FROM, true))
         .hasMessageContaining("caller a has no token hash");
     // a token configured where its hash belongs is refused, and not repeated in the message
-    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", rawHashes(A)), DEFAULT_FROM))
+    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", rawHashes(A)), DEFAULT_FROM, true))
         .hasMessageContaining("caller a").hasMessageContaining("never the token").hasMessageNotContaining(A);
-    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", rawHashes(CallerTokens.hash(A).toUpperCase())), DEFAULT_FROM))
+    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", rawHashes(CallerTokens.hash(A).toUpperCase())), DEFAULT_FROM, true))
         .hasMessageContaining("lower-case hex");
     Map<String, EmailServiceProperties.Caller> shared = new LinkedHashMap<>();
     shared.put("a", caller(A));
     shared.put("b", caller(A));
-    assertThatThrownBy(() -> CallerTokens.of(shared, DEFAULT_FROM)).hasMessageContaining("unique")
+    assertThatThrownBy(() -> CallerTokens.of(shared, DEFAULT_FROM, true)).hasMessageContaining("unique")
         .hasMessageNotContaining(CallerTokens.hash(A));
     EmailServiceProperties.Caller none = caller(A);
     none.setScopes(EnumSet.noneOf(Scope.class));
-    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", none), DEFAULT_FROM)).hasMessageContaining("no scope");
+    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", none), DEFAULT_FROM, true)).hasMessageContaining("no scope");
     EmailServiceProperties.Caller badFrom = caller(A);
     badFrom.setAllowedFrom(List.of("@example.org"));
-    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", badFrom), DEFAULT_FROM))
+    assertThatThrownBy(() -> CallerTokens.of(Map.of("a", badFrom), DEFAULT_FROM, true))
         .hasMessageContaining("allowed-from");
   }
 
@@ -68,7 +80,7 @@ class CallerTokensTest {
   void allowedFromMatchesWholeAddressesAndExactDomains() {
     EmailServiceProperties.Caller shop = caller(A);
     shop.setAllowedFrom(List.of("Orders@Shop.example.org", "mail.example.org"));
-    AuthenticatedCaller c = CallerTokens.of(Map.of("shop", shop), DEFAULT_FROM).callerOf(A).orElseThrow();
+    AuthenticatedCaller c = CallerTokens.of(Map.of("shop", shop), DEFAULT_FROM, true).callerOf(A).orElseThrow();
     assertThat(c.maySendAs(Address.parse("orders@shop.example.org"))).isTrue();
     assertThat(c.maySendAs(Address.parse("Shop <ORDERS@shop.example.org>"))).isTrue();
     assertThat(c.maySendAs(Address.parse("anyone@mail.example.org"))).isTrue();
@@ -77,7 +89,7 @@ class CallerTokensTest {
     assertThat(c.maySendAs(Address.parse("mail.example.org@evil.example"))).isFalse();
     assertThat(c.maySendAs(Address.parse(DEFAULT_FROM))).isFalse();
     // nothing configured: the default sender only
-    AuthenticatedCaller plain = CallerTokens.of(Map.of("a", caller(A)), DEFAULT_FROM).callerOf(A).orElseThrow();
+    AuthenticatedCaller plain = CallerTokens.of(Map.of("a", caller(A)), DEFAULT_FROM, true).callerOf(A).orElseThrow();
     assertThat(plain.maySendAs(Address.parse(DEFAULT_FROM))).isTrue();
     assertThat(plain.maySendAs(Address.parse("other@example.org"))).isFalse();
   }
@@ -99,7 +111,7 @@ class CallerTokensTest {
     assertThat(billing.getAllowedFrom()).containsExactly("billing@example.org", "billing.example.org");
     assertThat(billing.getRateLimit()).isEqualTo(7);
     assertThat(properties.getMaxRequestSize().toBytes()).isEqualTo(256 * 1024);
-    assertThat(CallerTokens.of(properties.getCallers(), DEFAULT_FROM).callerOf(A2).map(AuthenticatedCaller::name))
+    assertThat(CallerTokens.of(properties.getCallers(), DEFAULT_FROM, true).callerOf(A2).map(AuthenticatedCaller::name))
         .hasValue("billing");
   }
 

@@ -34,11 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
     "postline.mail.queue.retry.initial-delay=50ms",
     "postline.mail.providers.primary.dsn=memory://views-test"})
 class CallerViewsTest extends MemoryProviderServiceTest {
-  static final String SHOP = TokenCommand.newToken("dev");
-  static final String COUNTED = TokenCommand.newToken("dev");
-  static final String READER = TokenCommand.newToken("dev");
-  static final String SENDER = TokenCommand.newToken("dev");
-  static final String OPS = TokenCommand.newToken("dev");
+  static final String SHOP = TokenCommand.newToken("live");
+  static final String COUNTED = TokenCommand.newToken("live");
+  static final String READER = TokenCommand.newToken("live");
+  static final String SENDER = TokenCommand.newToken("live");
+  static final String OPS = TokenCommand.newToken("live");
   private static final String MAIL = """
       {"from": "orders@shop.example.org", "to": ["%s"], "subject": "Order", "text": "x", "mode": "%s"}
       """;

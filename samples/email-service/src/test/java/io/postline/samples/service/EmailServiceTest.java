@@ -36,11 +36,11 @@ import tools.jackson.databind.json.JsonMapper;
     "email-service.rate-limit-period=1h",
     "postline.mail.queue.retry.initial-delay=50ms"})
 class EmailServiceTest {
-  static final String BILLING = TokenCommand.newToken("dev");
-  static final String BILLING_NEXT = TokenCommand.newToken("dev");
-  static final String SHOP = TokenCommand.newToken("dev");
-  static final String LIMITED = TokenCommand.newToken("dev");
-  static final String OPS = TokenCommand.newToken("dev");
+  static final String BILLING = TokenCommand.newToken("live");
+  static final String BILLING_NEXT = TokenCommand.newToken("live");
+  static final String SHOP = TokenCommand.newToken("live");
+  static final String LIMITED = TokenCommand.newToken("live");
+  static final String OPS = TokenCommand.newToken("live");
 
   @RegisterExtension
   static final GreenMailExtension SMTP = new GreenMailExtension(new ServerSetup(0, "127.0.0.1", "smtp").dynamicPort())
@@ -89,7 +89,7 @@ class EmailServiceTest {
           t -> assertThat(t).startsWith("application/problem+json"));
       assertThat(JSON.readTree(response.body()).get("status").asInt()).isEqualTo(401);
     }
-    assertThat(get("/v1/emails/anything", TokenCommand.newToken("dev")).statusCode()).isEqualTo(401);
+    assertThat(get("/v1/emails/anything", TokenCommand.newToken("live")).statusCode()).isEqualTo(401);
     assertThat(get("/v1/emails/anything", CallerTokens.hash(BILLING)).statusCode()).isEqualTo(401);
     assertThat(post("/v1/emails", null, "{}", null).statusCode()).isEqualTo(401);
     assertThat(get("/v1/emails/anything", BILLING.substring(1)).statusCode()).isEqualTo(401);

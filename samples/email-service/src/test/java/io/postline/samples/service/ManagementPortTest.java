@@ -20,8 +20,8 @@ import org.springframework.test.context.DynamicPropertySource;
     "email-service.callers.ops.scopes=operate",
     "postline.mail.providers.primary.dsn=memory://management-port-test"})
 class ManagementPortTest {
-  static final String SHOP = TokenCommand.newToken("dev");
-  static final String OPS = TokenCommand.newToken("dev");
+  static final String SHOP = TokenCommand.newToken("live");
+  static final String OPS = TokenCommand.newToken("live");
 
   @LocalServerPort
   int port;

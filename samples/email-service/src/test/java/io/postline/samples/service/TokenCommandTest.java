@@ -28,7 +28,7 @@ class TokenCommandTest {
 
     EmailServiceProperties.Caller billing = new EmailServiceProperties.Caller();
     billing.setTokenHashes(java.util.List.of(config.substring(config.indexOf('=') + 1)));
-    CallerTokens tokens = CallerTokens.of(Map.of("billing", billing), "no-reply@example.org");
+    CallerTokens tokens = CallerTokens.of(Map.of("billing", billing), "no-reply@example.org", false);
     assertThat(tokens.callerOf(token).map(AuthenticatedCaller::name)).hasValue("billing");
   }
 
