@@ -169,6 +169,31 @@ class MailerTest {
   }
 
   @Test
+  void anErrorFromAListenerOrAnAuditLogNeitherFailsTheSendNorStopsTheOthers() {
+    AuditLog brokenAudit = new AuditLog() {
+      @Override
+      public void record(MailEvent event) {
+        throw new NoClassDefFoundError("io/example/Missing");
+      }
+
+      @Override
+      public List<MailEvent> find(String mailId) {
+        return List.of();
+      }
+    };
+    try (Mailer mailer = Mailer.builder().provider(primary).audit(brokenAudit)
+        .listener(e -> {
+          throw new AssertionError("listener bug");
+        })
+        .listener(listener).build()) {
+      SendResult result = mailer.send(email());
+      assertThat(result.provider()).isEqualTo("primary");
+      assertThat(listener.types()).containsExactly("sending", "sent");
+      assertThat(mailer.send(email()).provider()).as("the mailer still works").isEqualTo("primary");
+    }
+  }
+
+  @Test
   void aProviderThatThrowsUncheckedIsClassifiedTransientAndFailedOver() {
     var broken = new io.postline.mail.spi.MailProvider() {
       @Override

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Hands each event, built once, to the audit log, the metrics and every listener, in that order;
- * one that throws is logged and never fails the send. The audit log and the metrics have fields
+ * one that throws, an {@link Error} included (a listener's missing class, a failed assertion), is
+ * logged and never fails the send nor keeps the event from the others. The audit log and the metrics have fields
  * of their own, so their calls stay direct whatever listeners the application adds.
  */
 public final class EventPublisher {
@@ -30,24 +31,24 @@ public final class EventPublisher {
   public void publish(MailEvent event) {
     try {
       audit.record(event);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // NOPMD: a plugin's Error is its failure, not the send's
       failed(audit, event, e);
     }
     try {
       metrics.onEvent(event);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // NOPMD: a plugin's Error is its failure, not the send's
       failed(metrics, event, e);
     }
     for (MailListener listener : listeners) {
       try {
         listener.onEvent(event);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: a plugin's Error is its failure, not the send's
         failed(listener, event, e);
       }
     }
   }
 
-  private static void failed(Object listener, MailEvent event, RuntimeException e) {
+  private static void failed(Object listener, MailEvent event, Throwable e) {
     log.warn("Mail listener {} failed on a {} event of message {}; the send goes on",
         listener.getClass().getName(), event.type(), event.mailId(), e);
   }
