@@ -48,7 +48,7 @@ public final class MailgunWebhook extends ReplayProtectedVerifier {
   }
 
   @Override
-  Accepted accept(WebhookRequest request) {
+  Authentic authenticate(WebhookRequest request) {
     byte[] body = body(request);
     JsonNode root = Json.parse(body).filter(JsonNode::isObject)
         .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON object"));
@@ -66,8 +66,8 @@ public final class MailgunWebhook extends ReplayProtectedVerifier {
     if (!signatureMatches(timestamp, token, signature)) {
       throw refused(Reason.BAD_SIGNATURE, "signature does not match timestamp and token");
     }
-    remember(token, "token");
-    return new Accepted(Json.child(root, "event-data").flatMap(this::toEvent).map(List::of).orElse(List.of()), token);
+    return new Authentic(token, "token",
+        () -> Json.child(root, "event-data").flatMap(this::toEvent).map(List::of).orElse(List.of()));
   }
 
   private boolean signatureMatches(String timestamp, String token, String signature) {

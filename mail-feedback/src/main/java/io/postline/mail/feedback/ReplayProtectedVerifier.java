@@ -8,10 +8,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
- * What the verifiers share: the size and freshness checks, and the replay memory, which counts a
- * request as seen once it is authentic and forgets it again when its events could not be applied.
+ * What the verifiers share: the size and freshness checks, and the replay memory, which claims a
+ * request once it is authentic, counts it as done once its work and the handler returned, and
+ * forgets it again when either failed.
  */
 abstract class ReplayProtectedVerifier implements WebhookVerifier {
   private final String provider;
@@ -29,27 +31,51 @@ abstract class ReplayProtectedVerifier implements WebhookVerifier {
     this.replays = settings.replayGuard(provider);
   }
 
-  /** Checks {@code request}, remembering it ({@link #remember}) once it is authentic, and reads its events. */
-  abstract Accepted accept(WebhookRequest request);
+  /**
+   * Checks {@code request} and says what identifies it; nothing is remembered or done yet. Reading
+   * its events (and anything else the request asks for, such as confirming a subscription) is left
+   * to {@link Authentic#work}, which runs only once the id is claimed.
+   */
+  abstract Authentic authenticate(WebhookRequest request);
 
-  /** An authentic request's events, and the id it is remembered by. */
-  record Accepted(List<DeliveryEvent> events, String replayId) {}
+  /**
+   * An authentic request: the id it is remembered by, named {@code what} in a refusal, and the work
+   * it stands for, returning its events.
+   */
+  record Authentic(String replayId, String what, Supplier<List<DeliveryEvent>> work) {}
 
   @Override
   public final String provider() {
     return provider;
   }
 
+  /** The request counts as done once its events are read; the caller applies them afterwards. */
   @Override
   public final List<DeliveryEvent> verify(WebhookRequest request) {
-    return accept(request).events();
+    return process(request, events -> { });
   }
 
   /** As the interface says: a request whose handler throws is forgotten, so the provider's retry of it is accepted. */
   @Override
   public final void verify(WebhookRequest request, Consumer<List<DeliveryEvent>> handler) {
-    Accepted accepted = accept(request);
-    replays.handOver(accepted.events(), handler, accepted.replayId());
+    process(request, handler);
+  }
+
+  /**
+   * Claims the authentic request's id, then does its work and hands the events to {@code handler};
+   * the id is done only when both returned, and forgotten when either threw. A request whose id is
+   * done is {@code REPLAYED}; one whose id is claimed by a request still being worked on is {@code
+   * IN_PROGRESS} (that work may yet fail, so this one must not be acknowledged).
+   */
+  private List<DeliveryEvent> process(WebhookRequest request, Consumer<List<DeliveryEvent>> handler) {
+    Authentic authentic = authenticate(request);
+    return replays.once(authentic.replayId(), () -> {
+      List<DeliveryEvent> events = authentic.work().get();
+      handler.accept(events);
+      return events;
+    }, seen -> seen == ReplayGuard.Seen.DONE
+        ? refused(Reason.REPLAYED, "this " + authentic.what() + " was already accepted")
+        : refused(Reason.IN_PROGRESS, "this " + authentic.what() + " is still being processed; send it again later"));
   }
 
   /** The raw body, refused as {@code TOO_LARGE} beyond the limit. */
@@ -65,17 +91,6 @@ abstract class ReplayProtectedVerifier implements WebhookVerifier {
   final void checkFresh(Instant signedAt, String field) {
     if (!Checks.fresh(signedAt, tolerance, clock)) {
       throw refused(Reason.STALE, field + " is outside the tolerance of " + tolerance);
-    }
-  }
-
-  /**
-   * Remembers {@code id} (what identifies the authentic request, named {@code what}); refuses it as
-   * {@code REPLAYED} if it was seen. Called once every other check passed, so forged requests cannot
-   * fill or poison the memory, and before anything is done with the request.
-   */
-  final void remember(String id, String what) {
-    if (!replays.firstTime(id)) {
-      throw refused(Reason.REPLAYED, "this " + what + " was already accepted");
     }
   }
 

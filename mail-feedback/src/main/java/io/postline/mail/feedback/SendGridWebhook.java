@@ -63,7 +63,7 @@ public final class SendGridWebhook extends ReplayProtectedVerifier {
   }
 
   @Override
-  Accepted accept(WebhookRequest request) {
+  Authentic authenticate(WebhookRequest request) {
     byte[] body = body(request);
     String signature = request.header(SIGNATURE_HEADER)
         .orElseThrow(() -> refused(Reason.MALFORMED, "no " + SIGNATURE_HEADER + " header"));
@@ -77,13 +77,13 @@ public final class SendGridWebhook extends ReplayProtectedVerifier {
     }
     JsonNode events = Json.parse(body).filter(JsonNode::isArray)
         .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON array of events"));
-    String id = signedDigest(timestamp, body);
-    remember(id, "signed timestamp and body");
-    List<DeliveryEvent> out = new ArrayList<>();
-    for (JsonNode event : events) {
-      toEvent(event).ifPresent(out::add);
-    }
-    return new Accepted(List.copyOf(out), id);
+    return new Authentic(signedDigest(timestamp, body), "signed timestamp and body", () -> {
+      List<DeliveryEvent> out = new ArrayList<>();
+      for (JsonNode event : events) {
+        toEvent(event).ifPresent(out::add);
+      }
+      return List.copyOf(out);
+    });
   }
 
   /** SHA-256 of exactly what is signed (the timestamp, all digits, then the body), base64url. */

@@ -2,6 +2,7 @@ package io.postline.mail.feedback;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.postline.mail.Address;
+import io.postline.mail.MailException;
 import io.postline.mail.feedback.DeliveryEvent.Type;
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
 import io.postline.mail.feedback.internal.Json;
@@ -31,7 +32,8 @@ import org.jspecify.annotations.Nullable;
  * the canonical string, with SHA1withRSA for {@code SignatureVersion} 1 and SHA256withRSA for 2;
  * the message id was not accepted before. A {@code SubscriptionConfirmation} is confirmed (a GET
  * of its {@code SubscribeURL}, held to the same host rule) only when {@link
- * Builder#confirmSubscriptions(boolean)} is on.
+ * Builder#confirmSubscriptions(boolean)} is on; when that GET fails, {@code verify} throws a
+ * {@code MailException} and the message id is forgotten, so SNS's retry of it is accepted.
  *
  * <p>SES content, from event publishing ({@code eventType}) or identity notifications ({@code
  * notificationType}): {@code Bounce} (Permanent: hard; Transient or Undetermined: soft), {@code
@@ -68,7 +70,7 @@ public final class SesSnsWebhook extends ReplayProtectedVerifier {
   }
 
   @Override
-  Accepted accept(WebhookRequest request) {
+  Authentic authenticate(WebhookRequest request) {
     byte[] body = body(request);
     JsonNode m = Json.parse(body).filter(JsonNode::isObject)
         .orElseThrow(() -> refused(Reason.MALFORMED, "body is not a JSON object"));
@@ -103,13 +105,13 @@ public final class SesSnsWebhook extends ReplayProtectedVerifier {
     if (type.equals("SubscriptionConfirmation") && !confirmSubscriptions) {
       throw refused(Reason.SUBSCRIPTION_NOT_CONFIRMED, "confirming subscriptions is not enabled");
     }
-    String messageId = Json.text(m, "MessageId").orElse("");
-    remember(messageId, "MessageId");
-    return new Accepted(switch (type) {
+    Optional<URI> subscribe = type.equals("SubscriptionConfirmation") ? Optional.of(subscribeUrl(m)) : Optional.empty();
+    // Confirming is the work a confirmation stands for: its MessageId is done only once SNS said 200.
+    return new Authentic(Json.text(m, "MessageId").orElse(""), "MessageId", () -> switch (type) {
       case "Notification" -> Json.text(m, "Message").flatMap(Json::parse).map(this::sesEvents).orElse(List.of());
-      case "SubscriptionConfirmation" -> confirm(m);
+      case "SubscriptionConfirmation" -> confirm(subscribe.orElseThrow());
       default -> List.of(); // UnsubscribeConfirmation: authentic, nothing to do
-    }, messageId);
+    });
   }
 
   /** The string SNS signs: each present field as "name\nvalue\n", in the documented order. */
@@ -137,12 +139,20 @@ public final class SesSnsWebhook extends ReplayProtectedVerifier {
     }
   }
 
-  private List<DeliveryEvent> confirm(JsonNode m) {
-    URI subscribe = Json.text(m, "SubscribeURL").flatMap(http::trusted)
+  private URI subscribeUrl(JsonNode m) {
+    return Json.text(m, "SubscribeURL").flatMap(http::trusted)
         .orElseThrow(() -> refused(Reason.SUBSCRIPTION_NOT_CONFIRMED,
             "SubscribeURL is not HTTPS on an sns.<region>.amazonaws.com host"));
+  }
+
+  /**
+   * GETs the SubscribeURL. A failure is not a refusal of the request (which was authentic) but work
+   * left undone: the MessageId is forgotten and the caller answers 5xx, so SNS sends it again.
+   */
+  private List<DeliveryEvent> confirm(URI subscribe) {
     if (!http.confirm(subscribe)) {
-      throw refused(Reason.SUBSCRIPTION_NOT_CONFIRMED, "the SubscribeURL did not answer 200");
+      throw new MailException(NAME + " webhook: confirming the SNS subscription failed (the SubscribeURL did not"
+          + " answer 200 in time); answer 5xx so that SNS sends the confirmation again");
     }
     return List.of();
   }

@@ -18,15 +18,28 @@ public final class WebhookRejectedException extends MailException {
     BAD_SIGNATURE,
     /** The signed timestamp is outside the configured tolerance. */
     STALE,
-    /** The same signed request (Mailgun token, SNS message id) was already accepted. */
+    /**
+     * The same signed request (SendGrid timestamp and body, Mailgun token, SNS message id) was
+     * already accepted and its events applied: answer 2xx.
+     */
     REPLAYED,
+    /**
+     * The same signed request is being processed right now (a provider's retry arrived while the
+     * first delivery's handler was still running) and may yet fail: answer 5xx, so the provider
+     * sends it again later, when it is either applied ({@link #REPLAYED}) or forgotten (accepted).
+     */
+    IN_PROGRESS,
     /** The SNS signing certificate URL is not HTTPS on an {@code sns.<region>.amazonaws.com} host with a {@code .pem} path. */
     UNTRUSTED_CERTIFICATE_URL,
     /** The SNS signing certificate could not be fetched or read. */
     CERTIFICATE_UNAVAILABLE,
     /** The SNS topic is not in the allowlist. */
     UNKNOWN_TOPIC,
-    /** An SNS subscription confirmation arrived and confirming is not enabled, or it failed. */
+    /**
+     * An SNS subscription confirmation arrived and confirming is not enabled, or its SubscribeURL
+     * is not on an SNS host. (A confirmation whose GET fails is not refused: {@code verify} throws a
+     * {@code MailException}, and the MessageId is forgotten so SNS's retry is accepted.)
+     */
     SUBSCRIPTION_NOT_CONFIRMED,
     /** The body is larger than the configured limit. */
     TOO_LARGE

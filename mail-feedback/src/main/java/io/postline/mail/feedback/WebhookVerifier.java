@@ -17,9 +17,13 @@ public interface WebhookVerifier {
    * Verifies {@code request} and returns its events (possibly none: an event type Postline does
    * not track, or an SNS subscription message).
    *
-   * @throws WebhookRejectedException if the request is not authentic, not fresh, a replay, from
-   *     a source not allowed, or not readable; the only exception this method throws for any
-   *     request content
+   * <p>A verifier that refuses replays counts the request as done once its events are read, before
+   * the caller applies them: prefer {@link #verify(WebhookRequest, Consumer)}, which counts it only
+   * once they were applied.
+   *
+   * @throws WebhookRejectedException if the request is not authentic, not fresh, a replay, still
+   *     being processed ({@code IN_PROGRESS}), from a source not allowed, or not readable; the only
+   *     exception this method throws for any request content
    */
   List<DeliveryEvent> verify(WebhookRequest request) throws WebhookRejectedException;
 
@@ -29,6 +33,9 @@ public interface WebhookVerifier {
    * {@code handler} has returned normally: when the handler throws (the events could not be applied,
    * say the suppression list was unreachable), the exception goes to the caller, who answers so that
    * the provider sends the request again, and that retry is accepted rather than refused as a replay.
+   * A retry that arrives while the handler is still running is refused as {@code IN_PROGRESS}, not
+   * as {@code REPLAYED}: that handler may yet fail, so the retry must be answered so that the
+   * provider sends it again (5xx), never acknowledged.
    *
    * @throws WebhookRejectedException as {@link #verify(WebhookRequest)}; the handler is not called
    */

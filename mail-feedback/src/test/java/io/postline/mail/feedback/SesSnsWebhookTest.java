@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.postline.mail.MailException;
 import io.postline.mail.feedback.DeliveryEvent.Type;
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
 import java.nio.file.Path;
@@ -45,6 +46,10 @@ class SesSnsWebhookTest {
 
   SesSnsWebhook webhook() throws Exception {
     return sns.webhook().clock(CLOCK).build();
+  }
+
+  SesSnsWebhook confirmingWebhook() throws Exception {
+    return sns.webhook().clock(CLOCK).confirmSubscriptions(true).build();
   }
 
   @Test
@@ -176,13 +181,36 @@ class SesSnsWebhookTest {
     assertRefused(webhook(), sns.subscriptionConfirmation(NOW), Reason.SUBSCRIPTION_NOT_CONFIRMED);
     assertThat(sns.confirmations.get()).isEqualTo(before);
 
-    SesSnsWebhook confirming = sns.webhook().clock(CLOCK).confirmSubscriptions(true).build();
+    SesSnsWebhook confirming = confirmingWebhook();
     assertThat(confirming.verify(request(sns.subscriptionConfirmation(NOW)))).isEmpty();
     assertThat(sns.confirmations.get()).isEqualTo(before + 1);
 
     ObjectNode forged = sns.subscriptionConfirmation(NOW);
     forged.put("SubscribeURL", "https://evil.example/?Action=ConfirmSubscription");
     assertRefused(confirming, forged, Reason.BAD_SIGNATURE);
+    // Signed, yet its SubscribeURL is not on an SNS host: refused, and a refusal changes nothing.
+    SnsFixture.sign(forged, sns.signing.privateKey);
+    assertRefused(confirming, forged, Reason.SUBSCRIPTION_NOT_CONFIRMED);
+    assertRefused(confirming, forged, Reason.SUBSCRIPTION_NOT_CONFIRMED);
+    assertThat(sns.confirmations.get()).isEqualTo(before + 1);
+  }
+
+  @Test
+  void aConfirmationWhoseGetFailedIsForgottenSoSnssRetryConfirms() throws Exception {
+    SesSnsWebhook confirming = confirmingWebhook();
+    ObjectNode confirmation = sns.subscriptionConfirmation(NOW);
+    int before = sns.confirmations.get();
+    sns.failingConfirmations.set(1);
+
+    // Not a refusal (the request is authentic): the endpoint answers 5xx and SNS sends it again.
+    MailException failed = catchThrowableOfType(MailException.class, () -> confirming.verify(request(confirmation)));
+    assertThat(failed).isNotNull().isNotInstanceOf(WebhookRejectedException.class);
+    assertThat(failed.getMessage()).contains("5xx").doesNotContain("Token=");
+    assertThat(sns.confirmations.get()).isEqualTo(before);
+
+    assertThat(confirming.verify(request(confirmation))).isEmpty();
+    assertThat(sns.confirmations.get()).isEqualTo(before + 1);
+    assertRefused(confirming, confirmation, Reason.REPLAYED);
     assertThat(sns.confirmations.get()).isEqualTo(before + 1);
   }
 

@@ -29,6 +29,8 @@ final class SnsFixture implements AutoCloseable {
   final HttpsServer https;
   final AtomicInteger certificateFetches = new AtomicInteger();
   final AtomicInteger confirmations = new AtomicInteger();
+  /** How many of the next confirmation GETs fail (answered 500, as SNS does when it cannot confirm). */
+  final AtomicInteger failingConfirmations = new AtomicInteger();
 
   SnsFixture(Path dir) throws Exception {
     server = TestKeys.generate(dir, "localhost", 2);
@@ -50,7 +52,10 @@ final class SnsFixture implements AutoCloseable {
       exchange.close();
     });
     https.createContext("/", exchange -> {
-      if ("ConfirmSubscription".equals(query(exchange.getRequestURI().getRawQuery()))) {
+      boolean confirm = "ConfirmSubscription".equals(query(exchange.getRequestURI().getRawQuery()));
+      if (confirm && failingConfirmations.getAndUpdate(n -> Math.max(n - 1, 0)) > 0) {
+        exchange.sendResponseHeaders(500, -1);
+      } else if (confirm) {
         confirmations.incrementAndGet();
         exchange.sendResponseHeaders(200, -1);
       } else {

@@ -237,7 +237,9 @@ public class PostlineFeedbackAutoConfiguration {
        * The endpoint of each provider whose {@code postline.mail.webhooks.<provider>.*} properties
        * are set, answering a refusal with the status the provider takes as "do not send again":
        * SendGrid 403 (it retries any non-2xx, for at most 24 hours), Mailgun 406 (the one status
-       * after which it does not retry), SES through SNS 403 (SNS retries 5xx and timeouts, not 4xx).
+       * after which it does not retry), SES through SNS 403 (SNS retries 5xx and timeouts, not 4xx);
+       * and 503, which all three retry, for a request that is still in progress or could not be
+       * applied.
        */
       @Bean
       @ConditionalOnPropertiesUnder({WEBHOOKS + "sendgrid", WEBHOOKS + "mailgun", WEBHOOKS + "ses"})

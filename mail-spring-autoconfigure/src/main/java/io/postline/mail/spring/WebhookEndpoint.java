@@ -25,10 +25,13 @@ import org.springframework.web.servlet.function.ServerResponse;
  * verified events go to {@link DeliveryFeedback}.
  *
  * <p>Answers: 200 once the events are applied, and for a replay (already applied); the provider's
- * own "do not retry" status for a refused request ({@code refusal}); 503 when the events could not
- * be applied (the suppression list is unreachable) or the request could not be checked (a shared
- * replay memory is unreachable), so that the provider sends them again. Logs
- * name the provider and the refusal's reason only: never a header, token, key, body or address.
+ * own "do not retry" status for a refused request ({@code refusal}); 503, which SendGrid, Mailgun
+ * and SNS all send again later, when the events could not be applied (the suppression list is
+ * unreachable), when the request could not be checked (a shared replay memory is unreachable) or
+ * its work failed (an SNS subscription confirmation whose GET failed), and when the same request
+ * is still being applied by an earlier delivery ({@code IN_PROGRESS}: acknowledging it would lose
+ * its events should that delivery fail). Logs name the provider and the refusal's reason only:
+ * never a header, token, key, body or address.
  */
 final class WebhookEndpoint implements HandlerFunction<ServerResponse> {
   private static final Logger log = LoggerFactory.getLogger(WebhookEndpoint.class);
@@ -70,11 +73,17 @@ final class WebhookEndpoint implements HandlerFunction<ServerResponse> {
         log.debug("A {} webhook request was a replay of one already applied; answered 200", e.provider());
         return ServerResponse.ok().build();
       }
+      if (e.reason() == WebhookRejectedException.Reason.IN_PROGRESS) {
+        log.info("A {} webhook request is still being applied by an earlier delivery; answered 503 so that it is"
+            + " sent again", e.provider());
+        return ServerResponse.status(503).build();
+      }
       log.warn("Refused a {} webhook request ({}); answered {}", e.provider(), e.reason(), refusal);
       return ServerResponse.status(refusal).build();
     } catch (RuntimeException e) {
-      // A shared replay memory that cannot be reached: neither accepted nor refused, so sent again.
-      log.error("Could not verify a {} webhook request ({}); answered 503 so that it is sent again",
+      // A shared replay memory that cannot be reached, or an SNS confirmation that failed: neither
+      // accepted nor refused, so sent again.
+      log.error("Could not verify or confirm a {} webhook request ({}); answered 503 so that it is sent again",
           verifier.provider(), e.getClass().getName());
       return ServerResponse.status(503).build();
     }

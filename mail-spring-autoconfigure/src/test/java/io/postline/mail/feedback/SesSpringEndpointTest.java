@@ -52,9 +52,12 @@ class SesSpringEndpointTest {
   }
 
   WebApplicationContextRunner runner() throws Exception {
+    return runner(sns.webhook().build());
+  }
+
+  WebApplicationContextRunner runner(SesSnsWebhook webhook) {
     byte[] hashKey = new byte[32];
     new SecureRandom().nextBytes(hashKey);
-    SesSnsWebhook webhook = sns.webhook().build();
     return new WebApplicationContextRunner()
         .withConfiguration(AutoConfigurations.of(PostlineMailAutoConfiguration.class,
             PostlineFeedbackAutoConfiguration.class))
@@ -70,6 +73,24 @@ class SesSpringEndpointTest {
             .contentType(MediaType.TEXT_PLAIN).header("x-amz-sns-message-type", "Notification")
             .content(body.getBytes(StandardCharsets.UTF_8)))
         .andReturn().getResponse().getStatus();
+  }
+
+  @Test
+  void aConfirmationWhoseGetFailedIsAnswered503AndSnssRetryConfirms() throws Exception {
+    runner(sns.webhook().confirmSubscriptions(true).build()).run(context -> {
+      MockMvc mvc = MockMvcBuilders.webAppContextSetup((WebApplicationContext) context.getSourceApplicationContext())
+          .build();
+      String confirmation = sns.subscriptionConfirmation(Instant.now()).toString();
+      int before = sns.confirmations.get();
+      sns.failingConfirmations.set(1);
+
+      assertThat(post(mvc, confirmation)).as("SNS retries a 5xx, not a 4xx").isEqualTo(503);
+      assertThat(sns.confirmations.get()).isEqualTo(before);
+      assertThat(post(mvc, confirmation)).as("the retry is no replay: it confirms").isEqualTo(200);
+      assertThat(sns.confirmations.get()).isEqualTo(before + 1);
+      assertThat(post(mvc, confirmation)).as("a replay").isEqualTo(200);
+      assertThat(sns.confirmations.get()).isEqualTo(before + 1);
+    });
   }
 
   @Test

@@ -18,6 +18,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.postline.mail.RecipientsSuppressedException;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.SuppressionList;
+import io.postline.mail.feedback.DeliveryEvent;
 import io.postline.mail.feedback.SendGridSigner;
 import io.postline.mail.queue.redis.RedisSuppressionList;
 import io.postline.mail.spring.FeedbackEndpointsTest.EventRecorder;
@@ -25,10 +26,18 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.ApplicationEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.PayloadApplicationEvent;
 
 /** suppression.store=redis: two application instances on one Redis share the suppression list (needs Redis at REDIS_URL). */
 class FeedbackRedisTest {
@@ -79,6 +88,49 @@ class FeedbackRedisTest {
           assertThat(replayKeys()).as("both providers' keys, under the prefix, apart from the mail's").hasSize(2)
               .allMatch(k -> k.startsWith(prefix + ":webhooks:idem:"));
         }));
+  }
+
+  @Test
+  void aRetryReachingAnotherInstanceWhileTheFirstIsStillApplyingIsAnswered503NotAcknowledged() {
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // Instance a applies slowly: its listener (called while the events are applied) waits.
+    ApplicationListener<ApplicationEvent> slow = e -> {
+      if (e instanceof PayloadApplicationEvent<?> p && p.getPayload() instanceof DeliveryEvent) {
+        applying.countDown();
+        await(release);
+      }
+    };
+    ExecutorService firstDelivery = Executors.newSingleThreadExecutor();
+    try {
+      instance(outbox()).withPropertyValues("postline.mail.webhooks.replay-store=redis")
+          .withBean("slowListener", ApplicationListener.class, () -> slow).run(a -> instance(outbox())
+          .withPropertyValues("postline.mail.webhooks.replay-store=redis")
+          .withUserConfiguration(EventRecorder.class).run(b -> {
+            String token = UUID.randomUUID().toString().replace("-", "") + "0123456789abcdefgh";
+            String body = mailgunBody(MAILGUN_KEY, Instant.now().getEpochSecond(), token, "ann@example.org");
+            Future<Integer> first = firstDelivery.submit(() -> postMailgun(mvc(a), body));
+            await(applying);
+
+            assertThat(postMailgun(mvc(b), body)).as("Mailgun retries a 503, not a 200").isEqualTo(503);
+            release.countDown();
+            assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(200);
+            assertThat(postMailgun(mvc(b), body)).as("now a replay").isEqualTo(200);
+            assertThat(b.getBean(EventRecorder.class).events).as("never applied twice").isEmpty();
+          }));
+    } finally {
+      release.countDown();
+      firstDelivery.shutdownNow();
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      assertThat(latch.await(10, TimeUnit.SECONDS)).as("the other delivery got there").isTrue();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
