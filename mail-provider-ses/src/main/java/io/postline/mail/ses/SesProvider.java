@@ -24,7 +24,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -234,14 +233,7 @@ public final class SesProvider implements MailProvider {
     settings.option("configurationSet").ifPresent(b::configurationSet);
     SigningOptions.smime(settings).ifPresent(b::smime);
     SigningOptions.dkim(settings).ifPresent(b::dkim);
-    settings.option("endpoint").ifPresent(url -> {
-      try {
-        b.endpoint(URI.create(url));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("option 'endpoint' of provider " + settings.name()
-            + " must be an http or https URL, was '" + url + "'");
-      }
-    });
+    settings.httpUrlOption("endpoint").ifPresent(b::endpoint);
     return b.build();
   }
 
@@ -320,19 +312,7 @@ public final class SesProvider implements MailProvider {
    */
   @Override
   public List<SendOutcome> sendBatch(List<Email> emails) {
-    List<String> problems = new ArrayList<>();
-    for (int i = 0; i < emails.size(); i++) {
-      Email email = emails.get(i);
-      List<String> own = new ArrayList<>(batchCapabilities.problems(email).stream()
-          .map(p -> "provider " + name + ": " + p).toList());
-      own.addAll(requests.problems(email));
-      for (String p : own) {
-        problems.add("emails[" + i + "]: " + p);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidEmailException(problems);
-    }
+    batchCapabilities.checkBatch(emails, name, requests::problems);
     List<SendOutcome> outcomes = new ArrayList<>(emails.size());
     for (Email email : emails) {
       outcomes.add(sendSplit(email));
@@ -372,8 +352,7 @@ public final class SesProvider implements MailProvider {
 
   private void ensureOpen() throws ProviderException {
     if (closed) {
-      throw ProviderException.of(FailureKind.PROVIDER_UNAVAILABLE, name,
-          "SES provider '" + name + "' is closed; another provider may send");
+      throw ProviderException.closed("SES", name);
     }
   }
 
@@ -419,11 +398,7 @@ public final class SesProvider implements MailProvider {
 
     /** The provider's name in results, events and metrics; {@code ses} by default. */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("provider name is blank");
-      }
-      this.name = name;
+      this.name = ProviderSettings.checkName(name);
       return this;
     }
 
@@ -439,12 +414,7 @@ public final class SesProvider implements MailProvider {
 
     /** Another endpoint, such as a mock server's {@code http://localhost:8089}. */
     public Builder endpoint(URI endpoint) {
-      Objects.requireNonNull(endpoint, "endpoint");
-      String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getRawAuthority() == null) {
-        throw new IllegalArgumentException("endpoint must be an http or https URL with a host, was '" + endpoint + "'");
-      }
-      this.endpoint = endpoint;
+      this.endpoint = ProviderSettings.checkHttpUrl("endpoint", endpoint);
       return this;
     }
 
@@ -492,19 +462,19 @@ public final class SesProvider implements MailProvider {
 
     /** The deadline for one call, from sending to the answer; 30 s by default. */
     public Builder timeout(Duration timeout) {
-      this.timeout = positive("timeout", timeout);
+      this.timeout = ProviderSettings.checkPositive("timeout", timeout);
       return this;
     }
 
     /** The limit for opening a connection; 10 s by default. */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = positive("connectTimeout", connectTimeout);
+      this.connectTimeout = ProviderSettings.checkPositive("connectTimeout", connectTimeout);
       return this;
     }
 
     /** The retry-after suggested when the daily quota is spent (LimitExceeded); 1 h by default. */
     public Builder quotaRetryAfter(Duration quotaRetryAfter) {
-      this.quotaRetryAfter = positive("quotaRetryAfter", quotaRetryAfter);
+      this.quotaRetryAfter = ProviderSettings.checkPositive("quotaRetryAfter", quotaRetryAfter);
       return this;
     }
 
@@ -563,14 +533,6 @@ public final class SesProvider implements MailProvider {
       if (value.isBlank()) {
         throw new IllegalArgumentException(what + " is blank");
       }
-    }
-
-    private static Duration positive(String what, Duration d) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }
