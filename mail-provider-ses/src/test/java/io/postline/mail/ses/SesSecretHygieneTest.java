@@ -8,16 +8,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.postline.mail.Email;
 import io.postline.mail.spi.ProviderSettings;
 import io.postline.mail.spi.SendOutcome;
+import io.postline.mail.tck.LogCapture;
+import io.postline.mail.tck.SecretChecks;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +24,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /**
  * The secret key and session token never show in Postline's logs, exception messages or
@@ -43,27 +40,17 @@ class SesSecretHygieneTest {
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private Logger root;
-  private Level rootLevel;
+  private LogCapture logs;
 
   @BeforeEach
   void captureEverything() {
     warmUp();
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.TRACE);
-    context.getLogger("io.postline").setLevel(Level.TRACE);
-    logs.setContext(context);
-    logs.start();
-    root.addAppender(logs);
+    logs = LogCapture.start(Level.TRACE);
   }
 
   @AfterEach
   void restore() {
-    root.detachAppender(logs);
-    root.setLevel(rootLevel);
+    logs.close();
   }
 
   private static void warmUp() {
@@ -117,20 +104,17 @@ class SesSecretHygieneTest {
 
     assertThat(thrown).hasSize(14).doesNotContainNull();
     for (Throwable t : thrown) {
-      for (Throwable c = t; c != null; c = c.getCause()) {
-        assertThat(String.valueOf(c.getMessage())).doesNotContain(SECRET).doesNotContain(TOKEN);
-        assertThat(c.toString()).doesNotContain(SECRET).doesNotContain(TOKEN);
-      }
+      SecretChecks.assertNoSecrets(t, List.of(SECRET, TOKEN));
       assertThat(t.getMessage()).doesNotContain(RECIPIENT);
     }
     assertThat(described).doesNotContain(SECRET).doesNotContain(ACCESS_KEY);
-    assertThat(logs.list).as("captured log events")
-        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("InvalidSignatureException"));
-    for (ILoggingEvent event : logs.list) {
+    assertThat(logs.lines()).as("captured log lines")
+        .anySatisfy(line -> assertThat(line).contains("InvalidSignatureException"));
+    for (ILoggingEvent event : logs.events()) {
       boolean sdkDebug = event.getLoggerName().startsWith("software.amazon.awssdk")
           && !event.getLevel().isGreaterOrEqual(Level.INFO);
       if (!sdkDebug) {
-        assertThat(line(event)).as("log line").doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(RECIPIENT);
+        assertThat(LogCapture.line(event)).as("log line").doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(RECIPIENT);
       }
     }
   }
@@ -148,9 +132,9 @@ class SesSecretHygieneTest {
     }
     provider.close();
 
-    assertThat(logs.list).as("captured log events").isNotEmpty();
-    for (ILoggingEvent event : logs.list) {
-      String line = line(event);
+    assertThat(logs.events()).as("captured log events").isNotEmpty();
+    for (ILoggingEvent event : logs.events()) {
+      String line = LogCapture.line(event);
       assertThat(line).as("log line").doesNotContain(SECRET);
       if (line.contains(TOKEN)) {
         assertThat(event.getLoggerName()).as("logger printing the session token")
@@ -158,10 +142,5 @@ class SesSecretHygieneTest {
         assertThat(event.getLevel()).isEqualTo(Level.DEBUG);
       }
     }
-  }
-
-  private static String line(ILoggingEvent event) {
-    return event.getLoggerName() + " " + event.getFormattedMessage() + " "
-        + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
   }
 }

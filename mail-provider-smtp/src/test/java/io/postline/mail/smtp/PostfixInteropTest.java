@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.postline.mail.Address;
 import io.postline.mail.Attachment;
@@ -15,6 +16,7 @@ import io.postline.mail.mime.MimeChannel;
 import io.postline.mail.mime.MimeRenderer;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.smtp.internal.WireLog;
+import io.postline.mail.tck.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -61,8 +63,8 @@ class PostfixInteropTest {
   }
 
   /** Every log line from now on, TRACE and up (the SMTP conversation included). */
-  List<ILoggingEvent> captureLogs() {
-    return closing(new CapturedLogs()).events();
+  LogCapture captureLogs() {
+    return closing(LogCapture.start(Level.TRACE));
   }
 
   /** Text and HTML in several scripts, names and subject in UTF-8, binary and text attachments. */
@@ -265,7 +267,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void wrongCredentialsFailAsProviderUnavailableWithoutThePasswordAnywhere(SmtpTransport transport) {
-    List<ILoggingEvent> logs = captureLogs();
+    LogCapture capture = captureLogs();
     String wrong = "Wr0ng-" + postfix.password;
     SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(postfix.port)
         .credentials(postfix.username, wrong).trustedCertificate(postfix.caCertificate).transport(transport)
@@ -277,6 +279,7 @@ class PostfixInteropTest {
 
     assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
     assertThat(e.code()).contains("535 5.7.8");
+    List<ILoggingEvent> logs = capture.events();
     assertThat(logs).as("the conversation was logged")
         .anyMatch(l -> l.getFormattedMessage().contains("S: 250-AUTH PLAIN LOGIN"));
     if (transport == SmtpTransport.POSTLINE) {
@@ -298,7 +301,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void theDebugConversationLogShowsTheExchangeButNotTheAuthOrTheContent(SmtpTransport transport) throws Exception {
-    List<ILoggingEvent> logs = captureLogs();
+    LogCapture capture = captureLogs();
     SmtpProvider smtp = closing(postfix.provider(transport).build());
     String to = postfix.address("dora");
     String body = "Body text that must never be logged " + System.nanoTime();
@@ -307,6 +310,7 @@ class PostfixInteropTest {
         .text(body).build());
     postfix.awaitDelivered(to, result.messageId());
 
+    List<ILoggingEvent> logs = capture.events();
     List<String> wire = logs.stream().filter(l -> l.getLoggerName().equals(WireLog.LOGGER))
         .map(ILoggingEvent::getFormattedMessage).toList();
     assertThat(wire).anyMatch(l -> l.contains("S: 220 mx.postline.test ESMTP"));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.postline.mail.Email;
+import io.postline.mail.tck.LogCapture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

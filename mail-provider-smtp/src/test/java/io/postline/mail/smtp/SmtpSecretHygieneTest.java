@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import io.postline.mail.Email;
 import io.postline.mail.smtp.ScriptedSmtpServer.Step;
 import io.postline.mail.spi.ProviderException;
+import io.postline.mail.tck.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
