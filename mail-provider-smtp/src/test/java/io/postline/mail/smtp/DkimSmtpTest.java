@@ -23,12 +23,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -52,14 +50,8 @@ class DkimSmtpTest {
   static final GreenMailExtension GREENMAIL = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort())
       .withPerMethodLifecycle(true);
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   static DkimSigner.Builder dual() {
     return DkimSigner.builder()
@@ -70,7 +62,7 @@ class DkimSmtpTest {
   SmtpProvider provider(DkimSigner signer, SmtpTransport transport) {
     SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(GREENMAIL.getSmtp().getPort())
         .tls(TlsMode.NONE).transport(transport).dkim(signer).build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
     return smtp;
   }
 
@@ -178,7 +170,7 @@ class DkimSmtpTest {
     ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
         + "?tls=none&dkim.domain=example.org&dkim.selector=rsa2025&dkim.key=" + pem);
     SmtpProvider smtp = SmtpProvider.create(dsn);
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(rich("billing@example.org"));
 
@@ -204,7 +196,7 @@ class DkimSmtpTest {
         + "&dkim.2.selector=ed2025&dkim.2.keyPem=" + edPem
         + "&dkim.3.domain=example.net&dkim.3.selector=net1&dkim.3.key=" + netPem);
     SmtpProvider smtp = SmtpProvider.create(dsn);
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(rich("billing@example.org"));
     assertThat(Dkimpy.verify(received(), RECORDS)).containsExactly(

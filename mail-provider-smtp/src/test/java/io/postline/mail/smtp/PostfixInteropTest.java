@@ -27,9 +27,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -43,28 +43,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PostfixInteropTest {
   static PostfixInstance postfix;
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   @BeforeAll
   static void postfix() {
     postfix = PostfixInstance.require();
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
-  }
-
   /** Every log line from now on, TRACE and up (the SMTP conversation included). */
   LogCapture captureLogs() {
-    return closing(LogCapture.start(Level.TRACE));
+    return closer.add(LogCapture.start(Level.TRACE));
   }
 
   /** Text and HTML in several scripts, names and subject in UTF-8, binary and text attachments. */
@@ -102,7 +91,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void richUtf8MessagesArriveByteForByte(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     String to = postfix.address("zoe");
     String cc = postfix.address("taro");
     Email email = rich(to, cc);
@@ -126,7 +115,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void acceptedRejectedAndDeferredRecipientsOfOneMessageAreEachClassified(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     String ok = postfix.address("ok");
     Email email = Email.builder().from("shop@" + postfix.domain).to(ok)
         .cc("reject@" + postfix.domain).bcc("defer@" + postfix.domain)
@@ -155,7 +144,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void sixtyRecipientsWithRefusalsAmongThemKeepEachReplyWithItsRecipient(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     List<String> all = new ArrayList<>();
     List<String> ok = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -185,7 +174,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void aPooledConnectionPostfixDroppedIsCheckedAndReplaced(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).port(postfix.shortTimeoutPort).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).port(postfix.shortTimeoutPort).build());
     String to = postfix.address("idle");
     SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
         .text("before").build());
@@ -206,7 +195,7 @@ class PostfixInteropTest {
   @EnumSource(SmtpTransport.class)
   void withoutTheIdleCheckASendOnADroppedConnectionIsTransientAndTheNextOneGoesThrough(SmtpTransport transport)
       throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).port(postfix.shortTimeoutPort)
+    SmtpProvider smtp = closer.add(postfix.provider(transport).port(postfix.shortTimeoutPort)
         .validateAfterIdle(Duration.ofHours(1)).build());
     String to = postfix.address("unchecked");
     SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
@@ -232,7 +221,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void everyRecipientRefusedIsClassifiedByTheMostHopefulReply(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
 
     ProviderException rejected = catchThrowableOfType(ProviderException.class, () -> smtp.send(
         Email.builder().from("shop@" + postfix.domain).to("reject@" + postfix.domain).subject("No")
@@ -252,7 +241,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void aClientThatDoesNotLogInIsAProviderProblemNotTheRecipients(SmtpTransport transport) {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(postfix.port)
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(postfix.port)
         .trustedCertificate(postfix.caCertificate).transport(transport).ehloName("client.postline.test").build());
 
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(
@@ -269,7 +258,7 @@ class PostfixInteropTest {
   void wrongCredentialsFailAsProviderUnavailableWithoutThePasswordAnywhere(SmtpTransport transport) {
     LogCapture capture = captureLogs();
     String wrong = "Wr0ng-" + postfix.password;
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(postfix.port)
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(postfix.port)
         .credentials(postfix.username, wrong).trustedCertificate(postfix.caCertificate).transport(transport)
         .ehloName("client.postline.test").build());
 
@@ -302,7 +291,7 @@ class PostfixInteropTest {
   @EnumSource(SmtpTransport.class)
   void theDebugConversationLogShowsTheExchangeButNotTheAuthOrTheContent(SmtpTransport transport) throws Exception {
     LogCapture capture = captureLogs();
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     String to = postfix.address("dora");
     String body = "Body text that must never be logged " + System.nanoTime();
 

@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,7 +49,8 @@ class SmimeSmtpTest {
   static Smime signing;
   static X509Certificate bob;
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   @BeforeAll
   static void certificates() throws Exception {
@@ -64,13 +64,6 @@ class SmimeSmtpTest {
     bob = PemKeys.certificates(dir.resolve("bob.pem")).get(0);
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
   SmtpProvider provider(SmtpTransport transport, Smime smime, DkimSigner dkim) {
     SmtpProvider.Builder b = SmtpProvider.builder("127.0.0.1").port(GREENMAIL.getSmtp().getPort())
         .tls(TlsMode.NONE).transport(transport).smime(smime);
@@ -78,7 +71,7 @@ class SmimeSmtpTest {
       b.dkim(dkim);
     }
     SmtpProvider smtp = b.build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
     return smtp;
   }
 
@@ -177,7 +170,7 @@ class SmimeSmtpTest {
     ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort() + "?tls=none"
         + "&smime.key=" + dir.resolve("billing.p12") + "&smime.password=p12-secret&smime.encrypt=" + recipients);
     SmtpProvider smtp = SmtpProvider.create(dsn);
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     SendResult result = smtp.send(Email.builder().from("Billing <billing@example.org>").to("bob@example.org")
         .cc("Carol <CAROL@example.org>").subject("Rechnung").text("please pay 100 EUR.").build());
@@ -210,7 +203,7 @@ class SmimeSmtpTest {
   void dsnOptionsSignWithAPemKeyAndItsChain() throws Exception {
     SmtpProvider smtp = SmtpProvider.create(ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
         + "?tls=none&smime.key=" + dir.resolve("billing.key") + "&smime.cert=" + dir.resolve("billing.pem")));
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(email());
 

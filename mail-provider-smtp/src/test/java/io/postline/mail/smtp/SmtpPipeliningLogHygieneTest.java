@@ -13,6 +13,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The DEBUG conversation log with pipelining: replies arrive after later commands were written,
@@ -21,7 +22,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class SmtpPipeliningLogHygieneTest {
   private static final String SECRET_LINE = "Body text that must never be logged";
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
   private LogCapture log;
 
   @BeforeEach
@@ -32,18 +34,15 @@ class SmtpPipeliningLogHygieneTest {
   @AfterEach
   void release() throws Exception {
     log.close();
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
   }
 
   private void sendBatchThrough(List<String> extensions) throws Exception {
     PipelineServer server = new PipelineServer(extensions, 3, (n, line) -> n == 2 && line.startsWith("RCPT")
         ? "550 5.1.1 unknown" : null);
-    closeAfter.add(server);
+    closer.add(server);
     SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
         .readTimeout(Duration.ofSeconds(3)).build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
     List<Email> emails = new ArrayList<>();
     for (int i = 1; i <= 4; i++) {
       emails.add(Email.builder().from("shop@example.org").to(i == 3 ? "jürgen@example.org" : "ann" + i + "@example.org")
