@@ -7,10 +7,10 @@ import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMoc
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import com.github.tomakehurst.wiremock.matching.RequestPattern;
 import io.postline.mail.FailureKind;
 import io.postline.mail.spi.MailProvider;
 import io.postline.mail.tck.HttpProviderFailureTest;
+import io.postline.mail.tck.WireMockService;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -55,23 +55,8 @@ class MailgunErrorMappingTest extends HttpProviderFailureTest<ResponseDefinition
   }
 
   @Override
-  protected URI serverUrl() {
-    return URI.create(wire.baseUrl());
-  }
-
-  @Override
-  protected URI untrustedServerUrl() {
-    return URI.create(untrusted.getRuntimeInfo().getHttpsBaseUrl());
-  }
-
-  @Override
-  protected void answerWith(ResponseDefinitionBuilder response) {
-    wire.stubFor(post(PATH).willReturn(response));
-  }
-
-  @Override
-  protected long requestsReceived() {
-    return wire.countRequestsMatching(RequestPattern.everything()).getCount();
+  protected MockService<ResponseDefinitionBuilder> service() {
+    return new WireMockService(wire, untrusted, PATH);
   }
 
   @Override

@@ -18,8 +18,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -32,17 +30,8 @@ class MailgunSecretHygieneTest {
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private LogCapture logs;
-
-  @BeforeEach
-  void captureEverything() {
-    logs = LogCapture.start(Level.TRACE);
-  }
-
-  @AfterEach
-  void restore() {
-    logs.close();
-  }
+  @RegisterExtension
+  final LogCapture logs = LogCapture.start(Level.TRACE);
 
   private static void warmUp() {
     wire.stubFor(post(PATH).willReturn(aResponse().withStatus(200).withBody("{\"id\":\"warm\"}")));

@@ -12,11 +12,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import com.github.tomakehurst.wiremock.matching.RequestPattern;
 import io.postline.mail.FailureKind;
 import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.tck.HttpProviderFailureTest;
+import io.postline.mail.tck.WireMockService;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Set;
@@ -59,23 +59,8 @@ class SesErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitionBuil
   }
 
   @Override
-  protected URI serverUrl() {
-    return URI.create(wire.baseUrl());
-  }
-
-  @Override
-  protected URI untrustedServerUrl() {
-    return URI.create(untrusted.getRuntimeInfo().getHttpsBaseUrl());
-  }
-
-  @Override
-  protected void answerWith(ResponseDefinitionBuilder response) {
-    wire.stubFor(post(SesWire.PATH).willReturn(response));
-  }
-
-  @Override
-  protected long requestsReceived() {
-    return wire.countRequestsMatching(RequestPattern.everything()).getCount();
+  protected MockService<ResponseDefinitionBuilder> service() {
+    return new WireMockService(wire, untrusted, SesWire.PATH);
   }
 
   @Override

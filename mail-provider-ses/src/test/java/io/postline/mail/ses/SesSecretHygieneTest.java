@@ -20,7 +20,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -40,20 +39,12 @@ class SesSecretHygieneTest {
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private LogCapture logs;
+  @RegisterExtension
+  final LogCapture logs = LogCapture.start(Level.TRACE);
 
+  /** One send first, so that the first failure path does not pay for a cold SDK. */
   @BeforeEach
-  void captureEverything() {
-    warmUp();
-    logs = LogCapture.start(Level.TRACE);
-  }
-
-  @AfterEach
-  void restore() {
-    logs.close();
-  }
-
-  private static void warmUp() {
+  void warmUp() {
     wire.stubFor(post(SesWire.PATH).willReturn(aResponse().withStatus(200).withBody("{\"MessageId\":\"warm\"}")));
     try (SesProvider warm = SesProvider.builder().region("eu-west-1").credentials("AKIAWARM", "warm-secret")
         .endpoint(URI.create(wire.baseUrl())).build()) {

@@ -9,8 +9,6 @@ import io.postline.mail.tck.LogCapture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -24,17 +22,8 @@ class SmtpPipeliningLogHygieneTest {
   private static final String SECRET_LINE = "Body text that must never be logged";
   @RegisterExtension
   final Closer closer = new Closer();
-  private LogCapture log;
-
-  @BeforeEach
-  void capture() {
-    log = LogCapture.start(Level.DEBUG);
-  }
-
-  @AfterEach
-  void release() throws Exception {
-    log.close();
-  }
+  @RegisterExtension
+  final LogCapture log = LogCapture.start(Level.DEBUG);
 
   private void sendBatchThrough(List<String> extensions) throws Exception {
     PipelineServer server = new PipelineServer(extensions, 3, (n, line) -> n == 2 && line.startsWith("RCPT")

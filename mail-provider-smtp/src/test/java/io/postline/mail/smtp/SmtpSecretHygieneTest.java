@@ -17,8 +17,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -39,17 +37,8 @@ class SmtpSecretHygieneTest {
   @RegisterExtension
   final Closer closer = new Closer();
   final List<ProviderException> failures = new ArrayList<>();
-  LogCapture log;
-
-  @BeforeEach
-  void capture() {
-    log = LogCapture.start(Level.TRACE);
-  }
-
-  @AfterEach
-  void release() throws Exception {
-    log.close();
-  }
+  @RegisterExtension
+  final LogCapture log = LogCapture.start(Level.TRACE);
 
   static Email email(String... to) {
     return Email.builder().from("shop@example.org").to(to).subject("Your order").text(BODY).build();

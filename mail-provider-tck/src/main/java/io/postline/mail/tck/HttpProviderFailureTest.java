@@ -26,8 +26,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The subclass declares {@code static Stream<Arguments> rows()}, each row
  * {@code (name, response, kind, code, retryAfter, messagePart)}: a test name, the answer in the
- * subclass's own form {@code R} (such as WireMock's {@code ResponseDefinitionBuilder}, stubbed by
- * {@link #answerWith}), the expected {@link FailureKind}, provider code (or null to leave it
+ * form of its {@link #service() mock service} {@code R} (such as WireMock's
+ * {@code ResponseDefinitionBuilder}, see {@link WireMockService}), the expected {@link FailureKind}, provider code (or null to leave it
  * unchecked), retry-after (null: none) and a part of the message. For each row the kit sends one
  * email and checks that it failed with exactly that, that the message starts with
  * {@link #messagePrefix()}, holds no secret nor the sender's address, that it came within four
@@ -38,7 +38,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@link FailureKind#PROVIDER_UNAVAILABLE} with code {@code I/O}, says what to check, and comes
  * well within the provider's default timeout, so that the next provider is tried at once.
  *
- * @param <R> how the subclass describes an answer of its mock server
+ * @param <R> how the mock service describes an answer
  */
 public abstract class HttpProviderFailureTest<R> {
   /** The timeout of the provider the rows are sent through. */
@@ -60,17 +60,8 @@ public abstract class HttpProviderFailureTest<R> {
    */
   protected abstract MailProvider createProvider(URI baseUrl, @Nullable Duration timeout);
 
-  /** The mock server's base URL. */
-  protected abstract URI serverUrl();
-
-  /** A TLS server whose certificate the JVM does not trust (such as WireMock's HTTPS port). */
-  protected abstract URI untrustedServerUrl();
-
-  /** Makes the mock server answer the next request with {@code response}. */
-  protected abstract void answerWith(R response);
-
-  /** How many requests the mock server received in this test. */
-  protected abstract long requestsReceived();
+  /** The mock of the provider's service that the rows are sent to. */
+  protected abstract MockService<R> service();
 
   /** How every failure message of the provider starts, such as {@code "SendGrid provider 'sg': "}. */
   protected abstract String messagePrefix();
@@ -80,7 +71,7 @@ public abstract class HttpProviderFailureTest<R> {
 
   @BeforeEach
   void createRowProvider() {
-    provider = createProvider(serverUrl(), TIMEOUT);
+    provider = createProvider(service().baseUrl(), TIMEOUT);
   }
 
   @AfterEach
@@ -94,7 +85,7 @@ public abstract class HttpProviderFailureTest<R> {
   @MethodSource("rows")
   void classifies(String name, R response, FailureKind kind, @Nullable String code, @Nullable Duration retryAfter,
       String messagePart) {
-    answerWith(response);
+    service().answerWith(response);
     long started = System.nanoTime();
 
     ProviderException e = catchThrowableOfType(ProviderException.class,
@@ -113,7 +104,7 @@ public abstract class HttpProviderFailureTest<R> {
     assertThat(e.getMessage()).startsWith(messagePrefix()).contains(messagePart).doesNotContain(SENDER);
     SecretChecks.assertNoSecrets(e, secrets());
     assertThat(Duration.ofNanos(System.nanoTime() - started)).as("time to fail").isLessThan(Duration.ofSeconds(4));
-    assertThat(requestsReceived()).as("requests sent for one failed send").isEqualTo(1);
+    assertThat(service().requestsReceived()).as("requests sent for one failed send").isEqualTo(1);
   }
 
   @Test
@@ -132,7 +123,7 @@ public abstract class HttpProviderFailureTest<R> {
 
   @Test
   void anUntrustedCertificateIsProviderUnavailable() throws Exception {
-    assertUnreachable(untrustedServerUrl(), "TLS certificate is not trusted",
+    assertUnreachable(service().untrustedBaseUrl(), "TLS certificate is not trusted",
         "check the trust settings, the JVM's trust store");
   }
 
@@ -150,6 +141,26 @@ public abstract class HttpProviderFailureTest<R> {
           .endsWith("another provider may");
       SecretChecks.assertNoSecrets(e, secrets());
     }
+  }
+
+  /**
+   * A mock of a provider's HTTP service: where it listens, how it is told to answer, and what it
+   * received.
+   *
+   * @param <R> how an answer is described
+   */
+  public interface MockService<R> {
+    /** The base URL the provider under test is pointed at. */
+    URI baseUrl();
+
+    /** A TLS server whose certificate the JVM does not trust. */
+    URI untrustedBaseUrl();
+
+    /** Answers the provider's requests with {@code response} from now on. */
+    void answerWith(R response);
+
+    /** How many requests arrived in this test. */
+    long requestsReceived();
   }
 
   /** The email every check sends. */

@@ -7,15 +7,18 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every Logback event from the root logger down, at a level, until closed (which restores the
- * levels). Postline's own loggers ({@code io.postline}) are lowered too, since a test
+ * Every Logback event from the root logger down, at a level, from its start until closed (which
+ * restores the levels); as a {@code @RegisterExtension} instance field
+ * ({@code final LogCapture logs = LogCapture.start(Level.TRACE);}) it is closed after each test. Postline's own loggers ({@code io.postline}) are lowered too, since a test
  * configuration may set them apart: what the hygiene tests read to prove that no secret, body or address is logged. Needs
  * {@code logback-classic} on the test class path (the kit declares it optional).
  */
-public final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable, AfterEachCallback {
   private final Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
   private final Level rootLevel = root.getLevel();
   private final Logger postline = (Logger) LoggerFactory.getLogger("io.postline");
@@ -49,6 +52,12 @@ public final class LogCapture implements AutoCloseable {
   public static String line(ILoggingEvent event) {
     return event.getLoggerName() + " " + event.getFormattedMessage() + " "
         + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
+  }
+
+  /** Closes the capture after the test it was created for. */
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   @Override
