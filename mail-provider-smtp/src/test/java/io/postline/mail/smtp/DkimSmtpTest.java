@@ -1,6 +1,9 @@
 package io.postline.mail.smtp;
 
 import io.postline.mail.tck.Dkimpy;
+import static io.postline.mail.tck.DkimTestKeys.ED25519;
+import static io.postline.mail.tck.DkimTestKeys.RECORDS;
+import static io.postline.mail.tck.DkimTestKeys.RSA;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -40,11 +43,6 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(120)
 class DkimSmtpTest {
-  static final KeyPair RSA = Dkimpy.rsa(2048);
-  static final KeyPair ED25519 = Dkimpy.ed25519();
-  static final Map<String, String> RECORDS = Map.of(
-      "rsa2025._domainkey.example.org", Dkimpy.record(RSA.getPublic()),
-      "ed2025._domainkey.example.org", Dkimpy.record(ED25519.getPublic()));
 
   @RegisterExtension
   static final GreenMailExtension GREENMAIL = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort())

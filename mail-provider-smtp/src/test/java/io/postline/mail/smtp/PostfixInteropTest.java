@@ -176,13 +176,7 @@ class PostfixInteropTest {
   void aPooledConnectionPostfixDroppedIsCheckedAndReplaced(SmtpTransport transport) throws Exception {
     SmtpProvider smtp = closer.add(postfix.provider(transport).port(postfix.shortTimeoutPort).build());
     String to = postfix.address("idle");
-    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
-        .text("before").build());
-    long dropped = postfix.shortTimeoutsLogged();
-    long idleSince = System.nanoTime();
-    postfix.awaitDelivered(to, first.messageId());
-
-    awaitDropped(dropped, idleSince);
+    sendThenIdleUntilDropped(smtp, to);
     SendResult second = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("After")
         .text("after").build());
 
@@ -198,12 +192,7 @@ class PostfixInteropTest {
     SmtpProvider smtp = closer.add(postfix.provider(transport).port(postfix.shortTimeoutPort)
         .validateAfterIdle(Duration.ofHours(1)).build());
     String to = postfix.address("unchecked");
-    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
-        .text("before").build());
-    long dropped = postfix.shortTimeoutsLogged();
-    long idleSince = System.nanoTime();
-    postfix.awaitDelivered(to, first.messageId());
-    awaitDropped(dropped, idleSince);
+    sendThenIdleUntilDropped(smtp, to);
 
     Email lost = Email.builder().from("shop@" + postfix.domain).to(to).subject("Lost").text("lost").build();
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(lost));
@@ -326,7 +315,13 @@ class PostfixInteropTest {
    * at {@code idleSince}: its log shows a new timeout, and the 2 s have passed for this connection
    * too (another build's connection may have timed out first).
    */
-  static void awaitDropped(long droppedBefore, long idleSince) {
+  /** Sends one message over a new pooled connection, then waits until Postfix has dropped it as idle. */
+  static void sendThenIdleUntilDropped(SmtpProvider smtp, String to) throws Exception {
+    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
+        .text("before").build());
+    long droppedBefore = postfix.shortTimeoutsLogged();
+    long idleSince = System.nanoTime();
+    postfix.awaitDelivered(to, first.messageId());
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
         .until(() -> System.nanoTime() - idleSince > Duration.ofMillis(2500).toNanos()
             && postfix.shortTimeoutsLogged() > droppedBefore);

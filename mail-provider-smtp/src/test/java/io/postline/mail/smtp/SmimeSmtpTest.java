@@ -1,6 +1,5 @@
 package io.postline.mail.smtp;
 
-import io.postline.mail.tck.Dkimpy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -14,6 +13,8 @@ import io.postline.mail.mime.PemKeys;
 import io.postline.mail.mime.Smime;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
+import io.postline.mail.tck.DkimTestKeys;
+import io.postline.mail.tck.Dkimpy;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +87,7 @@ class SmimeSmtpTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void aSignedMessageVerifiesWithOpensslAndKeepsItsMessageIdAndHeaders(SmtpTransport transport) throws Exception {
-    DkimSigner dkim = DkimSigner.builder().key("example.org", "rsa2025", DkimSmtpTest.RSA.getPrivate()).build();
+    DkimSigner dkim = DkimSigner.builder().key("example.org", "rsa2025", DkimTestKeys.RSA.getPrivate()).build();
     SmtpProvider smtp = provider(transport, signing, dkim);
 
     SendResult result = smtp.send(email());
@@ -102,7 +103,7 @@ class SmimeSmtpTest {
     assertThat(m.getContentType()).startsWith("multipart/signed; protocol=\"application/pkcs7-signature\"");
     // DKIM signs the S/MIME message as sent.
     assertThat(Dkimpy.verify(Files.readAllBytes(received), Map.of("rsa2025._domainkey.example.org",
-        Dkimpy.record(DkimSmtpTest.RSA.getPublic())))).containsExactly("example.org rsa2025 rsa-sha256 pass");
+        Dkimpy.record(DkimTestKeys.RSA.getPublic())))).containsExactly("example.org rsa2025 rsa-sha256 pass");
   }
 
   @Test

@@ -54,8 +54,12 @@ class SmtpClassificationTest {
   }
 
   SmtpProvider plainProvider(ScriptedSmtpServer server) {
+    return plainProvider(server, Duration.ofSeconds(2));
+  }
+
+  SmtpProvider plainProvider(ScriptedSmtpServer server, Duration readTimeout) {
     return closer.add(builder("127.0.0.1").name("scripted").port(server.port()).tls(TlsMode.NONE)
-        .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(2)).build());
+        .connectTimeout(Duration.ofSeconds(2)).readTimeout(readTimeout).build());
   }
 
   SmtpProvider tlsProvider(ScriptedSmtpServer server) {
@@ -269,10 +273,8 @@ class SmtpClassificationTest {
   void aGreetingThatNeverComesTimesOutAsTransient() throws Exception {
     ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.silentAt(Step.GREETING);
-    SmtpProvider smtp = closer.add(builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
-        .readTimeout(Duration.ofMillis(300)).build());
 
-    ProviderException e = failure(smtp, email());
+    ProviderException e = failure(plainProvider(server, Duration.ofMillis(300)), email());
 
     assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
     assertThat(e.getMessage()).contains("timed out");
@@ -282,8 +284,7 @@ class SmtpClassificationTest {
   void aReplyThatNeverComesTimesOutAsTransientAndTheConnectionIsDiscarded() throws Exception {
     ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.silentAt(Step.DATA_END);
-    SmtpProvider smtp = closer.add(builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
-        .readTimeout(Duration.ofMillis(300)).build());
+    SmtpProvider smtp = plainProvider(server, Duration.ofMillis(300));
 
     ProviderException e = failure(smtp, email());
     assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
