@@ -38,6 +38,10 @@ class MailgunErrorMappingTest extends HttpProviderFailureTest<ResponseDefinition
   static WireMockExtension untrusted = WireMockExtension.newInstance()
       .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort()).build();
 
+  MailgunErrorMappingTest() {
+    super(new WireMockService(wire, untrusted, PATH), "Mailgun provider 'mg': ", Set.of(KEY));
+  }
+
   /** One send with a generous timeout, so the first row does not pay for a cold JVM. */
   @BeforeAll
   static void warmUp() throws Exception {
@@ -48,25 +52,9 @@ class MailgunErrorMappingTest extends HttpProviderFailureTest<ResponseDefinition
   }
 
   @Override
-  protected MailProvider createProvider(URI baseUrl, @Nullable Duration timeout) {
-    MailgunProvider.Builder b = MailgunProvider.builder(KEY, "mg.example.org").name("mg").baseUrl(baseUrl)
-        .clock(Clock.fixed(NOW, ZoneOffset.UTC));
-    return (timeout == null ? b : b.timeout(timeout)).build();
-  }
-
-  @Override
-  protected MockService<ResponseDefinitionBuilder> service() {
-    return new WireMockService(wire, untrusted, PATH);
-  }
-
-  @Override
-  protected String messagePrefix() {
-    return "Mailgun provider 'mg': ";
-  }
-
-  @Override
-  protected Set<String> secrets() {
-    return Set.of(KEY);
+  protected MailProvider createProvider(URI baseUrl, Duration timeout) {
+    return MailgunProvider.builder(KEY, "mg.example.org").name("mg").baseUrl(baseUrl)
+        .clock(Clock.fixed(NOW, ZoneOffset.UTC)).timeout(timeout).build();
   }
 
   static Stream<Arguments> rows() {

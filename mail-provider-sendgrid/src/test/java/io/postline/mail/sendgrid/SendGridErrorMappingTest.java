@@ -41,6 +41,10 @@ class SendGridErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitio
   static WireMockExtension untrusted = WireMockExtension.newInstance()
       .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort()).build();
 
+  SendGridErrorMappingTest() {
+    super(new WireMockService(wire, untrusted, PATH), "SendGrid provider 'sg': ", Set.of(KEY));
+  }
+
   /** One send with a generous timeout, so the first row does not pay for a cold JVM. */
   @BeforeAll
   static void warmUp() throws Exception {
@@ -51,25 +55,9 @@ class SendGridErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitio
   }
 
   @Override
-  protected MailProvider createProvider(URI baseUrl, @Nullable Duration timeout) {
-    SendGridProvider.Builder b = SendGridProvider.builder(KEY).name("sg").baseUrl(baseUrl)
-        .clock(Clock.fixed(NOW, ZoneOffset.UTC));
-    return (timeout == null ? b : b.timeout(timeout)).build();
-  }
-
-  @Override
-  protected MockService<ResponseDefinitionBuilder> service() {
-    return new WireMockService(wire, untrusted, PATH);
-  }
-
-  @Override
-  protected String messagePrefix() {
-    return "SendGrid provider 'sg': ";
-  }
-
-  @Override
-  protected Set<String> secrets() {
-    return Set.of(KEY);
+  protected MailProvider createProvider(URI baseUrl, Duration timeout) {
+    return SendGridProvider.builder(KEY).name("sg").baseUrl(baseUrl)
+        .clock(Clock.fixed(NOW, ZoneOffset.UTC)).timeout(timeout).build();
   }
 
   static Stream<Arguments> rows() {

@@ -41,6 +41,10 @@ class SesErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitionBuil
   static WireMockExtension untrusted = WireMockExtension.newInstance()
       .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort()).build();
 
+  SesErrorMappingTest() {
+    super(new WireMockService(wire, untrusted, SesWire.PATH), "SES provider 'ses': ", Set.of(SECRET));
+  }
+
   /** One send with a generous timeout, so the first row does not pay for a cold SDK. */
   @BeforeAll
   static void warmUp() throws Exception {
@@ -52,25 +56,9 @@ class SesErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitionBuil
   }
 
   @Override
-  protected MailProvider createProvider(URI baseUrl, @Nullable Duration timeout) {
-    SesProvider.Builder b = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
-        .endpoint(baseUrl).quotaRetryAfter(Duration.ofHours(2));
-    return (timeout == null ? b : b.timeout(timeout)).build();
-  }
-
-  @Override
-  protected MockService<ResponseDefinitionBuilder> service() {
-    return new WireMockService(wire, untrusted, SesWire.PATH);
-  }
-
-  @Override
-  protected String messagePrefix() {
-    return "SES provider 'ses': ";
-  }
-
-  @Override
-  protected Set<String> secrets() {
-    return Set.of(SECRET);
+  protected MailProvider createProvider(URI baseUrl, Duration timeout) {
+    return SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
+        .endpoint(baseUrl).quotaRetryAfter(Duration.ofHours(2)).timeout(timeout).build();
   }
 
   static Stream<Arguments> rows() {
@@ -106,7 +94,7 @@ class SesErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitionBuil
         row("500 InternalServiceError", error(500, "InternalServiceErrorException", "Internal error"),
             FailureKind.TRANSIENT, "InternalServiceErrorException", null, "retrying may help"),
         row("503", aResponse().withStatus(503).withBody("Service Unavailable"),
-            FailureKind.TRANSIENT, null, null, "retrying may help"),
+            FailureKind.TRANSIENT, "HTTP 503", null, "retrying may help"),
         row("connection reset", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
             FailureKind.TRANSIENT, "I/O", null, "retrying may help"),
         row("empty response", aResponse().withFault(Fault.EMPTY_RESPONSE),

@@ -26,17 +26,17 @@ import org.junit.jupiter.params.provider.MethodSource;
  *
  * <p>The subclass declares {@code static Stream<Arguments> rows()}, each row
  * {@code (name, response, kind, code, retryAfter, messagePart)}: a test name, the answer in the
- * form of its {@link #service() mock service} {@code R} (such as WireMock's
+ * form of its mock service {@code R} (such as WireMock's
  * {@code ResponseDefinitionBuilder}, see {@link WireMockService}), the expected {@link FailureKind}, provider code (or null to leave it
  * unchecked), retry-after (null: none) and a part of the message. For each row the kit sends one
  * email and checks that it failed with exactly that, that the message starts with
- * {@link #messagePrefix()}, holds no secret nor the sender's address, that it came within four
+ * the prefix given, holds no secret nor the sender's address, that it came within four
  * seconds (the provider is built with a 1.5 s timeout) and that it cost exactly one request.
  *
  * <p>The kit also sends to servers that cannot be reached at all (a closed port, an unknown host,
  * a TLS server whose certificate the JVM does not trust): each is
  * {@link FailureKind#PROVIDER_UNAVAILABLE} with code {@code I/O}, says what to check, and comes
- * well within the provider's default timeout, so that the next provider is tried at once.
+ * well within the providers' default timeout, so that the next provider is tried at once.
  *
  * @param <R> how the mock service describes an answer
  */
@@ -45,33 +45,36 @@ public abstract class HttpProviderFailureTest<R> {
   protected static final Duration TIMEOUT = Duration.ofMillis(1500);
   /** The sender of every email the kit sends; no failure message may show it. */
   private static final String SENDER = "shop@example.org";
-  /** Far below any provider's default timeout: an unreachable server must not be waited for. */
+  /** The timeout of the providers sent to unreachable servers: the HTTP providers' default. */
+  private static final Duration UNREACHABLE_TIMEOUT = Duration.ofSeconds(30);
+  /** Far below that timeout: an unreachable server must not be waited for. */
   private static final Duration AT_ONCE = Duration.ofSeconds(10);
 
+  private final MockService<R> service;
+  private final String messagePrefix;
+  private final Set<String> secrets;
   private @Nullable MailProvider provider;
 
-  /** For subclasses. */
-  protected HttpProviderFailureTest() {}
-
   /**
-   * A provider that sends to {@code baseUrl}, with the name that {@link #messagePrefix()} quotes.
+   * For subclasses.
    *
-   * @param timeout the request timeout, or null for the provider's default
+   * @param service the mock of the provider's service that the rows are sent to
+   * @param messagePrefix how every failure message of the provider starts, such as
+   *     {@code "SendGrid provider 'sg': "}
+   * @param secrets the credentials of the providers the kit creates; no message may show them
    */
-  protected abstract MailProvider createProvider(URI baseUrl, @Nullable Duration timeout);
+  protected HttpProviderFailureTest(MockService<R> service, String messagePrefix, Set<String> secrets) {
+    this.service = Objects.requireNonNull(service, "service");
+    this.messagePrefix = Objects.requireNonNull(messagePrefix, "messagePrefix");
+    this.secrets = Set.copyOf(secrets);
+  }
 
-  /** The mock of the provider's service that the rows are sent to. */
-  protected abstract MockService<R> service();
-
-  /** How every failure message of the provider starts, such as {@code "SendGrid provider 'sg': "}. */
-  protected abstract String messagePrefix();
-
-  /** The credentials of the providers the kit creates; no message may show them. */
-  protected abstract Set<String> secrets();
+  /** A provider that sends to {@code baseUrl} with this request timeout, named as the prefix says. */
+  protected abstract MailProvider createProvider(URI baseUrl, Duration timeout);
 
   @BeforeEach
   void createRowProvider() {
-    provider = createProvider(service().baseUrl(), TIMEOUT);
+    provider = createProvider(service.baseUrl(), TIMEOUT);
   }
 
   @AfterEach
@@ -85,7 +88,7 @@ public abstract class HttpProviderFailureTest<R> {
   @MethodSource("rows")
   void classifies(String name, R response, FailureKind kind, @Nullable String code, @Nullable Duration retryAfter,
       String messagePart) {
-    service().answerWith(response);
+    service.answerWith(response);
     long started = System.nanoTime();
 
     ProviderException e = catchThrowableOfType(ProviderException.class,
@@ -101,10 +104,10 @@ public abstract class HttpProviderFailureTest<R> {
     } else {
       assertThat(e.retryAfter()).contains(retryAfter);
     }
-    assertThat(e.getMessage()).startsWith(messagePrefix()).contains(messagePart).doesNotContain(SENDER);
-    SecretChecks.assertNoSecrets(e, secrets());
+    assertThat(e.getMessage()).startsWith(messagePrefix).contains(messagePart).doesNotContain(SENDER);
+    SecretChecks.assertNoSecrets(e, secrets);
     assertThat(Duration.ofNanos(System.nanoTime() - started)).as("time to fail").isLessThan(Duration.ofSeconds(4));
-    assertThat(service().requestsReceived()).as("requests sent for one failed send").isEqualTo(1);
+    assertThat(service.requestsReceived()).as("requests sent for one failed send").isEqualTo(1);
   }
 
   @Test
@@ -123,12 +126,12 @@ public abstract class HttpProviderFailureTest<R> {
 
   @Test
   void anUntrustedCertificateIsProviderUnavailable() throws Exception {
-    assertUnreachable(service().untrustedBaseUrl(), "TLS certificate is not trusted",
+    assertUnreachable(service.untrustedBaseUrl(), "TLS certificate is not trusted",
         "check the trust settings, the JVM's trust store");
   }
 
   private void assertUnreachable(URI baseUrl, String said, String advice) throws Exception {
-    try (MailProvider unreachable = createProvider(baseUrl, null)) {
+    try (MailProvider unreachable = createProvider(baseUrl, UNREACHABLE_TIMEOUT)) {
       long started = System.nanoTime();
 
       ProviderException e = catchThrowableOfType(ProviderException.class, () -> unreachable.send(email()));
@@ -137,9 +140,9 @@ public abstract class HttpProviderFailureTest<R> {
       assertThat(e).as("thrown").isNotNull();
       assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
       assertThat(e.code()).contains("I/O");
-      assertThat(e.getMessage()).startsWith(messagePrefix()).contains(said).contains(advice)
+      assertThat(e.getMessage()).startsWith(messagePrefix).contains(said).contains(advice)
           .endsWith("another provider may");
-      SecretChecks.assertNoSecrets(e, secrets());
+      SecretChecks.assertNoSecrets(e, secrets);
     }
   }
 
