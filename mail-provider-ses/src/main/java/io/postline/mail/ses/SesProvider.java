@@ -18,6 +18,7 @@ import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
 import io.postline.mail.spi.SendOutcome;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -36,6 +37,7 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -283,8 +285,11 @@ public final class SesProvider implements MailProvider {
     }
     try {
       response = client.sendEmail(request);
-    } catch (SdkException e) {
-      ProviderException failure = SesErrors.failure(name, e, secrets, quotaRetryAfter, timeout, clock.instant());
+    } catch (SdkException | UncheckedIOException e) {
+      // The SDK's URL connection client reports a garbled answer as UncheckedIOException, not SdkException.
+      SdkException sdk = e instanceof SdkException se ? se : SdkClientException.create(
+          "I/O error reading the answer", e.getCause());
+      ProviderException failure = SesErrors.failure(name, sdk, secrets, quotaRetryAfter, timeout, clock.instant());
       LOG.debug("SES provider '{}' failed: {} ({}, {} recipient(s){})", name, failure.kind(),
           failure.code().orElse("?"), email.recipients().size(),
           failure.retryAfter().map(d -> ", retry after " + d.toSeconds() + "s").orElse(""));
