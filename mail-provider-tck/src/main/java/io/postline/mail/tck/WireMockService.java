@@ -1,12 +1,17 @@
 package io.postline.mail.tck;
 
+import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
+import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import com.github.tomakehurst.wiremock.matching.RequestPattern;
+import io.postline.mail.FailureKind;
 import java.net.URI;
 import java.util.Objects;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
 
 /**
  * An HTTP provider's service mocked by WireMock, for {@link HttpProviderFailureTest}: requests are
@@ -32,6 +37,27 @@ public final class WireMockService implements HttpProviderFailureTest.MockServic
     this.wire = Objects.requireNonNull(wire, "wire");
     this.untrusted = Objects.requireNonNull(untrusted, "untrusted");
     this.path = Objects.requireNonNull(path, "path");
+  }
+
+  /**
+   * The rows of {@link HttpProviderFailureTest} that every HTTP provider answers alike, whatever its
+   * API says in its bodies: 502 and 503 are {@code TRANSIENT} with code {@code HTTP <status>}; a
+   * reset connection, an empty or garbled answer and an answer slower than the kit's timeout are
+   * {@code TRANSIENT} with code {@code I/O}. A provider's {@code rows()} adds its own to these.
+   */
+  public static Stream<Arguments> commonRows() {
+    return Stream.of(
+        Arguments.of("502", aResponse().withStatus(502), FailureKind.TRANSIENT, "HTTP 502", null, "may help"),
+        Arguments.of("503", aResponse().withStatus(503), FailureKind.TRANSIENT, "HTTP 503", null, "may help"),
+        Arguments.of("connection reset", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+            FailureKind.TRANSIENT, "I/O", null, "retrying may help"),
+        Arguments.of("empty response", aResponse().withFault(Fault.EMPTY_RESPONSE),
+            FailureKind.TRANSIENT, "I/O", null, "retrying may help"),
+        Arguments.of("garbage response", aResponse().withFault(Fault.RANDOM_DATA_THEN_CLOSE),
+            FailureKind.TRANSIENT, "I/O", null, "retrying may help"),
+        Arguments.of("slow answer hits the timeout", aResponse().withStatus(200).withBody("{}").withFixedDelay(5000),
+            FailureKind.TRANSIENT, "I/O", null,
+            "no answer within the timeout of " + HttpProviderFailureTest.TIMEOUT.toMillis() + " ms"));
   }
 
   @Override
