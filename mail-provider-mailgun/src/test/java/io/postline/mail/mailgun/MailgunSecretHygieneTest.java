@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.postline.mail.Email;
@@ -52,22 +53,17 @@ class MailgunSecretHygieneTest {
         .baseUrl(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
 
     // 401 whose body quotes the key back, 403, 400, 429, 500, a reset connection and a timeout.
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(401)
-        .withBody("{\"message\":\"API key " + KEY + " is invalid\"}")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(403).withBody("Basic api:" + KEY)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(400)
-        .withBody("{\"message\":\"'from' parameter is missing\"}")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(500)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
+    for (ResponseDefinitionBuilder response : List.of(
+        aResponse().withStatus(401).withBody("{\"message\":\"API key " + KEY + " is invalid\"}"),
+        aResponse().withStatus(403).withBody("Basic api:" + KEY),
+        aResponse().withStatus(400).withBody("{\"message\":\"'from' parameter is missing\"}"),
+        aResponse().withStatus(429).withHeader("Retry-After", "3"),
+        aResponse().withStatus(500),
+        aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+        aResponse().withStatus(200).withFixedDelay(4000))) {
+      wire.stubFor(post(PATH).willReturn(response));
+      thrown.add(catchThrowable(() -> provider.send(email)));
+    }
     wire.stubFor(post(PATH).willReturn(aResponse().withStatus(503)));
     for (SendOutcome outcome : provider.sendBatch(List.of(email, email.toBuilder().subject("2").build()))) {
       thrown.add(outcome.failure().orElseThrow());

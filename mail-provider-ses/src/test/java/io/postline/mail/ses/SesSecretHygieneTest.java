@@ -9,6 +9,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.postline.mail.Email;
@@ -61,23 +62,18 @@ class SesSecretHygieneTest {
     SesProvider provider = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET, TOKEN)
         .endpoint(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
 
-    wire.stubFor(post(SesWire.PATH).willReturn(error(403, "InvalidSignatureException",
-        "The request signature we calculated does not match; secret " + SECRET)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(403, "ExpiredTokenException", "token " + TOKEN + " expired")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(400, "MessageRejected", "rejected " + RECIPIENT)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(429, "TooManyRequestsException", "slow")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(400, "LimitExceededException", "quota")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(500, "InternalServiceErrorException", "oops")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
+    for (ResponseDefinitionBuilder response : List.of(
+        error(403, "InvalidSignatureException", "The request signature we calculated does not match; secret " + SECRET),
+        error(403, "ExpiredTokenException", "token " + TOKEN + " expired"),
+        error(400, "MessageRejected", "rejected " + RECIPIENT),
+        error(429, "TooManyRequestsException", "slow"),
+        error(400, "LimitExceededException", "quota"),
+        error(500, "InternalServiceErrorException", "oops"),
+        aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+        aResponse().withStatus(200).withFixedDelay(4000))) {
+      wire.stubFor(post(SesWire.PATH).willReturn(response));
+      thrown.add(catchThrowable(() -> provider.send(email)));
+    }
     wire.stubFor(post(SesWire.PATH).willReturn(error(503, "ServiceUnavailable", "down")));
     for (SendOutcome outcome : provider.sendBatch(List.of(email, email.toBuilder().subject("2").build()))) {
       thrown.add(outcome.failure().orElseThrow());
@@ -115,7 +111,7 @@ class SesSecretHygieneTest {
     SesProvider provider = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET, TOKEN)
         .endpoint(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
     Email email = Email.builder().from("shop@example.org").to(RECIPIENT).subject("s").text("t").build();
-    for (var response : List.of(error(403, "InvalidSignatureException", "signature mismatch"),
+    for (ResponseDefinitionBuilder response : List.of(error(403, "InvalidSignatureException", "signature mismatch"),
         error(400, "MessageRejected", "rejected"), error(500, "InternalServiceErrorException", "oops"),
         aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER), aResponse().withStatus(200).withBody("{\"MessageId\":\"m\"}"))) {
       wire.stubFor(post(SesWire.PATH).willReturn(response));
