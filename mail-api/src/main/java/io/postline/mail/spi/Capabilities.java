@@ -5,6 +5,7 @@ import io.postline.mail.InvalidEmailException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * What a provider can send. The caller checks each email with {@link #problems(Email)} before
@@ -217,6 +218,33 @@ public final class Capabilities {
     if (!problems.isEmpty()) {
       throw new InvalidEmailException(
           problems.stream().map(p -> "provider " + provider + ": " + p).toList());
+    }
+  }
+
+  /**
+   * Checks every email of a batch before any is sent: what these capabilities refuse (as
+   * {@link #check}) and what the provider's own rules refuse, each problem prefixed with the
+   * email's position, such as {@code emails[2]: provider sg: attachments are not supported}.
+   *
+   * @param emails the batch
+   * @param provider the provider's name
+   * @param ownProblems the provider's own problems with one email, already worded
+   * @throws InvalidEmailException listing the problems of every invalid email, if any
+   */
+  public void checkBatch(List<Email> emails, String provider, Function<Email, List<String>> ownProblems) {
+    List<String> problems = new ArrayList<>();
+    for (int i = 0; i < emails.size(); i++) {
+      Email email = emails.get(i);
+      String at = "emails[" + i + "]: ";
+      for (String p : problems(email)) {
+        problems.add(at + "provider " + provider + ": " + p);
+      }
+      for (String p : ownProblems.apply(email)) {
+        problems.add(at + p);
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new InvalidEmailException(problems);
     }
   }
 

@@ -50,6 +50,18 @@ public class ProviderException extends Exception {
     return builder(kind, provider, message).build();
   }
 
+  /**
+   * The failure of a send to a provider that was closed: {@link FailureKind#PROVIDER_UNAVAILABLE},
+   * so that another provider may send.
+   *
+   * @param service the service's display name, such as {@code SendGrid}
+   * @param provider the provider's name
+   */
+  public static ProviderException closed(String service, String provider) {
+    return of(FailureKind.PROVIDER_UNAVAILABLE, provider,
+        service + " provider '" + provider + "' is closed; another provider may send");
+  }
+
   /** What the failure means for retries and failover. */
   public FailureKind kind() {
     return kind;

@@ -1,6 +1,8 @@
 package io.postline.mail.spi;
 
 import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
@@ -266,6 +268,27 @@ public final class ProviderSettings {
     return d;
   }
 
+  /**
+   * An {@code http} or {@code https} URL option with a host, such as an API's base URL.
+   *
+   * @throws IllegalArgumentException naming the option if it is not such a URL
+   */
+  public Optional<URI> httpUrlOption(String key) {
+    String value = options.get(key);
+    if (value == null) {
+      return Optional.empty();
+    }
+    try {
+      URI url = new URI(value.strip());
+      if (isHttpUrl(url)) {
+        return Optional.of(url);
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw badOption(key, "an http or https URL with a host", value);
+  }
+
   /** An enum option, matched case-insensitively against the constants' names. */
   public <E extends Enum<E>> E enumOption(String key, Class<E> type, E defaultValue) {
     String value = options.get(key);
@@ -321,6 +344,68 @@ public final class ProviderSettings {
       sep = '&';
     }
     return s.toString();
+  }
+
+  /**
+   * Checks a provider's name as every provider builder takes it.
+   *
+   * @return the name
+   * @throws IllegalArgumentException if it is blank
+   */
+  public static String checkName(String name) {
+    Objects.requireNonNull(name, "name");
+    if (name.isBlank()) {
+      throw new IllegalArgumentException("provider name must not be blank");
+    }
+    return name;
+  }
+
+  /**
+   * Checks a port number, 1 to 65535.
+   *
+   * @return the port
+   * @throws IllegalArgumentException naming the port given
+   */
+  public static int checkPort(int port) {
+    if (port < 1 || port > 65535) {
+      throw new IllegalArgumentException("port must be from 1 to 65535, was " + port);
+    }
+    return port;
+  }
+
+  /**
+   * Checks a duration setting that must be positive, such as a timeout.
+   *
+   * @param what the setting's name, for the message
+   * @return the duration
+   * @throws IllegalArgumentException naming the setting and the value if it is zero or negative
+   */
+  public static Duration checkPositive(String what, Duration duration) {
+    Objects.requireNonNull(duration, what);
+    if (duration.isNegative() || duration.isZero()) {
+      throw new IllegalArgumentException(what + " must be positive, was " + duration);
+    }
+    return duration;
+  }
+
+  /**
+   * Checks a URL setting, such as an API's base URL: {@code http} or {@code https}, with a host.
+   *
+   * @param what the setting's name, for the message
+   * @return the URL
+   * @throws IllegalArgumentException naming the setting and the URL if it is not such a URL
+   */
+  public static URI checkHttpUrl(String what, URI url) {
+    Objects.requireNonNull(url, what);
+    if (!isHttpUrl(url)) {
+      throw new IllegalArgumentException(what + " must be an http or https URL with a host, was '" + url + "'");
+    }
+    return url;
+  }
+
+  private static boolean isHttpUrl(URI url) {
+    String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
+    return (scheme.equals("http") || scheme.equals("https")) && url.getRawAuthority() != null;
   }
 
   /** Whether an option with this name is treated as a secret (masked). */
@@ -445,11 +530,7 @@ public final class ProviderSettings {
 
     /** The provider's name within its {@code Mailer}. */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("provider name must not be blank");
-      }
-      this.name = name;
+      this.name = checkName(name);
       return this;
     }
 
@@ -473,10 +554,7 @@ public final class ProviderSettings {
 
     /** The port, 1 to 65535. */
     public Builder port(int port) {
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("port must be from 1 to 65535, was " + port);
-      }
-      this.port = port;
+      this.port = checkPort(port);
       return this;
     }
 

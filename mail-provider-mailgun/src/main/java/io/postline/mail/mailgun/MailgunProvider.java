@@ -24,7 +24,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
@@ -179,14 +178,7 @@ public final class MailgunProvider implements MailProvider {
         .timeout(settings.durationOption("timeout", DEFAULT_TIMEOUT))
         .connectTimeout(settings.durationOption("connectTimeout", DEFAULT_CONNECT_TIMEOUT))
         .testMode(settings.booleanOption("testMode", false));
-    settings.option("baseUrl").ifPresent(url -> {
-      try {
-        b.baseUrl(URI.create(url));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("option 'baseUrl' of provider " + settings.name()
-            + " must be an http or https URL, was '" + url + "'");
-      }
-    });
+    settings.httpUrlOption("baseUrl").ifPresent(b::baseUrl);
     return b.build();
   }
 
@@ -230,19 +222,7 @@ public final class MailgunProvider implements MailProvider {
   @Override
   public List<SendOutcome> sendBatch(List<Email> emails) {
     Instant now = clock.instant();
-    List<String> problems = new ArrayList<>();
-    for (int i = 0; i < emails.size(); i++) {
-      Email email = emails.get(i);
-      List<String> own = new ArrayList<>(CAPABILITIES.problems(email).stream()
-          .map(p -> "provider " + name + ": " + p).toList());
-      own.addAll(forms.problems(email, now));
-      for (String p : own) {
-        problems.add("emails[" + i + "]: " + p);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidEmailException(problems);
-    }
+    CAPABILITIES.checkBatch(emails, name, email -> forms.problems(email, now));
     SendOutcome[] outcomes = new SendOutcome[emails.size()];
     List<MailgunForms.Chunk> chunks = forms.plan(emails);
     LOG.debug("Mailgun provider '{}' sends a batch of {} email(s) in {} request(s)", name, emails.size(), chunks.size());
@@ -302,8 +282,7 @@ public final class MailgunProvider implements MailProvider {
 
   private void ensureOpen() throws ProviderException {
     if (closed) {
-      throw ProviderException.of(FailureKind.PROVIDER_UNAVAILABLE, name,
-          "Mailgun provider '" + name + "' is closed; another provider may send");
+      throw ProviderException.closed("Mailgun", name);
     }
   }
 
@@ -351,11 +330,7 @@ public final class MailgunProvider implements MailProvider {
 
     /** The provider's name in results, events and metrics; {@code mailgun} by default. */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("provider name is blank");
-      }
-      this.name = name;
+      this.name = ProviderSettings.checkName(name);
       return this;
     }
 
@@ -370,11 +345,9 @@ public final class MailgunProvider implements MailProvider {
      * region. {@code /v3/{domain}/messages} is appended.
      */
     public Builder baseUrl(URI baseUrl) {
-      Objects.requireNonNull(baseUrl, "baseUrl");
-      String scheme = baseUrl.getScheme() == null ? "" : baseUrl.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || baseUrl.getRawAuthority() == null
-          || baseUrl.getRawQuery() != null) {
-        throw new IllegalArgumentException("baseUrl must be an http or https URL with a host and no query, was '"
+      ProviderSettings.checkHttpUrl("baseUrl", baseUrl);
+      if (baseUrl.getRawQuery() != null) {
+        throw new IllegalArgumentException("baseUrl must have no query (the messages path is appended), was '"
             + baseUrl + "'");
       }
       this.baseUrl = baseUrl;
@@ -383,13 +356,13 @@ public final class MailgunProvider implements MailProvider {
 
     /** The deadline for one request, from sending to receiving the answer; 30 s by default. */
     public Builder timeout(Duration timeout) {
-      this.timeout = positive("timeout", timeout);
+      this.timeout = ProviderSettings.checkPositive("timeout", timeout);
       return this;
     }
 
     /** The limit for opening a connection; 10 s by default. */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = positive("connectTimeout", connectTimeout);
+      this.connectTimeout = ProviderSettings.checkPositive("connectTimeout", connectTimeout);
       return this;
     }
 
@@ -408,14 +381,6 @@ public final class MailgunProvider implements MailProvider {
     /** Builds the provider; it connects on first use. */
     public MailgunProvider build() {
       return new MailgunProvider(this);
-    }
-
-    private static Duration positive(String what, Duration d) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

@@ -7,25 +7,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.postline.mail.Email;
 import io.postline.mail.spi.ProviderSettings;
 import io.postline.mail.spi.SendOutcome;
+import io.postline.mail.tck.LogCapture;
+import io.postline.mail.tck.SecretChecks;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /** The API key never shows in logs (at any level), exception messages or toString(). */
 class MailgunSecretHygieneTest {
@@ -36,27 +31,8 @@ class MailgunSecretHygieneTest {
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private Logger root;
-  private Level rootLevel;
-
-  @BeforeEach
-  void captureEverything() {
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.TRACE);
-    context.getLogger("io.postline").setLevel(Level.TRACE);
-    logs.setContext(context);
-    logs.start();
-    root.addAppender(logs);
-  }
-
-  @AfterEach
-  void restore() {
-    root.detachAppender(logs);
-    root.setLevel(rootLevel);
-  }
+  @RegisterExtension
+  final LogCapture logs = LogCapture.start(Level.TRACE);
 
   private static void warmUp() {
     wire.stubFor(post(PATH).willReturn(aResponse().withStatus(200).withBody("{\"id\":\"warm\"}")));
@@ -77,22 +53,17 @@ class MailgunSecretHygieneTest {
         .baseUrl(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
 
     // 401 whose body quotes the key back, 403, 400, 429, 500, a reset connection and a timeout.
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(401)
-        .withBody("{\"message\":\"API key " + KEY + " is invalid\"}")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(403).withBody("Basic api:" + KEY)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(400)
-        .withBody("{\"message\":\"'from' parameter is missing\"}")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(429).withHeader("Retry-After", "3")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(500)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(PATH).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
+    for (ResponseDefinitionBuilder response : List.of(
+        aResponse().withStatus(401).withBody("{\"message\":\"API key " + KEY + " is invalid\"}"),
+        aResponse().withStatus(403).withBody("Basic api:" + KEY),
+        aResponse().withStatus(400).withBody("{\"message\":\"'from' parameter is missing\"}"),
+        aResponse().withStatus(429).withHeader("Retry-After", "3"),
+        aResponse().withStatus(500),
+        aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+        aResponse().withStatus(200).withFixedDelay(4000))) {
+      wire.stubFor(post(PATH).willReturn(response));
+      thrown.add(catchThrowable(() -> provider.send(email)));
+    }
     wire.stubFor(post(PATH).willReturn(aResponse().withStatus(503)));
     for (SendOutcome outcome : provider.sendBatch(List.of(email, email.toBuilder().subject("2").build()))) {
       thrown.add(outcome.failure().orElseThrow());
@@ -110,18 +81,10 @@ class MailgunSecretHygieneTest {
 
     assertThat(thrown).hasSize(13).doesNotContainNull();
     for (Throwable t : thrown) {
-      for (Throwable c = t; c != null; c = c.getCause()) {
-        assertThat(String.valueOf(c.getMessage())).doesNotContain(KEY).doesNotContain(RECIPIENT);
-        assertThat(c.toString()).doesNotContain(KEY);
-      }
+      SecretChecks.assertNoSecrets(t, List.of(KEY, RECIPIENT));
     }
     assertThat(described).doesNotContain(KEY);
-    assertThat(logs.list).as("captured log events")
-        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("HTTP 401"));
-    for (ILoggingEvent event : logs.list) {
-      String line = event.getLoggerName() + " " + event.getFormattedMessage() + " "
-          + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
-      assertThat(line).as("log line").doesNotContain(KEY).doesNotContain(RECIPIENT);
-    }
+    assertThat(logs.lines()).as("captured log lines").anySatisfy(line -> assertThat(line).contains("HTTP 401"))
+        .allSatisfy(line -> assertThat(line).doesNotContain(KEY).doesNotContain(RECIPIENT));
   }
 }

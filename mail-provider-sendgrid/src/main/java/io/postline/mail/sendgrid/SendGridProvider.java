@@ -18,10 +18,8 @@ import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -160,17 +158,8 @@ public final class SendGridProvider implements MailProvider {
         .timeout(settings.durationOption("timeout", DEFAULT_TIMEOUT))
         .connectTimeout(settings.durationOption("connectTimeout", DEFAULT_CONNECT_TIMEOUT))
         .sandbox(settings.booleanOption("sandbox", false));
-    settings.option("baseUrl").ifPresent(url -> b.baseUrl(parseUrl(url, settings)));
+    settings.httpUrlOption("baseUrl").ifPresent(b::baseUrl);
     return b.build();
-  }
-
-  private static URI parseUrl(String url, ProviderSettings settings) {
-    try {
-      return URI.create(url);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException("option 'baseUrl' of provider " + settings.name()
-          + " is not a URL: '" + url + "'");
-    }
   }
 
   @Override
@@ -192,14 +181,7 @@ public final class SendGridProvider implements MailProvider {
       throw new InvalidEmailException(problems);
     }
     ensureOpen();
-    String body;
-    try {
-      body = requests.single(email, now);
-    } catch (IOException e) {
-      throw ProviderException.builder(FailureKind.PERMANENT, name,
-          "SendGrid provider '" + name + "': could not write the request body ("
-              + e.getClass().getSimpleName() + "); retrying will not help").cause(e).build();
-    }
+    String body = body(() -> requests.single(email, now));
     long started = System.nanoTime();
     String messageId = post(body, email.recipients().size());
     Duration took = Duration.ofNanos(System.nanoTime() - started);
@@ -220,19 +202,7 @@ public final class SendGridProvider implements MailProvider {
   @Override
   public List<SendOutcome> sendBatch(List<Email> emails) {
     Instant now = clock.instant();
-    List<String> problems = new ArrayList<>();
-    for (int i = 0; i < emails.size(); i++) {
-      Email email = emails.get(i);
-      List<String> own = new ArrayList<>(CAPABILITIES.problems(email).stream()
-          .map(p -> "provider " + name + ": " + p).toList());
-      own.addAll(requests.problems(email, now));
-      for (String p : own) {
-        problems.add("emails[" + i + "]: " + p);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidEmailException(problems);
-    }
+    CAPABILITIES.checkBatch(emails, name, email -> requests.problems(email, now));
     SendOutcome[] outcomes = new SendOutcome[emails.size()];
     List<SendGridRequests.Chunk> chunks = requests.plan(emails);
     LOG.debug("SendGrid provider '{}' sends a batch of {} email(s) in {} request(s)", name, emails.size(), chunks.size());
@@ -241,14 +211,7 @@ public final class SendGridProvider implements MailProvider {
       long started = System.nanoTime();
       try {
         ensureOpen();
-        String messageId;
-        try {
-          messageId = post(requests.build(chunk, emails, now), recipients);
-        } catch (IOException e) {
-          throw ProviderException.builder(FailureKind.PERMANENT, name,
-              "SendGrid provider '" + name + "': could not write the request body ("
-                  + e.getClass().getSimpleName() + "); retrying will not help").cause(e).build();
-        }
+        String messageId = post(body(() -> requests.build(chunk, emails, now)), recipients);
         Duration took = Duration.ofNanos(System.nanoTime() - started);
         for (int i : chunk.indices()) {
           Email email = emails.get(i);
@@ -261,6 +224,23 @@ public final class SendGridProvider implements MailProvider {
       }
     }
     return Arrays.asList(outcomes);
+  }
+
+  /** Writes a request body; one that cannot be written fails PERMANENT, as it would again. */
+  private String body(BodyWriter writer) throws ProviderException {
+    try {
+      return writer.write();
+    } catch (IOException e) {
+      throw ProviderException.builder(FailureKind.PERMANENT, name,
+          "SendGrid provider '" + name + "': could not write the request body ("
+              + e.getClass().getSimpleName() + "); retrying will not help").cause(e).build();
+    }
+  }
+
+  /** Writes one request body with sendgrid-java's model. */
+  @FunctionalInterface
+  private interface BodyWriter {
+    String write() throws IOException;
   }
 
   /** POSTs one body; returns SendGrid's message id, or throws the classified failure. */
@@ -288,8 +268,7 @@ public final class SendGridProvider implements MailProvider {
 
   private void ensureOpen() throws ProviderException {
     if (closed) {
-      throw ProviderException.of(FailureKind.PROVIDER_UNAVAILABLE, name,
-          "SendGrid provider '" + name + "' is closed; another provider may send");
+      throw ProviderException.closed("SendGrid", name);
     }
   }
 
@@ -330,11 +309,7 @@ public final class SendGridProvider implements MailProvider {
 
     /** The provider's name in results, events and metrics; {@code sendgrid} by default. */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("provider name is blank");
-      }
-      this.name = name;
+      this.name = ProviderSettings.checkName(name);
       return this;
     }
 
@@ -349,11 +324,7 @@ public final class SendGridProvider implements MailProvider {
      * region. Scheme {@code http} or {@code https}, no path.
      */
     public Builder baseUrl(URI baseUrl) {
-      Objects.requireNonNull(baseUrl, "baseUrl");
-      String scheme = baseUrl.getScheme() == null ? "" : baseUrl.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || baseUrl.getRawAuthority() == null) {
-        throw new IllegalArgumentException("baseUrl must be an http or https URL with a host, was '" + baseUrl + "'");
-      }
+      ProviderSettings.checkHttpUrl("baseUrl", baseUrl);
       if (baseUrl.getRawPath() != null && !baseUrl.getRawPath().isEmpty() && !baseUrl.getRawPath().equals("/")
           || baseUrl.getRawQuery() != null) {
         throw new IllegalArgumentException("baseUrl must have no path or query (SendGrid's paths start at /v3), was '"
@@ -365,13 +336,13 @@ public final class SendGridProvider implements MailProvider {
 
     /** The deadline for one request, from sending to reading the answer; 30 s by default. */
     public Builder timeout(Duration timeout) {
-      this.timeout = positive("timeout", timeout);
+      this.timeout = ProviderSettings.checkPositive("timeout", timeout);
       return this;
     }
 
     /** The limit for opening a connection; 10 s by default. */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = positive("connectTimeout", connectTimeout);
+      this.connectTimeout = ProviderSettings.checkPositive("connectTimeout", connectTimeout);
       return this;
     }
 
@@ -390,14 +361,6 @@ public final class SendGridProvider implements MailProvider {
     /** Builds the provider; it opens connections on first use. */
     public SendGridProvider build() {
       return new SendGridProvider(this);
-    }
-
-    private static Duration positive(String what, Duration d) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

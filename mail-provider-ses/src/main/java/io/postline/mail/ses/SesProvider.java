@@ -18,13 +18,13 @@ import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
 import io.postline.mail.spi.SendOutcome;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -37,6 +37,7 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
@@ -234,14 +235,7 @@ public final class SesProvider implements MailProvider {
     settings.option("configurationSet").ifPresent(b::configurationSet);
     SigningOptions.smime(settings).ifPresent(b::smime);
     SigningOptions.dkim(settings).ifPresent(b::dkim);
-    settings.option("endpoint").ifPresent(url -> {
-      try {
-        b.endpoint(URI.create(url));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException("option 'endpoint' of provider " + settings.name()
-            + " must be an http or https URL, was '" + url + "'");
-      }
-    });
+    settings.httpUrlOption("endpoint").ifPresent(b::endpoint);
     return b.build();
   }
 
@@ -291,8 +285,11 @@ public final class SesProvider implements MailProvider {
     }
     try {
       response = client.sendEmail(request);
-    } catch (SdkException e) {
-      ProviderException failure = SesErrors.failure(name, e, secrets, quotaRetryAfter, timeout, clock.instant());
+    } catch (SdkException | UncheckedIOException e) {
+      // The SDK's URL connection client reports a garbled answer as UncheckedIOException, not SdkException.
+      SdkException sdk = e instanceof SdkException se ? se : SdkClientException.create(
+          "I/O error reading the answer", e.getCause());
+      ProviderException failure = SesErrors.failure(name, sdk, secrets, quotaRetryAfter, timeout, clock.instant());
       LOG.debug("SES provider '{}' failed: {} ({}, {} recipient(s){})", name, failure.kind(),
           failure.code().orElse("?"), email.recipients().size(),
           failure.retryAfter().map(d -> ", retry after " + d.toSeconds() + "s").orElse(""));
@@ -320,19 +317,7 @@ public final class SesProvider implements MailProvider {
    */
   @Override
   public List<SendOutcome> sendBatch(List<Email> emails) {
-    List<String> problems = new ArrayList<>();
-    for (int i = 0; i < emails.size(); i++) {
-      Email email = emails.get(i);
-      List<String> own = new ArrayList<>(batchCapabilities.problems(email).stream()
-          .map(p -> "provider " + name + ": " + p).toList());
-      own.addAll(requests.problems(email));
-      for (String p : own) {
-        problems.add("emails[" + i + "]: " + p);
-      }
-    }
-    if (!problems.isEmpty()) {
-      throw new InvalidEmailException(problems);
-    }
+    batchCapabilities.checkBatch(emails, name, requests::problems);
     List<SendOutcome> outcomes = new ArrayList<>(emails.size());
     for (Email email : emails) {
       outcomes.add(sendSplit(email));
@@ -372,8 +357,7 @@ public final class SesProvider implements MailProvider {
 
   private void ensureOpen() throws ProviderException {
     if (closed) {
-      throw ProviderException.of(FailureKind.PROVIDER_UNAVAILABLE, name,
-          "SES provider '" + name + "' is closed; another provider may send");
+      throw ProviderException.closed("SES", name);
     }
   }
 
@@ -419,11 +403,7 @@ public final class SesProvider implements MailProvider {
 
     /** The provider's name in results, events and metrics; {@code ses} by default. */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("provider name is blank");
-      }
-      this.name = name;
+      this.name = ProviderSettings.checkName(name);
       return this;
     }
 
@@ -439,12 +419,7 @@ public final class SesProvider implements MailProvider {
 
     /** Another endpoint, such as a mock server's {@code http://localhost:8089}. */
     public Builder endpoint(URI endpoint) {
-      Objects.requireNonNull(endpoint, "endpoint");
-      String scheme = endpoint.getScheme() == null ? "" : endpoint.getScheme().toLowerCase(Locale.ROOT);
-      if (!scheme.equals("http") && !scheme.equals("https") || endpoint.getRawAuthority() == null) {
-        throw new IllegalArgumentException("endpoint must be an http or https URL with a host, was '" + endpoint + "'");
-      }
-      this.endpoint = endpoint;
+      this.endpoint = ProviderSettings.checkHttpUrl("endpoint", endpoint);
       return this;
     }
 
@@ -492,19 +467,19 @@ public final class SesProvider implements MailProvider {
 
     /** The deadline for one call, from sending to the answer; 30 s by default. */
     public Builder timeout(Duration timeout) {
-      this.timeout = positive("timeout", timeout);
+      this.timeout = ProviderSettings.checkPositive("timeout", timeout);
       return this;
     }
 
     /** The limit for opening a connection; 10 s by default. */
     public Builder connectTimeout(Duration connectTimeout) {
-      this.connectTimeout = positive("connectTimeout", connectTimeout);
+      this.connectTimeout = ProviderSettings.checkPositive("connectTimeout", connectTimeout);
       return this;
     }
 
     /** The retry-after suggested when the daily quota is spent (LimitExceeded); 1 h by default. */
     public Builder quotaRetryAfter(Duration quotaRetryAfter) {
-      this.quotaRetryAfter = positive("quotaRetryAfter", quotaRetryAfter);
+      this.quotaRetryAfter = ProviderSettings.checkPositive("quotaRetryAfter", quotaRetryAfter);
       return this;
     }
 
@@ -563,14 +538,6 @@ public final class SesProvider implements MailProvider {
       if (value.isBlank()) {
         throw new IllegalArgumentException(what + " is blank");
       }
-    }
-
-    private static Duration positive(String what, Duration d) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, was " + d);
-      }
-      return d;
     }
   }
 }

@@ -3,6 +3,9 @@ package io.postline.mail.ses;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.wireMockConfig;
+import static io.postline.mail.tck.DkimTestKeys.ED25519;
+import static io.postline.mail.tck.DkimTestKeys.RECORDS;
+import static io.postline.mail.tck.DkimTestKeys.RSA;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -22,11 +25,9 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -44,11 +45,6 @@ import org.junit.jupiter.api.io.TempDir;
 class SesDkimTest {
   private static final String ACCESS_KEY = "AKIADKIMTEST00000001";
   private static final String SECRET = "dkim-test-secret";
-  static final KeyPair RSA = Dkimpy.rsa(2048);
-  static final KeyPair ED25519 = Dkimpy.ed25519();
-  static final Map<String, String> RECORDS = Map.of(
-      "rsa2025._domainkey.example.org", Dkimpy.record(RSA.getPublic()),
-      "ed2025._domainkey.example.org", Dkimpy.record(ED25519.getPublic()));
 
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();

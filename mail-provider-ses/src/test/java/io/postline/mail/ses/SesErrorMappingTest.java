@@ -10,28 +10,25 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
-import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
-import com.github.tomakehurst.wiremock.matching.RequestPattern;
-import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
+import io.postline.mail.spi.MailProvider;
 import io.postline.mail.spi.ProviderException;
+import io.postline.mail.tck.HttpProviderFailureTest;
+import io.postline.mail.tck.WireMockService;
 import java.net.URI;
 import java.time.Duration;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
-import org.junit.jupiter.params.provider.MethodSource;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
-/** Every row of SES's error mapping, against WireMock; each failure costs exactly one request. */
-class SesErrorMappingTest {
+/** Every row of SES's error mapping, against WireMock, checked by the kit. */
+class SesErrorMappingTest extends HttpProviderFailureTest<ResponseDefinitionBuilder> {
   private static final String ACCESS_KEY = "AKIAERRORMAPPING0001";
   private static final String SECRET = "error-mapping-secret-key";
 
@@ -43,7 +40,9 @@ class SesErrorMappingTest {
   static WireMockExtension untrusted = WireMockExtension.newInstance()
       .options(wireMockConfig().httpDisabled(true).dynamicHttpsPort()).build();
 
-  private SesProvider provider;
+  SesErrorMappingTest() {
+    super(new WireMockService(wire, untrusted, SesWire.PATH), "SES provider 'ses': ", Set.of(SECRET));
+  }
 
   /** One send with a generous timeout, so the first row does not pay for a cold SDK. */
   @BeforeAll
@@ -55,21 +54,14 @@ class SesErrorMappingTest {
     }
   }
 
-  @BeforeEach
-  void setUp() {
-    wire.resetRequests();
-    provider = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
-        .endpoint(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500))
-        .quotaRetryAfter(Duration.ofHours(2)).build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    provider.close();
+  @Override
+  protected MailProvider createProvider(URI baseUrl, Duration timeout) {
+    return SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
+        .endpoint(baseUrl).quotaRetryAfter(Duration.ofHours(2)).timeout(timeout).build();
   }
 
   static Stream<Arguments> rows() {
-    return Stream.of(
+    return Stream.concat(WireMockService.commonRows(), Stream.of(
         row("TooManyRequests", error(429, "TooManyRequestsException", "Too Many Requests"),
             FailureKind.RATE_LIMITED, "TooManyRequestsException", null, "retrying later may help"),
         row("TooManyRequests with Retry-After", error(429, "TooManyRequestsException", "slow down")
@@ -99,47 +91,7 @@ class SesErrorMappingTest {
         row("413 other 4xx", aResponse().withStatus(413).withBody("{\"message\":\"too big\"}"),
             FailureKind.PERMANENT, "HTTP 413", null, "retrying will not help"),
         row("500 InternalServiceError", error(500, "InternalServiceErrorException", "Internal error"),
-            FailureKind.TRANSIENT, "InternalServiceErrorException", null, "retrying may help"),
-        row("503", aResponse().withStatus(503).withBody("Service Unavailable"),
-            FailureKind.TRANSIENT, null, null, "retrying may help"),
-        row("connection reset", aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
-            FailureKind.TRANSIENT, "I/O", null, "retrying may help"),
-        row("empty response", aResponse().withFault(Fault.EMPTY_RESPONSE),
-            FailureKind.TRANSIENT, "I/O", null, "retrying may help"),
-        row("slow answer hits the timeout", aResponse().withStatus(200).withBody("{\"MessageId\":\"late\"}")
-                .withFixedDelay(5000),
-            FailureKind.TRANSIENT, "I/O", null, "no answer within the timeout of 1500 ms"));
-  }
-
-  private static Arguments row(String name, ResponseDefinitionBuilder response, FailureKind kind, @Nullable String code,
-      @Nullable Duration retryAfter, String messagePart) {
-    return Arguments.of(name, response, kind, code, retryAfter, messagePart);
-  }
-
-  @ParameterizedTest(name = "{0} -> {2}")
-  @MethodSource("rows")
-  void classifies(String name, ResponseDefinitionBuilder response, FailureKind kind, @Nullable String code,
-      @Nullable Duration retryAfter, String messagePart) {
-    wire.stubFor(post(SesWire.PATH).willReturn(response));
-    long started = System.nanoTime();
-
-    ProviderException e = catchThrowableOfType(ProviderException.class, () -> provider.send(email()));
-
-    assertThat(e).as("thrown").isNotNull();
-    assertThat(e.kind()).isEqualTo(kind);
-    assertThat(e.provider()).isEqualTo("ses");
-    if (code != null) {
-      assertThat(e.code()).contains(code);
-    }
-    if (retryAfter == null) {
-      assertThat(e.retryAfter()).isEmpty();
-    } else {
-      assertThat(e.retryAfter()).contains(retryAfter);
-    }
-    assertThat(e.getMessage()).startsWith("SES provider 'ses': ").contains(messagePart)
-        .doesNotContain(SECRET).doesNotContain("shop@example.org");
-    assertThat(Duration.ofNanos(System.nanoTime() - started)).as("time to fail").isLessThan(Duration.ofSeconds(4));
-    wire.verify(1, postRequestedFor(urlEqualTo(SesWire.PATH)));
+            FailureKind.TRANSIENT, "InternalServiceErrorException", null, "retrying may help")));
   }
 
   @Test
@@ -158,41 +110,8 @@ class SesErrorMappingTest {
     wire.verify(0, postRequestedFor(urlEqualTo(SesWire.PATH)));
   }
 
-  /** Servers that cannot be reached at all: the next provider should be tried at once. */
-  static Stream<Arguments> unreachableServers() throws Exception {
-    int closedPort;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-      closedPort = s.getLocalPort();
-    }
-    return Stream.of(
-        Arguments.of("closed port", "http://127.0.0.1:" + closedPort,
-            "connection refused", "check the host and port"),
-        Arguments.of("unknown host", "http://api.postline-test.invalid",
-            "unknown host", "check the host name"),
-        Arguments.of("untrusted certificate", untrusted.getRuntimeInfo().getHttpsBaseUrl(),
-            "TLS certificate is not trusted", "check the trust settings, the JVM's trust store"));
-  }
-
-  @ParameterizedTest(name = "{0} -> PROVIDER_UNAVAILABLE")
-  @MethodSource("unreachableServers")
-  void anUnreachableServerIsProviderUnavailableAndSaysWhatToCheck(String what, String baseUrl, String said,
-      String advice) {
-    try (SesProvider unreachable = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET)
-        .endpoint(URI.create(baseUrl)).build()) {
-
-      ProviderException e = catchThrowableOfType(ProviderException.class, () -> unreachable.send(email()));
-
-      assertThat(e).as("thrown").isNotNull();
-      assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
-      assertThat(e.code()).contains("I/O");
-      assertThat(e.getMessage()).startsWith("SES provider 'ses': ").contains(said).contains(advice)
-          .endsWith("another provider may").doesNotContain(SECRET);
-    }
-    assertThat(wire.countRequestsMatching(RequestPattern.everything()).getCount()
-        + untrusted.countRequestsMatching(RequestPattern.everything()).getCount()).as("requests that arrived").isZero();
-  }
-
-  private static Email email() {
-    return Email.builder().from("shop@example.org").to("ann@example.org").subject("Hi").text("x").build();
+  private static Arguments row(String name, ResponseDefinitionBuilder response, FailureKind kind, @Nullable String code,
+      @Nullable Duration retryAfter, String messagePart) {
+    return Arguments.of(name, response, kind, code, retryAfter, messagePart);
   }
 }

@@ -8,25 +8,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
+import com.github.tomakehurst.wiremock.client.ResponseDefinitionBuilder;
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.junit5.WireMockExtension;
 import io.postline.mail.Email;
 import io.postline.mail.spi.ProviderSettings;
 import io.postline.mail.spi.SendOutcome;
+import io.postline.mail.tck.LogCapture;
+import io.postline.mail.tck.SecretChecks;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.slf4j.LoggerFactory;
 
 /**
  * The secret key and session token never show in Postline's logs, exception messages or
@@ -43,30 +40,12 @@ class SesSecretHygieneTest {
   @RegisterExtension
   static WireMockExtension wire = WireMockExtension.newInstance().options(wireMockConfig().dynamicPort()).build();
 
-  private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
-  private Logger root;
-  private Level rootLevel;
+  @RegisterExtension
+  final LogCapture logs = LogCapture.start(Level.TRACE);
 
+  /** One send first, so that the first failure path does not pay for a cold SDK. */
   @BeforeEach
-  void captureEverything() {
-    warmUp();
-    LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-    root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    rootLevel = root.getLevel();
-    root.setLevel(Level.TRACE);
-    context.getLogger("io.postline").setLevel(Level.TRACE);
-    logs.setContext(context);
-    logs.start();
-    root.addAppender(logs);
-  }
-
-  @AfterEach
-  void restore() {
-    root.detachAppender(logs);
-    root.setLevel(rootLevel);
-  }
-
-  private static void warmUp() {
+  void warmUp() {
     wire.stubFor(post(SesWire.PATH).willReturn(aResponse().withStatus(200).withBody("{\"MessageId\":\"warm\"}")));
     try (SesProvider warm = SesProvider.builder().region("eu-west-1").credentials("AKIAWARM", "warm-secret")
         .endpoint(URI.create(wire.baseUrl())).build()) {
@@ -83,23 +62,18 @@ class SesSecretHygieneTest {
     SesProvider provider = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET, TOKEN)
         .endpoint(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
 
-    wire.stubFor(post(SesWire.PATH).willReturn(error(403, "InvalidSignatureException",
-        "The request signature we calculated does not match; secret " + SECRET)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(403, "ExpiredTokenException", "token " + TOKEN + " expired")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(400, "MessageRejected", "rejected " + RECIPIENT)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(429, "TooManyRequestsException", "slow")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(400, "LimitExceededException", "quota")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(error(500, "InternalServiceErrorException", "oops")));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
-    wire.stubFor(post(SesWire.PATH).willReturn(aResponse().withStatus(200).withFixedDelay(4000)));
-    thrown.add(catchThrowable(() -> provider.send(email)));
+    for (ResponseDefinitionBuilder response : List.of(
+        error(403, "InvalidSignatureException", "The request signature we calculated does not match; secret " + SECRET),
+        error(403, "ExpiredTokenException", "token " + TOKEN + " expired"),
+        error(400, "MessageRejected", "rejected " + RECIPIENT),
+        error(429, "TooManyRequestsException", "slow"),
+        error(400, "LimitExceededException", "quota"),
+        error(500, "InternalServiceErrorException", "oops"),
+        aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER),
+        aResponse().withStatus(200).withFixedDelay(4000))) {
+      wire.stubFor(post(SesWire.PATH).willReturn(response));
+      thrown.add(catchThrowable(() -> provider.send(email)));
+    }
     wire.stubFor(post(SesWire.PATH).willReturn(error(503, "ServiceUnavailable", "down")));
     for (SendOutcome outcome : provider.sendBatch(List.of(email, email.toBuilder().subject("2").build()))) {
       thrown.add(outcome.failure().orElseThrow());
@@ -117,20 +91,17 @@ class SesSecretHygieneTest {
 
     assertThat(thrown).hasSize(14).doesNotContainNull();
     for (Throwable t : thrown) {
-      for (Throwable c = t; c != null; c = c.getCause()) {
-        assertThat(String.valueOf(c.getMessage())).doesNotContain(SECRET).doesNotContain(TOKEN);
-        assertThat(c.toString()).doesNotContain(SECRET).doesNotContain(TOKEN);
-      }
+      SecretChecks.assertNoSecrets(t, List.of(SECRET, TOKEN));
       assertThat(t.getMessage()).doesNotContain(RECIPIENT);
     }
     assertThat(described).doesNotContain(SECRET).doesNotContain(ACCESS_KEY);
-    assertThat(logs.list).as("captured log events")
-        .anySatisfy(e -> assertThat(e.getFormattedMessage()).contains("InvalidSignatureException"));
-    for (ILoggingEvent event : logs.list) {
+    assertThat(logs.lines()).as("captured log lines")
+        .anySatisfy(line -> assertThat(line).contains("InvalidSignatureException"));
+    for (ILoggingEvent event : logs.events()) {
       boolean sdkDebug = event.getLoggerName().startsWith("software.amazon.awssdk")
           && !event.getLevel().isGreaterOrEqual(Level.INFO);
       if (!sdkDebug) {
-        assertThat(line(event)).as("log line").doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(RECIPIENT);
+        assertThat(LogCapture.line(event)).as("log line").doesNotContain(SECRET).doesNotContain(TOKEN).doesNotContain(RECIPIENT);
       }
     }
   }
@@ -140,7 +111,7 @@ class SesSecretHygieneTest {
     SesProvider provider = SesProvider.builder().name("ses").region("eu-west-1").credentials(ACCESS_KEY, SECRET, TOKEN)
         .endpoint(URI.create(wire.baseUrl())).timeout(Duration.ofMillis(1500)).build();
     Email email = Email.builder().from("shop@example.org").to(RECIPIENT).subject("s").text("t").build();
-    for (var response : List.of(error(403, "InvalidSignatureException", "signature mismatch"),
+    for (ResponseDefinitionBuilder response : List.of(error(403, "InvalidSignatureException", "signature mismatch"),
         error(400, "MessageRejected", "rejected"), error(500, "InternalServiceErrorException", "oops"),
         aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER), aResponse().withStatus(200).withBody("{\"MessageId\":\"m\"}"))) {
       wire.stubFor(post(SesWire.PATH).willReturn(response));
@@ -148,9 +119,9 @@ class SesSecretHygieneTest {
     }
     provider.close();
 
-    assertThat(logs.list).as("captured log events").isNotEmpty();
-    for (ILoggingEvent event : logs.list) {
-      String line = line(event);
+    assertThat(logs.events()).as("captured log events").isNotEmpty();
+    for (ILoggingEvent event : logs.events()) {
+      String line = LogCapture.line(event);
       assertThat(line).as("log line").doesNotContain(SECRET);
       if (line.contains(TOKEN)) {
         assertThat(event.getLoggerName()).as("logger printing the session token")
@@ -158,10 +129,5 @@ class SesSecretHygieneTest {
         assertThat(event.getLevel()).isEqualTo(Level.DEBUG);
       }
     }
-  }
-
-  private static String line(ILoggingEvent event) {
-    return event.getLoggerName() + " " + event.getFormattedMessage() + " "
-        + (event.getThrowableProxy() == null ? "" : ThrowableProxyUtil.asString(event.getThrowableProxy()));
   }
 }

@@ -1,6 +1,5 @@
 package io.postline.mail.smtp;
 
-import io.postline.mail.Address;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
 import io.postline.mail.InvalidEmailException;
@@ -632,11 +631,7 @@ public final class SmtpProvider implements MailProvider {
 
     /** The provider's name within its {@code Mailer}; {@code smtp} by default. */
     public Builder name(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("provider name must not be blank");
-      }
-      this.name = name;
+      this.name = ProviderSettings.checkName(name);
       return this;
     }
 
@@ -652,10 +647,7 @@ public final class SmtpProvider implements MailProvider {
 
     /** The port; by default 587 for STARTTLS, 465 for implicit TLS, 25 without TLS. */
     public Builder port(int port) {
-      if (port < 1 || port > 65535) {
-        throw new IllegalArgumentException("port must be from 1 to 65535, was " + port);
-      }
-      this.port = port;
+      this.port = ProviderSettings.checkPort(port);
       return this;
     }
 

@@ -1,6 +1,9 @@
 package io.postline.mail.smtp;
 
 import io.postline.mail.tck.Dkimpy;
+import static io.postline.mail.tck.DkimTestKeys.ED25519;
+import static io.postline.mail.tck.DkimTestKeys.RECORDS;
+import static io.postline.mail.tck.DkimTestKeys.RSA;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -23,12 +26,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -42,24 +43,13 @@ import org.junit.jupiter.params.provider.EnumSource;
  */
 @Timeout(120)
 class DkimSmtpTest {
-  static final KeyPair RSA = Dkimpy.rsa(2048);
-  static final KeyPair ED25519 = Dkimpy.ed25519();
-  static final Map<String, String> RECORDS = Map.of(
-      "rsa2025._domainkey.example.org", Dkimpy.record(RSA.getPublic()),
-      "ed2025._domainkey.example.org", Dkimpy.record(ED25519.getPublic()));
 
   @RegisterExtension
   static final GreenMailExtension GREENMAIL = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort())
       .withPerMethodLifecycle(true);
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   static DkimSigner.Builder dual() {
     return DkimSigner.builder()
@@ -70,7 +60,7 @@ class DkimSmtpTest {
   SmtpProvider provider(DkimSigner signer, SmtpTransport transport) {
     SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(GREENMAIL.getSmtp().getPort())
         .tls(TlsMode.NONE).transport(transport).dkim(signer).build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
     return smtp;
   }
 
@@ -178,7 +168,7 @@ class DkimSmtpTest {
     ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
         + "?tls=none&dkim.domain=example.org&dkim.selector=rsa2025&dkim.key=" + pem);
     SmtpProvider smtp = SmtpProvider.create(dsn);
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(rich("billing@example.org"));
 
@@ -204,7 +194,7 @@ class DkimSmtpTest {
         + "&dkim.2.selector=ed2025&dkim.2.keyPem=" + edPem
         + "&dkim.3.domain=example.net&dkim.3.selector=net1&dkim.3.key=" + netPem);
     SmtpProvider smtp = SmtpProvider.create(dsn);
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(rich("billing@example.org"));
     assertThat(Dkimpy.verify(received(), RECORDS)).containsExactly(

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.postline.mail.Address;
 import io.postline.mail.Attachment;
@@ -15,6 +16,7 @@ import io.postline.mail.mime.MimeChannel;
 import io.postline.mail.mime.MimeRenderer;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.smtp.internal.WireLog;
+import io.postline.mail.tck.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +27,9 @@ import java.util.Random;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -41,28 +43,17 @@ import org.junit.jupiter.params.provider.EnumSource;
 class PostfixInteropTest {
   static PostfixInstance postfix;
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   @BeforeAll
   static void postfix() {
     postfix = PostfixInstance.require();
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
-  }
-
   /** Every log line from now on, TRACE and up (the SMTP conversation included). */
-  List<ILoggingEvent> captureLogs() {
-    return closing(new CapturedLogs()).events();
+  LogCapture captureLogs() {
+    return closer.add(LogCapture.start(Level.TRACE));
   }
 
   /** Text and HTML in several scripts, names and subject in UTF-8, binary and text attachments. */
@@ -100,7 +91,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void richUtf8MessagesArriveByteForByte(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     String to = postfix.address("zoe");
     String cc = postfix.address("taro");
     Email email = rich(to, cc);
@@ -124,7 +115,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void acceptedRejectedAndDeferredRecipientsOfOneMessageAreEachClassified(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     String ok = postfix.address("ok");
     Email email = Email.builder().from("shop@" + postfix.domain).to(ok)
         .cc("reject@" + postfix.domain).bcc("defer@" + postfix.domain)
@@ -153,7 +144,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void sixtyRecipientsWithRefusalsAmongThemKeepEachReplyWithItsRecipient(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     List<String> all = new ArrayList<>();
     List<String> ok = new ArrayList<>();
     for (int i = 0; i < 60; i++) {
@@ -183,15 +174,9 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void aPooledConnectionPostfixDroppedIsCheckedAndReplaced(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).port(postfix.shortTimeoutPort).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).port(postfix.shortTimeoutPort).build());
     String to = postfix.address("idle");
-    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
-        .text("before").build());
-    long dropped = postfix.shortTimeoutsLogged();
-    long idleSince = System.nanoTime();
-    postfix.awaitDelivered(to, first.messageId());
-
-    awaitDropped(dropped, idleSince);
+    sendThenIdleUntilDropped(smtp, to);
     SendResult second = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("After")
         .text("after").build());
 
@@ -204,15 +189,10 @@ class PostfixInteropTest {
   @EnumSource(SmtpTransport.class)
   void withoutTheIdleCheckASendOnADroppedConnectionIsTransientAndTheNextOneGoesThrough(SmtpTransport transport)
       throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).port(postfix.shortTimeoutPort)
+    SmtpProvider smtp = closer.add(postfix.provider(transport).port(postfix.shortTimeoutPort)
         .validateAfterIdle(Duration.ofHours(1)).build());
     String to = postfix.address("unchecked");
-    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
-        .text("before").build());
-    long dropped = postfix.shortTimeoutsLogged();
-    long idleSince = System.nanoTime();
-    postfix.awaitDelivered(to, first.messageId());
-    awaitDropped(dropped, idleSince);
+    sendThenIdleUntilDropped(smtp, to);
 
     Email lost = Email.builder().from("shop@" + postfix.domain).to(to).subject("Lost").text("lost").build();
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(lost));
@@ -230,7 +210,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void everyRecipientRefusedIsClassifiedByTheMostHopefulReply(SmtpTransport transport) throws Exception {
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
 
     ProviderException rejected = catchThrowableOfType(ProviderException.class, () -> smtp.send(
         Email.builder().from("shop@" + postfix.domain).to("reject@" + postfix.domain).subject("No")
@@ -250,7 +230,7 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void aClientThatDoesNotLogInIsAProviderProblemNotTheRecipients(SmtpTransport transport) {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(postfix.port)
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(postfix.port)
         .trustedCertificate(postfix.caCertificate).transport(transport).ehloName("client.postline.test").build());
 
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(
@@ -265,9 +245,9 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void wrongCredentialsFailAsProviderUnavailableWithoutThePasswordAnywhere(SmtpTransport transport) {
-    List<ILoggingEvent> logs = captureLogs();
+    LogCapture capture = captureLogs();
     String wrong = "Wr0ng-" + postfix.password;
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(postfix.port)
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(postfix.port)
         .credentials(postfix.username, wrong).trustedCertificate(postfix.caCertificate).transport(transport)
         .ehloName("client.postline.test").build());
 
@@ -277,6 +257,7 @@ class PostfixInteropTest {
 
     assertThat(e.kind()).isEqualTo(FailureKind.PROVIDER_UNAVAILABLE);
     assertThat(e.code()).contains("535 5.7.8");
+    List<ILoggingEvent> logs = capture.events();
     assertThat(logs).as("the conversation was logged")
         .anyMatch(l -> l.getFormattedMessage().contains("S: 250-AUTH PLAIN LOGIN"));
     if (transport == SmtpTransport.POSTLINE) {
@@ -298,8 +279,8 @@ class PostfixInteropTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void theDebugConversationLogShowsTheExchangeButNotTheAuthOrTheContent(SmtpTransport transport) throws Exception {
-    List<ILoggingEvent> logs = captureLogs();
-    SmtpProvider smtp = closing(postfix.provider(transport).build());
+    LogCapture capture = captureLogs();
+    SmtpProvider smtp = closer.add(postfix.provider(transport).build());
     String to = postfix.address("dora");
     String body = "Body text that must never be logged " + System.nanoTime();
 
@@ -307,6 +288,7 @@ class PostfixInteropTest {
         .text(body).build());
     postfix.awaitDelivered(to, result.messageId());
 
+    List<ILoggingEvent> logs = capture.events();
     List<String> wire = logs.stream().filter(l -> l.getLoggerName().equals(WireLog.LOGGER))
         .map(ILoggingEvent::getFormattedMessage).toList();
     assertThat(wire).anyMatch(l -> l.contains("S: 220 mx.postline.test ESMTP"));
@@ -333,7 +315,13 @@ class PostfixInteropTest {
    * at {@code idleSince}: its log shows a new timeout, and the 2 s have passed for this connection
    * too (another build's connection may have timed out first).
    */
-  static void awaitDropped(long droppedBefore, long idleSince) {
+  /** Sends one message over a new pooled connection, then waits until Postfix has dropped it as idle. */
+  static void sendThenIdleUntilDropped(SmtpProvider smtp, String to) throws Exception {
+    SendResult first = smtp.send(Email.builder().from("shop@" + postfix.domain).to(to).subject("Before")
+        .text("before").build());
+    long droppedBefore = postfix.shortTimeoutsLogged();
+    long idleSince = System.nanoTime();
+    postfix.awaitDelivered(to, first.messageId());
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
         .until(() -> System.nanoTime() - idleSince > Duration.ofMillis(2500).toNanos()
             && postfix.shortTimeoutsLogged() > droppedBefore);

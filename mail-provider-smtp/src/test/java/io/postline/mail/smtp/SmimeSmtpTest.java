@@ -1,6 +1,5 @@
 package io.postline.mail.smtp;
 
-import io.postline.mail.tck.Dkimpy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
@@ -14,6 +13,8 @@ import io.postline.mail.mime.PemKeys;
 import io.postline.mail.mime.Smime;
 import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.ProviderSettings;
+import io.postline.mail.tck.DkimTestKeys;
+import io.postline.mail.tck.Dkimpy;
 import jakarta.mail.internet.MimeMessage;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +26,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -50,7 +50,8 @@ class SmimeSmtpTest {
   static Smime signing;
   static X509Certificate bob;
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   @BeforeAll
   static void certificates() throws Exception {
@@ -64,13 +65,6 @@ class SmimeSmtpTest {
     bob = PemKeys.certificates(dir.resolve("bob.pem")).get(0);
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
   SmtpProvider provider(SmtpTransport transport, Smime smime, DkimSigner dkim) {
     SmtpProvider.Builder b = SmtpProvider.builder("127.0.0.1").port(GREENMAIL.getSmtp().getPort())
         .tls(TlsMode.NONE).transport(transport).smime(smime);
@@ -78,7 +72,7 @@ class SmimeSmtpTest {
       b.dkim(dkim);
     }
     SmtpProvider smtp = b.build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
     return smtp;
   }
 
@@ -93,7 +87,7 @@ class SmimeSmtpTest {
   @ParameterizedTest
   @EnumSource(SmtpTransport.class)
   void aSignedMessageVerifiesWithOpensslAndKeepsItsMessageIdAndHeaders(SmtpTransport transport) throws Exception {
-    DkimSigner dkim = DkimSigner.builder().key("example.org", "rsa2025", DkimSmtpTest.RSA.getPrivate()).build();
+    DkimSigner dkim = DkimSigner.builder().key("example.org", "rsa2025", DkimTestKeys.RSA.getPrivate()).build();
     SmtpProvider smtp = provider(transport, signing, dkim);
 
     SendResult result = smtp.send(email());
@@ -109,7 +103,7 @@ class SmimeSmtpTest {
     assertThat(m.getContentType()).startsWith("multipart/signed; protocol=\"application/pkcs7-signature\"");
     // DKIM signs the S/MIME message as sent.
     assertThat(Dkimpy.verify(Files.readAllBytes(received), Map.of("rsa2025._domainkey.example.org",
-        Dkimpy.record(DkimSmtpTest.RSA.getPublic())))).containsExactly("example.org rsa2025 rsa-sha256 pass");
+        Dkimpy.record(DkimTestKeys.RSA.getPublic())))).containsExactly("example.org rsa2025 rsa-sha256 pass");
   }
 
   @Test
@@ -177,7 +171,7 @@ class SmimeSmtpTest {
     ProviderSettings dsn = ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort() + "?tls=none"
         + "&smime.key=" + dir.resolve("billing.p12") + "&smime.password=p12-secret&smime.encrypt=" + recipients);
     SmtpProvider smtp = SmtpProvider.create(dsn);
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     SendResult result = smtp.send(Email.builder().from("Billing <billing@example.org>").to("bob@example.org")
         .cc("Carol <CAROL@example.org>").subject("Rechnung").text("please pay 100 EUR.").build());
@@ -210,7 +204,7 @@ class SmimeSmtpTest {
   void dsnOptionsSignWithAPemKeyAndItsChain() throws Exception {
     SmtpProvider smtp = SmtpProvider.create(ProviderSettings.parse("smtp://127.0.0.1:" + GREENMAIL.getSmtp().getPort()
         + "?tls=none&smime.key=" + dir.resolve("billing.key") + "&smime.cert=" + dir.resolve("billing.pem")));
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(email());
 

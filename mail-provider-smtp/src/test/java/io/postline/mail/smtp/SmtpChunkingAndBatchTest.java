@@ -11,10 +11,8 @@ import io.postline.mail.spi.ProviderException;
 import io.postline.mail.spi.SendOutcome;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -33,26 +31,20 @@ class SmtpChunkingAndBatchTest {
   @RegisterExtension
   static final GreenMailExtension GREEN_MAIL = new GreenMailExtension(new ServerSetup(0, "127.0.0.1", "smtp"));
 
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   private PipelineServer server(List<String> extensions, int bodies, BiFunction<Integer, String, String> script)
       throws Exception {
     PipelineServer s = new PipelineServer(extensions, bodies, script);
-    closeAfter.add(s);
+    closer.add(s);
     return s;
   }
 
   private SmtpProvider provider(int port) {
     SmtpProvider p = SmtpProvider.builder("127.0.0.1").name("pipe").port(port).tls(TlsMode.NONE).poolSize(1)
         .readTimeout(Duration.ofSeconds(3)).build();
-    closeAfter.add(p);
+    closer.add(p);
     return p;
   }
 
@@ -136,7 +128,7 @@ class SmtpChunkingAndBatchTest {
     int[] mails = {0};
     PipelineServer server = new PipelineServer(CHUNKING, new int[] {3, 1},
         (n, line) -> line.startsWith("MAIL") && ++mails[0] == 2 ? "DROP" : null);
-    closeAfter.add(server);
+    closer.add(server);
     SmtpProvider smtp = provider(server.port());
 
     List<SendOutcome> outcomes = smtp.sendBatch(List.of(email(1, "one", "a@example.org"),
@@ -156,10 +148,10 @@ class SmtpChunkingAndBatchTest {
   void aReplyThatNeverComesFailsOnlyTheMessagesStillInFlightAndTheConnectionIsReplaced() throws Exception {
     // Connection 1 answers messages 1 and 2 but never message 3 (it waits for a fourth that never comes).
     PipelineServer server = new PipelineServer(CHUNKING, new int[] {4, 1}, (n, line) -> null);
-    closeAfter.add(server);
+    closer.add(server);
     SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE).poolSize(1)
         .readTimeout(Duration.ofMillis(700)).build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     List<SendOutcome> outcomes = smtp.sendBatch(List.of(email(1, "one", "a@example.org"),
         email(2, "two", "b@example.org"), email(3, "three", "c@example.org")));

@@ -16,13 +16,12 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -42,19 +41,8 @@ class SmtpClassificationTest {
   @Parameter
   SmtpTransport transport;
   static final String PASSWORD = "scr1pted-Pass";
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   SmtpProvider.Builder builder(String host) {
     return SmtpProvider.builder(host).transport(transport);
@@ -66,12 +54,16 @@ class SmtpClassificationTest {
   }
 
   SmtpProvider plainProvider(ScriptedSmtpServer server) {
-    return closing(builder("127.0.0.1").name("scripted").port(server.port()).tls(TlsMode.NONE)
-        .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(2)).build());
+    return plainProvider(server, Duration.ofSeconds(2));
+  }
+
+  SmtpProvider plainProvider(ScriptedSmtpServer server, Duration readTimeout) {
+    return closer.add(builder("127.0.0.1").name("scripted").port(server.port()).tls(TlsMode.NONE)
+        .connectTimeout(Duration.ofSeconds(2)).readTimeout(readTimeout).build());
   }
 
   SmtpProvider tlsProvider(ScriptedSmtpServer server) {
-    return closing(builder("localhost").name("scripted").port(server.port())
+    return closer.add(builder("localhost").name("scripted").port(server.port())
         .credentials("user", PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM)
         .connectTimeout(Duration.ofSeconds(2)).readTimeout(Duration.ofSeconds(2)).build());
   }
@@ -123,7 +115,7 @@ class SmtpClassificationTest {
   @ParameterizedTest(name = "{0} {1} -> {2}")
   @MethodSource("replies")
   void classifiesTheReply(Step step, String reply, FailureKind kind, String code) throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     if (step == Step.RCPT) {
       server.rcpt(address -> reply);
     } else {
@@ -148,7 +140,7 @@ class SmtpClassificationTest {
   @ParameterizedTest(name = "AUTH {0} -> {1}")
   @MethodSource("authReplies")
   void classifiesTheAuthReply(String reply, FailureKind kind, String code) throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
     server.reply(Step.AUTH, reply);
 
     ProviderException e = failure(tlsProvider(server), email());
@@ -160,7 +152,7 @@ class SmtpClassificationTest {
 
   @Test
   void an421ToEhloThatClosesTheConnectionIsTransient() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.reply(Step.EHLO, "421 4.3.2 Shutting down");
 
     ProviderException e = failure(plainProvider(server), email());
@@ -177,7 +169,7 @@ class SmtpClassificationTest {
 
   @Test
   void rateLimitWithoutAStatedDelayPromisesNoRetryAfter() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.reply(Step.MAIL, "450 4.7.1 Rate limit exceeded");
 
     ProviderException e = failure(plainProvider(server), email());
@@ -190,7 +182,7 @@ class SmtpClassificationTest {
 
   @Test
   void everyRecipientRefusedByPolicySaysToCheckTheProvidersCredentials() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.rcpt(address -> "554 5.7.1 Relay access denied");
 
     ProviderException e = failure(plainProvider(server), email("bob@example.org", "carl@example.org"));
@@ -202,7 +194,7 @@ class SmtpClassificationTest {
 
   @Test
   void rateLimitWithAStatedDelayCarriesRetryAfter() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.reply(Step.MAIL, "450 4.7.1 Rate limit exceeded, try again in 30 seconds");
 
     ProviderException e = failure(plainProvider(server), email());
@@ -217,7 +209,7 @@ class SmtpClassificationTest {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
-    SmtpProvider smtp = closing(builder("127.0.0.1").port(port).tls(TlsMode.NONE).build());
+    SmtpProvider smtp = closer.add(builder("127.0.0.1").port(port).tls(TlsMode.NONE).build());
 
     ProviderException e = failure(smtp, email());
 
@@ -228,7 +220,7 @@ class SmtpClassificationTest {
 
   @Test
   void anUnknownHostIsProviderUnavailable() throws Exception {
-    SmtpProvider smtp = closing(builder("smtp.postline-test.invalid").port(2525).tls(TlsMode.NONE)
+    SmtpProvider smtp = closer.add(builder("smtp.postline-test.invalid").port(2525).tls(TlsMode.NONE)
         .build());
 
     ProviderException e = failure(smtp, email());
@@ -240,8 +232,8 @@ class SmtpClassificationTest {
 
   @Test
   void anUntrustedCertificateIsProviderUnavailableAndNamesTheTrustOptions() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.implicitTls(TestTls.localhostServer()));
-    SmtpProvider smtp = closing(builder("localhost").port(server.port()).tls(TlsMode.IMPLICIT)
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.implicitTls(TestTls.localhostServer()));
+    SmtpProvider smtp = closer.add(builder("localhost").port(server.port()).tls(TlsMode.IMPLICIT)
         .readTimeout(Duration.ofSeconds(2)).build());
 
     ProviderException e = failure(smtp, email());
@@ -255,10 +247,10 @@ class SmtpClassificationTest {
   @Test
   void connectTimeoutIsTransient() throws Exception {
     // A listener that never accepts, its backlog filled: further connects get no answer at all.
-    ServerSocket blackhole = closing(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
+    ServerSocket blackhole = closer.add(new ServerSocket(0, 1, InetAddress.getLoopbackAddress()));
     boolean full = false;
     for (int i = 0; i < 50 && !full; i++) {
-      Socket s = closing(new Socket());
+      Socket s = closer.add(new Socket());
       try {
         s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), blackhole.getLocalPort()), 200);
       } catch (SocketTimeoutException e) {
@@ -266,7 +258,7 @@ class SmtpClassificationTest {
       }
     }
     assertThat(full).as("the backlog of the listener filled up").isTrue();
-    SmtpProvider smtp = closing(builder("127.0.0.1").port(blackhole.getLocalPort())
+    SmtpProvider smtp = closer.add(builder("127.0.0.1").port(blackhole.getLocalPort())
         .tls(TlsMode.NONE).connectTimeout(Duration.ofMillis(300)).build());
 
     long started = System.nanoTime();
@@ -279,12 +271,10 @@ class SmtpClassificationTest {
 
   @Test
   void aGreetingThatNeverComesTimesOutAsTransient() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.silentAt(Step.GREETING);
-    SmtpProvider smtp = closing(builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
-        .readTimeout(Duration.ofMillis(300)).build());
 
-    ProviderException e = failure(smtp, email());
+    ProviderException e = failure(plainProvider(server, Duration.ofMillis(300)), email());
 
     assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
     assertThat(e.getMessage()).contains("timed out");
@@ -292,10 +282,9 @@ class SmtpClassificationTest {
 
   @Test
   void aReplyThatNeverComesTimesOutAsTransientAndTheConnectionIsDiscarded() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.silentAt(Step.DATA_END);
-    SmtpProvider smtp = closing(builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
-        .readTimeout(Duration.ofMillis(300)).build());
+    SmtpProvider smtp = plainProvider(server, Duration.ofMillis(300));
 
     ProviderException e = failure(smtp, email());
     assertThat(e.kind()).isEqualTo(FailureKind.TRANSIENT);
@@ -309,7 +298,7 @@ class SmtpClassificationTest {
 
   @Test
   void aConnectionDroppedMidSessionIsTransient() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.dropAt(Step.DATA_END);
 
     ProviderException e = failure(plainProvider(server), email());
@@ -320,7 +309,7 @@ class SmtpClassificationTest {
 
   @Test
   void aConnectionDroppedAtMailFromIsTransient() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.dropAt(Step.MAIL);
 
     ProviderException e = failure(plainProvider(server), email());
@@ -330,8 +319,8 @@ class SmtpClassificationTest {
 
   @Test
   void startTlsRequiredButNotOfferedIsProviderUnavailable() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(builder("localhost").port(server.port())
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(builder("localhost").port(server.port())
         .credentials("user", PASSWORD).build());
 
     ProviderException e = failure(smtp, email());
@@ -343,8 +332,8 @@ class SmtpClassificationTest {
 
   @Test
   void explicitStartTlsIsRequiredEvenWithoutCredentials() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(builder("localhost").port(server.port()).tls(TlsMode.STARTTLS).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(builder("localhost").port(server.port()).tls(TlsMode.STARTTLS).build());
 
     ProviderException e = failure(smtp, email());
 
@@ -354,8 +343,8 @@ class SmtpClassificationTest {
 
   @Test
   void aHostNameThatDoesNotMatchTheCertificateIsRefusedEvenWhenTheCertificateIsTrusted() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.startTls(TestTls.otherServer()));
-    SmtpProvider smtp = closing(builder("localhost").port(server.port())
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.startTls(TestTls.otherServer()));
+    SmtpProvider smtp = closer.add(builder("localhost").port(server.port())
         .credentials("user", PASSWORD).trustedCertificate(TestTls.OTHER_PEM).build());
 
     ProviderException e = failure(smtp, email());
@@ -367,9 +356,9 @@ class SmtpClassificationTest {
 
   @Test
   void verificationTurnedOffExplicitlyAcceptsAnyCertificate() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.startTls(TestTls.otherServer()));
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.startTls(TestTls.otherServer()));
     server.logins(Map.of("user", PASSWORD));
-    SmtpProvider smtp = closing(builder("localhost").port(server.port())
+    SmtpProvider smtp = closer.add(builder("localhost").port(server.port())
         .credentials("user", PASSWORD).insecureSkipTlsVerification().build());
 
     smtp.send(email());
@@ -379,9 +368,9 @@ class SmtpClassificationTest {
 
   @Test
   void implicitTlsAgainstTheScriptedServer() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.implicitTls(TestTls.localhostServer()));
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.implicitTls(TestTls.localhostServer()));
     server.logins(Map.of("user", PASSWORD));
-    SmtpProvider smtp = closing(builder("localhost").port(server.port()).tls(TlsMode.IMPLICIT)
+    SmtpProvider smtp = closer.add(builder("localhost").port(server.port()).tls(TlsMode.IMPLICIT)
         .credentials("user", PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM).build());
 
     smtp.send(email());
@@ -392,7 +381,7 @@ class SmtpClassificationTest {
 
   @Test
   void aServerWithoutAuthWhileCredentialsAreSetIsProviderUnavailable() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
     server.extensions("8BITMIME");
 
     ProviderException e = failure(tlsProvider(server), email());
@@ -404,7 +393,7 @@ class SmtpClassificationTest {
 
   @Test
   void someRecipientsRefusedPermanentlyAreRejectedAndTheOthersGetTheMessage() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.rcpt(a -> a.startsWith("ghost") ? "550 5.1.1 <" + a + ">: Recipient address rejected" : "250 2.1.5 OK");
     Email email = Email.builder().from("shop@example.org").to("bob@example.org").cc("ghost@example.org")
         .bcc("carol@example.org").subject("Hi").text("Hi").build();
@@ -424,7 +413,7 @@ class SmtpClassificationTest {
 
   @Test
   void aRecipientRefusedForNowWhileOthersAreAcceptedIsRejectedWithItsTemporaryReason() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.rcpt(a -> a.startsWith("full") ? "452 4.2.2 Mailbox full" : "250 2.1.5 OK");
 
     SendResult result = plainProvider(server).send(email("bob@example.org", "full@example.org"));
@@ -437,7 +426,7 @@ class SmtpClassificationTest {
 
   @Test
   void everyRecipientRefusedIsRecipientsRejectedWithEachStatus() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.rcpt(a -> a.startsWith("a") ? "550 5.1.1 User unknown" : "553 5.1.3 Bad destination mailbox address");
 
     ProviderException e = failure(plainProvider(server), email("ann@example.org", "bob@example.org"));
@@ -454,7 +443,7 @@ class SmtpClassificationTest {
 
   @Test
   void everyRecipientRefusedSomeOnlyForNowIsTransient() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.rcpt(a -> a.startsWith("a") ? "550 5.1.1 User unknown" : "451 4.3.0 Try later");
 
     ProviderException e = failure(plainProvider(server), email("ann@example.org", "bob@example.org"));
@@ -465,7 +454,7 @@ class SmtpClassificationTest {
 
   @Test
   void aConnectionIsResetAfterARefusedMessageWithPostlineAndReplacedWithAngus() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     SmtpProvider smtp = plainProvider(server);
     smtp.send(email());
     server.reply(Step.MAIL, "451 4.3.0 Try later");
@@ -487,7 +476,7 @@ class SmtpClassificationTest {
 
   @Test
   void serverRepliesKeepTheirCodesAndMaskAddresses() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.reply(Step.MAIL, line -> "553 5.7.1 <shop@example.org>: Sender address rejected");
 
     ProviderException e = failure(plainProvider(server), email());
@@ -499,7 +488,7 @@ class SmtpClassificationTest {
 
   @Test
   void loginAgainstTheScriptedServerWithLoginMechanism() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
     server.extensions("AUTH LOGIN").logins(Map.of("user", PASSWORD));
 
     tlsProvider(server).send(email());
@@ -511,9 +500,9 @@ class SmtpClassificationTest {
 
   @Test
   void theServersSizeLowersTheMessageLimitOnceKnown() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.extensions("8BITMIME", "SIZE 5000");
-    SmtpProvider smtp = closing(builder("127.0.0.1").name("sized").port(server.port())
+    SmtpProvider smtp = closer.add(builder("127.0.0.1").name("sized").port(server.port())
         .tls(TlsMode.NONE).maxMessageBytes(1_000_000).build());
     assertThat(smtp.capabilities().maxMessageBytes()).isEqualTo(1_000_000);
 
@@ -530,8 +519,8 @@ class SmtpClassificationTest {
 
   @Test
   void ehloNameAndMessageIdDomainAreUsed() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(SmtpProvider.create(io.postline.mail.spi.ProviderSettings.parse(
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(SmtpProvider.create(io.postline.mail.spi.ProviderSettings.parse(
         "smtp://127.0.0.1:" + server.port() + "?tls=none&ehlo=client.example.net&messageIdDomain=mail.example.net")));
 
     SendResult result = smtp.send(email());

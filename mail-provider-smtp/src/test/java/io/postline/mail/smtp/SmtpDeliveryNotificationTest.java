@@ -7,34 +7,27 @@ import io.postline.mail.Email;
 import io.postline.mail.SendResult;
 import io.postline.mail.spi.ProviderSettings;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Delivery Status Notification parameters (RFC 3461): asked for per provider, sent where offered. */
 @Timeout(30)
 class SmtpDeliveryNotificationTest {
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   private ScriptedSmtpServer scripted(String... extensions) throws Exception {
     ScriptedSmtpServer s = ScriptedSmtpServer.plain().extensions(extensions);
-    closeAfter.add(s);
+    closer.add(s);
     return s;
   }
 
   private SmtpProvider fromDsn(String dsn) {
     SmtpProvider p = SmtpProvider.create(ProviderSettings.parse(dsn));
-    closeAfter.add(p);
+    closer.add(p);
     return p;
   }
 
@@ -67,7 +60,7 @@ class SmtpDeliveryNotificationTest {
     SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
         .readTimeout(Duration.ofSeconds(3)).deliveryNotify(EnumSet.of(DeliveryNotify.NEVER))
         .deliveryReturn(DeliveryReturn.FULL).build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
 
     smtp.send(email());
 

@@ -12,23 +12,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** DSNs, defaults and settings checks; no connection is opened by any of these. */
 class SmtpDsnTest {
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   SmtpProvider create(String dsn) {
     SmtpProvider p = SmtpProvider.create(ProviderSettings.parse(dsn));
-    closeAfter.add(p);
+    closer.add(p);
     return p;
   }
 

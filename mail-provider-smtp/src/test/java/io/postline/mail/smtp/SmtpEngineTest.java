@@ -19,29 +19,18 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** What Postline's own protocol engine does beyond the shared classification table. */
 @Timeout(30)
 class SmtpEngineTest {
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   SmtpProvider provider(int port) {
-    return closing(SmtpProvider.builder("127.0.0.1").name("engine").port(port).tls(TlsMode.NONE)
+    return closer.add(SmtpProvider.builder("127.0.0.1").name("engine").port(port).tls(TlsMode.NONE)
         .readTimeout(Duration.ofSeconds(3)).build());
   }
 
@@ -55,7 +44,7 @@ class SmtpEngineTest {
    */
   @Test
   void theEnvelopeGoesInOneFlightAndEachRecipientKeepsItsOwnReply() throws Exception {
-    ServerSocket listener = closing(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
+    ServerSocket listener = closer.add(new ServerSocket(0, 5, InetAddress.getLoopbackAddress()));
     List<String> flight = Collections.synchronizedList(new ArrayList<>());
     CompletableFuture<String> body = CompletableFuture.supplyAsync(() -> {
       try (Socket s = listener.accept()) {
@@ -106,7 +95,7 @@ class SmtpEngineTest {
 
   @Test
   void aMessageOverTheServersSizeIsRefusedBeforeAnythingIsSent() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.extensions("PIPELINING", "SIZE 2500");
     SmtpProvider smtp = provider(server.port());
     smtp.send(email("small", "bob@example.org"));
@@ -125,7 +114,7 @@ class SmtpEngineTest {
 
   @Test
   void everyRecipientRefusedWithPipeliningEndsTheAcceptedDataEmptyAndResets() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.extensions("PIPELINING").rcpt(a -> "550 5.1.1 No such user");
     SmtpProvider smtp = provider(server.port());
 
@@ -142,7 +131,7 @@ class SmtpEngineTest {
 
   @Test
   void theDefaultEhloNameIsAFullyQualifiedNameOrAnAddressLiteralNeverLocalhost() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
 
     provider(server.port()).send(email("x", "bob@example.org"));
 

@@ -19,10 +19,8 @@ import io.postline.mail.spi.ProviderException;
 import io.postline.mail.tck.DeliveredAttachment;
 import io.postline.mail.tck.DeliveredMessage;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -39,25 +37,14 @@ class SmtpGreenMailTest {
       .withConfiguration(GreenMailConfiguration.aConfig().withUser("ann@example.org", "ann", PASSWORD))
       .withPerMethodLifecycle(true);
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
   SmtpFront tlsFront;
 
   @BeforeEach
   void front() throws Exception {
     tlsFront = SmtpFront.startTls(GREENMAIL.getSmtp().getPort(), TestTls.localhostServer());
-    closeAfter.add(tlsFront);
-  }
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
+    closer.add(tlsFront);
   }
 
   static Email simple(String subject) {
@@ -73,7 +60,7 @@ class SmtpGreenMailTest {
 
   @Test
   void sendsOverPlainSmtpWhenTlsIsNone() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("127.0.0.1").port(GREENMAIL.getSmtp().getPort())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("127.0.0.1").port(GREENMAIL.getSmtp().getPort())
         .tls(TlsMode.NONE).build());
 
     SendResult result = smtp.send(simple("plain"));
@@ -88,7 +75,7 @@ class SmtpGreenMailTest {
 
   @Test
   void opportunisticStartTlsWithoutCredentialsFallsBackToPlainWhenNotOffered() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(GREENMAIL.getSmtp().getPort()).build());
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(GREENMAIL.getSmtp().getPort()).build());
 
     smtp.send(simple("opportunistic"));
 
@@ -97,7 +84,7 @@ class SmtpGreenMailTest {
 
   @Test
   void startTlsWithAnExplicitlyTrustedSelfSignedCertificateAndAuth() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .credentials("ann", PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM).build());
 
     smtp.send(simple("over starttls"));
@@ -108,7 +95,7 @@ class SmtpGreenMailTest {
 
   @Test
   void startTlsWithATrustStore() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.create(io.postline.mail.spi.ProviderSettings.parse(
+    SmtpProvider smtp = closer.add(SmtpProvider.create(io.postline.mail.spi.ProviderSettings.parse(
         "smtp://ann:" + PASSWORD + "@localhost:" + tlsFront.port() + "?trustStore=" + TestTls.TRUSTSTORE
             + "&trustStorePassword=trustpass")));
 
@@ -120,7 +107,7 @@ class SmtpGreenMailTest {
 
   @Test
   void startTlsRefusesASelfSignedCertificateThatIsNotTrusted() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .credentials("ann", PASSWORD).build());
 
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(simple("untrusted")));
@@ -134,7 +121,7 @@ class SmtpGreenMailTest {
 
   @Test
   void credentialsWithoutTlsNoneRequireStartTls() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(GREENMAIL.getSmtp().getPort())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(GREENMAIL.getSmtp().getPort())
         .credentials("ann", PASSWORD).build());
 
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(simple("no tls")));
@@ -146,7 +133,7 @@ class SmtpGreenMailTest {
 
   @Test
   void smtpsWithATrustedCertificate() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.create(io.postline.mail.spi.ProviderSettings.parse(
+    SmtpProvider smtp = closer.add(SmtpProvider.create(io.postline.mail.spi.ProviderSettings.parse(
         "smtps://ann:" + PASSWORD + "@localhost:" + GREENMAIL.getSmtps().getPort()
             + "?trustedCertificate=" + TestTls.LOCALHOST_PEM)));
 
@@ -157,7 +144,7 @@ class SmtpGreenMailTest {
 
   @Test
   void smtpsRefusesAnUntrustedCertificate() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(GREENMAIL.getSmtps().getPort())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(GREENMAIL.getSmtps().getPort())
         .tls(TlsMode.IMPLICIT).build());
 
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(simple("untrusted")));
@@ -169,7 +156,7 @@ class SmtpGreenMailTest {
 
   @Test
   void authFailureIsProviderUnavailableWithTheReplyCode() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .credentials("ann", "wrong-" + PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM).build());
 
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.send(simple("bad login")));
@@ -184,7 +171,7 @@ class SmtpGreenMailTest {
   void xoauth2AsksForANewTokenWhenTheServerRefusesTheCachedOne() throws Exception {
     GREENMAIL.setUser("oauth@example.org", "oauth", "fresh-token-2");
     List<Boolean> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .xoauth2("oauth", refresh -> {
           asked.add(refresh);
           return refresh ? "fresh-token-2" : "expired-token-1";
@@ -199,7 +186,7 @@ class SmtpGreenMailTest {
 
   @Test
   void xoauth2RefusedTwiceIsProviderUnavailable() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .xoauth2("ann", refresh -> "never-valid")
         .trustedCertificate(TestTls.LOCALHOST_PEM).build());
 
@@ -223,7 +210,7 @@ class SmtpGreenMailTest {
         .attach(Attachment.of("Rechnung März.pdf", pdf, "application/pdf"))
         .attach(Attachment.inline("logo", png, "image/png"))
         .build();
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .credentials("ann", PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM).build());
 
     smtp.send(email);
@@ -244,7 +231,7 @@ class SmtpGreenMailTest {
 
   @Test
   void probeConnectsSaysEhloAndNoop() throws Exception {
-    SmtpProvider smtp = closing(SmtpProvider.builder("localhost").port(tlsFront.port())
+    SmtpProvider smtp = closer.add(SmtpProvider.builder("localhost").port(tlsFront.port())
         .credentials("ann", PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM).build());
 
     smtp.probe(Duration.ofSeconds(5));
@@ -259,7 +246,7 @@ class SmtpGreenMailTest {
         .credentials("ann", PASSWORD).trustedCertificate(TestTls.LOCALHOST_PEM).build();
     SmtpProvider bad = SmtpProvider.builder("localhost").name("bad").port(tlsFront.port())
         .credentials("ann", "nope").trustedCertificate(TestTls.LOCALHOST_PEM).build();
-    Mailer mailer = closing(Mailer.builder().provider(good).provider(bad).build());
+    Mailer mailer = closer.add(Mailer.builder().provider(good).provider(bad).build());
 
     MailerHealth health = mailer.health();
 

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import io.postline.mail.Email;
+import io.postline.mail.tck.LogCapture;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The DEBUG conversation log with pipelining: replies arrive after later commands were written,
@@ -20,29 +20,18 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class SmtpPipeliningLogHygieneTest {
   private static final String SECRET_LINE = "Body text that must never be logged";
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
-  private LogCapture log;
-
-  @BeforeEach
-  void capture() {
-    log = LogCapture.start(Level.DEBUG);
-  }
-
-  @AfterEach
-  void release() throws Exception {
-    log.close();
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
+  @RegisterExtension
+  final LogCapture log = LogCapture.start(Level.DEBUG);
 
   private void sendBatchThrough(List<String> extensions) throws Exception {
     PipelineServer server = new PipelineServer(extensions, 3, (n, line) -> n == 2 && line.startsWith("RCPT")
         ? "550 5.1.1 unknown" : null);
-    closeAfter.add(server);
+    closer.add(server);
     SmtpProvider smtp = SmtpProvider.builder("127.0.0.1").port(server.port()).tls(TlsMode.NONE)
         .readTimeout(Duration.ofSeconds(3)).build();
-    closeAfter.add(smtp);
+    closer.add(smtp);
     List<Email> emails = new ArrayList<>();
     for (int i = 1; i <= 4; i++) {
       emails.add(Email.builder().from("shop@example.org").to(i == 3 ? "jürgen@example.org" : "ann" + i + "@example.org")

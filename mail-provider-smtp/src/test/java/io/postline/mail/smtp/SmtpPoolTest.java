@@ -35,20 +35,13 @@ class SmtpPoolTest {
   static final GreenMailExtension GREENMAIL = new GreenMailExtension(ServerSetupTest.SMTP.dynamicPort())
       .withPerMethodLifecycle(true);
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
   final ExecutorService threads = Executors.newFixedThreadPool(8);
 
   @AfterEach
   void close() throws Exception {
     threads.shutdownNow();
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
   }
 
   static Email email(int i) {
@@ -63,8 +56,8 @@ class SmtpPoolTest {
 
   @Test
   void aThousandMessagesFromEightThreadsOpenNoMoreThanThePoolSize() throws Exception {
-    SmtpFront front = closing(SmtpFront.plain(GREENMAIL.getSmtp().getPort()));
-    SmtpProvider smtp = closing(plain(front.port()).poolSize(3).messagesPerConnection(10_000).build());
+    SmtpFront front = closer.add(SmtpFront.plain(GREENMAIL.getSmtp().getPort()));
+    SmtpProvider smtp = closer.add(plain(front.port()).poolSize(3).messagesPerConnection(10_000).build());
 
     List<Future<SendResult>> results = new ArrayList<>();
     for (int i = 0; i < 1000; i++) {
@@ -86,9 +79,9 @@ class SmtpPoolTest {
 
   @Test
   void aConnectionDroppedByTheServerMidSessionIsReplacedAndTheMessageRetriedByTheCore() throws Exception {
-    SmtpFront front = closing(SmtpFront.plain(GREENMAIL.getSmtp().getPort()));
+    SmtpFront front = closer.add(SmtpFront.plain(GREENMAIL.getSmtp().getPort()));
     SmtpProvider smtp = plain(front.port()).poolSize(1).build();
-    Mailer mailer = closing(Mailer.builder().provider(smtp)
+    Mailer mailer = closer.add(Mailer.builder().provider(smtp)
         .retry(RetryPolicy.exponential(3, Duration.ofMillis(20))).build());
     mailer.send(email(1));
     AtomicBoolean dropped = new AtomicBoolean();
@@ -105,8 +98,8 @@ class SmtpPoolTest {
 
   @Test
   void aConnectionTheServerClosedWhileIdleIsReplacedWithoutAFailure() throws Exception {
-    SmtpFront front = closing(SmtpFront.plain(GREENMAIL.getSmtp().getPort()));
-    SmtpProvider smtp = closing(plain(front.port()).poolSize(1).validateAfterIdle(Duration.ZERO).build());
+    SmtpFront front = closer.add(SmtpFront.plain(GREENMAIL.getSmtp().getPort()));
+    SmtpProvider smtp = closer.add(plain(front.port()).poolSize(1).validateAfterIdle(Duration.ZERO).build());
     smtp.send(email(1));
     front.dropWhen(line -> line.equalsIgnoreCase("RSET") && front.accepted() == 1);
 
@@ -119,8 +112,8 @@ class SmtpPoolTest {
 
   @Test
   void anIdleConnectionIsCheckedWithRsetBeforeReuse() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(plain(server.port()).validateAfterIdle(Duration.ZERO).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(plain(server.port()).validateAfterIdle(Duration.ZERO).build());
 
     smtp.send(email(1));
     smtp.send(email(2));
@@ -135,8 +128,8 @@ class SmtpPoolTest {
 
   @Test
   void aRecentlyUsedConnectionIsReusedWithoutACheck() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(plain(server.port()).validateAfterIdle(Duration.ofMinutes(5)).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(plain(server.port()).validateAfterIdle(Duration.ofMinutes(5)).build());
 
     smtp.send(email(1));
     smtp.send(email(2));
@@ -147,8 +140,8 @@ class SmtpPoolTest {
 
   @Test
   void aConnectionThatFailsItsCheckIsClosedAndAnotherOpened() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(plain(server.port()).validateAfterIdle(Duration.ZERO).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(plain(server.port()).validateAfterIdle(Duration.ZERO).build());
     smtp.send(email(1));
     server.reply(Step.RSET, "421 4.4.2 Idle too long, closing");
 
@@ -160,8 +153,8 @@ class SmtpPoolTest {
 
   @Test
   void aConnectionIsRetiredAfterMessagesPerConnection() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(plain(server.port()).messagesPerConnection(2).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(plain(server.port()).messagesPerConnection(2).build());
 
     for (int i = 0; i < 5; i++) {
       smtp.send(email(i));
@@ -174,8 +167,8 @@ class SmtpPoolTest {
 
   @Test
   void idleConnectionsAreClosedAfterTheIdleTimeout() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(plain(server.port()).idleTimeout(Duration.ofMillis(200)).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(plain(server.port()).idleTimeout(Duration.ofMillis(200)).build());
 
     smtp.send(email(1));
 
@@ -186,7 +179,7 @@ class SmtpPoolTest {
 
   @Test
   void closeQuitsEveryConnectionIdleAndBusy() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     CountDownLatch release = new CountDownLatch(1);
     server.holdDataEnd(release);
     SmtpProvider smtp = plain(server.port()).poolSize(3).build();
@@ -218,10 +211,10 @@ class SmtpPoolTest {
 
   @Test
   void aSendWaitsForAFreeConnectionOnlyUntilTheAcquireTimeout() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     CountDownLatch release = new CountDownLatch(1);
     server.holdDataEnd(release);
-    SmtpProvider smtp = closing(plain(server.port()).poolSize(1).acquireTimeout(Duration.ofMillis(200)).build());
+    SmtpProvider smtp = closer.add(plain(server.port()).poolSize(1).acquireTimeout(Duration.ofMillis(200)).build());
     Future<SendResult> first = threads.submit(() -> smtp.send(email(1)));
     await().atMost(Duration.ofSeconds(10)).until(() -> server.dataEndsWaiting() == 1);
 
@@ -236,9 +229,9 @@ class SmtpPoolTest {
 
   @Test
   void aProbeOfAnUnresponsiveServerEndsWithinItsTimeout() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
     server.silentAt(Step.GREETING);
-    SmtpProvider smtp = closing(plain(server.port()).build());
+    SmtpProvider smtp = closer.add(plain(server.port()).build());
 
     long started = System.nanoTime();
     ProviderException e = catchThrowableOfType(ProviderException.class, () -> smtp.probe(Duration.ofMillis(300)));
@@ -249,8 +242,8 @@ class SmtpPoolTest {
 
   @Test
   void aProbeSendsNoop() throws Exception {
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.plain());
-    SmtpProvider smtp = closing(plain(server.port()).build());
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.plain());
+    SmtpProvider smtp = closer.add(plain(server.port()).build());
 
     smtp.probe(Duration.ofSeconds(5));
 

@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import io.postline.mail.Email;
 import io.postline.mail.smtp.ScriptedSmtpServer.Step;
 import io.postline.mail.spi.ProviderException;
+import io.postline.mail.tck.LogCapture;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,10 +17,9 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Captures every log line (TRACE and up, the SMTP conversation included) while the provider goes
@@ -34,27 +34,11 @@ class SmtpSecretHygieneTest {
   static final String TOKEN_NEW = "ya29.fresh-token-9876543210";
   static final String BODY = "Body text that must never be logged";
 
-  final List<AutoCloseable> closeAfter = new ArrayList<>();
+  @RegisterExtension
+  final Closer closer = new Closer();
   final List<ProviderException> failures = new ArrayList<>();
-  LogCapture log;
-
-  @BeforeEach
-  void capture() {
-    log = LogCapture.start(Level.TRACE);
-  }
-
-  @AfterEach
-  void release() throws Exception {
-    log.close();
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
-
-  <T extends AutoCloseable> T closing(T c) {
-    closeAfter.add(c);
-    return c;
-  }
+  @RegisterExtension
+  final LogCapture log = LogCapture.start(Level.TRACE);
 
   static Email email(String... to) {
     return Email.builder().from("shop@example.org").to(to).subject("Your order").text(BODY).build();
@@ -74,21 +58,21 @@ class SmtpSecretHygieneTest {
   @Test
   void noSecretBodyOrAddressInAnyLogLineOrException() throws Exception {
     // AUTH PLAIN refused, AUTH LOGIN refused, over STARTTLS.
-    ScriptedSmtpServer plainAuth = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
-    fails(closing(tls(plainAuth).credentials(USER, PASSWORD).build()), email("bob@example.org"));
-    ScriptedSmtpServer loginAuth = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    ScriptedSmtpServer plainAuth = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    fails(closer.add(tls(plainAuth).credentials(USER, PASSWORD).build()), email("bob@example.org"));
+    ScriptedSmtpServer loginAuth = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
     loginAuth.extensions("AUTH LOGIN");
-    fails(closing(tls(loginAuth).credentials(USER, PASSWORD).build()), email("bob@example.org"));
+    fails(closer.add(tls(loginAuth).credentials(USER, PASSWORD).build()), email("bob@example.org"));
 
     // XOAUTH2: refused, refreshed, refused again.
-    ScriptedSmtpServer oauth = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
-    fails(closing(tls(oauth).xoauth2(USER, refresh -> refresh ? TOKEN_NEW : TOKEN_OLD).build()),
+    ScriptedSmtpServer oauth = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    fails(closer.add(tls(oauth).xoauth2(USER, refresh -> refresh ? TOKEN_NEW : TOKEN_OLD).build()),
         email("bob@example.org"));
 
     // Logged in, then every failure after AUTH: recipients, data, timeouts, a dropped connection.
-    ScriptedSmtpServer server = closing(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
+    ScriptedSmtpServer server = closer.add(ScriptedSmtpServer.startTls(TestTls.localhostServer()));
     server.logins(Map.of(USER, PASSWORD));
-    SmtpProvider smtp = closing(tls(server).credentials(USER, PASSWORD).validateAfterIdle(Duration.ZERO).build());
+    SmtpProvider smtp = closer.add(tls(server).credentials(USER, PASSWORD).validateAfterIdle(Duration.ZERO).build());
     smtp.send(email("bob@example.org"));
     // A line that is only a dot must not end the content in the log (it is dot-stuffed on the wire).
     smtp.send(Email.builder().from("shop@example.org").to("bob@example.org").subject("Dots")
@@ -106,11 +90,11 @@ class SmtpSecretHygieneTest {
     fails(smtp, email("bob@example.org"));
 
     // Credentials over plain text (explicit), refused; a TLS failure.
-    ScriptedSmtpServer plain = closing(ScriptedSmtpServer.plain());
-    fails(closing(SmtpProvider.builder("127.0.0.1").port(plain.port()).tls(TlsMode.NONE)
+    ScriptedSmtpServer plain = closer.add(ScriptedSmtpServer.plain());
+    fails(closer.add(SmtpProvider.builder("127.0.0.1").port(plain.port()).tls(TlsMode.NONE)
         .credentials(USER, PASSWORD).build()), email("bob@example.org"));
-    ScriptedSmtpServer untrusted = closing(ScriptedSmtpServer.startTls(TestTls.otherServer()));
-    fails(closing(SmtpProvider.builder("localhost").port(untrusted.port()).credentials(USER, PASSWORD).build()),
+    ScriptedSmtpServer untrusted = closer.add(ScriptedSmtpServer.startTls(TestTls.otherServer()));
+    fails(closer.add(SmtpProvider.builder("localhost").port(untrusted.port()).credentials(USER, PASSWORD).build()),
         email("bob@example.org"));
 
     List<String> lines = log.events().stream().map(SmtpSecretHygieneTest::render).toList();

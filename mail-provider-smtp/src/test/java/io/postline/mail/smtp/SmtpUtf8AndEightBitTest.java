@@ -11,9 +11,7 @@ import io.postline.mail.spi.ProviderException;
 import jakarta.mail.internet.MimeMessage;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -30,25 +28,19 @@ class SmtpUtf8AndEightBitTest {
   @RegisterExtension
   static final GreenMailExtension GREEN_MAIL = new GreenMailExtension(new ServerSetup(0, "127.0.0.1", "smtp"));
 
-  private final List<AutoCloseable> closeAfter = new ArrayList<>();
-
-  @AfterEach
-  void close() throws Exception {
-    for (AutoCloseable c : closeAfter) {
-      c.close();
-    }
-  }
+  @RegisterExtension
+  final Closer closer = new Closer();
 
   private SmtpProvider provider(int port, SmtpTransport transport) {
     SmtpProvider p = SmtpProvider.builder("127.0.0.1").name("utf8").port(port).tls(TlsMode.NONE)
         .transport(transport).readTimeout(Duration.ofSeconds(3)).build();
-    closeAfter.add(p);
+    closer.add(p);
     return p;
   }
 
   private ScriptedSmtpServer scripted(String... extensions) throws Exception {
     ScriptedSmtpServer s = ScriptedSmtpServer.plain().extensions(extensions);
-    closeAfter.add(s);
+    closer.add(s);
     return s;
   }
 
@@ -121,7 +113,7 @@ class SmtpUtf8AndEightBitTest {
   @EnumSource(SmtpTransport.class)
   void eightBitTextArrivesAtGreenMailByteForByte(SmtpTransport transport) throws Exception {
     SmtpFront front = SmtpFront.plain(GREEN_MAIL.getSmtp().getPort()).extensions("8BITMIME");
-    closeAfter.add(front);
+    closer.add(front);
     Email email = Email.builder().from("shop@example.org").to("ann@example.org").subject("Grüße").text(TEXT).build();
 
     provider(front.port(), transport).send(email);
