@@ -16,7 +16,6 @@ import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueueFullException;
 import io.postline.mail.core.QueuedMail;
-import io.postline.mail.queue.codec.internal.CorruptPayloadException;
 import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
@@ -654,12 +653,7 @@ public final class RedisMailQueue implements MailQueue {
   }
 
   private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
-    QueuedMail stored0 = QueuedMailJson.open(stored, cipher, id, clock.instant());
-    if (!stored0.id().equals(id)) {
-      throw new CorruptPayloadException("stored message names another id");
-    }
-    return new QueuedMail(id, stored0.email(), (int) attempts, stored0.enqueuedAt(), Instant.ofEpochMilli(dueMs),
-        stored0.correlationId());
+    return QueuedMailJson.open(stored, cipher, id, (int) attempts, Instant.ofEpochMilli(dueMs), clock.instant());
   }
 
   private void reportRecovery(Object recovered, Object poisoned) {
