@@ -103,6 +103,8 @@ public final class RedisMailQueue implements MailQueue {
   /** The most messages one take script call leases. */
   static final int MAX_TAKE = 100;
 
+  private static final byte[] NO = RedisLink.arg(0);
+  private static final byte[] YES = RedisLink.arg(1);
   private static final LuaScript ENQUEUE = script("enqueue");
   private static final LuaScript TAKE = script("take");
   private static final LuaScript RENEW = script("renew");
@@ -373,6 +375,9 @@ public final class RedisMailQueue implements MailQueue {
     checkOpen();
     long deadline = System.nanoTime() + wait.toNanos();
     long pause = 0;
+    // Set once a try failed in a way that may have run the script: only then does the next try
+    // look up the leases a lost reply carried.
+    byte[] retry = NO;
     // Repeated with every try of this take: if a try leased messages but its reply was lost,
     // the next try gets those leases back. The thread's request key holds the last take's leases
     // and is overwritten by its next take (one key per worker thread, not per take).
@@ -389,7 +394,8 @@ public final class RedisMailQueue implements MailQueue {
       long nextMs;
       try {
         List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
-            leaseLapsesArg, deadAgeArg, deadCountArg, requestKey, request, maxArg, finishedAgeArg, finishedCountArg);
+            leaseLapsesArg, deadAgeArg, deadCountArg, requestKey, request, maxArg, finishedAgeArg, finishedCountArg,
+            retry);
         reachable();
         pause = 0;
         int taken = (int) RedisLink.number(r.get(0));
@@ -413,6 +419,7 @@ public final class RedisMailQueue implements MailQueue {
           throw e;
         }
         unreachable(e);
+        retry = YES;
         pause = pause == 0 ? TimeUnit.MILLISECONDS.toNanos(50) : Math.min(pause * 2, pollInterval.toNanos());
         long left = deadline - System.nanoTime();
         if (left <= 0) {
