@@ -386,6 +386,16 @@ public final class RedisMailQueue implements MailQueue {
     byte[] requestKey = taker.requestKey;
     byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
     byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
+    if (taker.quietSince != Taker.NOT_QUIET) {
+      // This thread's last take left nothing ready: wait for a notification (or for what was
+      // next due) before asking Redis again, instead of asking it for nothing after every message.
+      long seen = taker.quietSince;
+      taker.quietSince = Taker.NOT_QUIET;
+      long nanos = Math.min(Math.min(deadline, taker.quietUntil) - System.nanoTime(), pollInterval.toNanos());
+      if (nanos > 0) {
+        wakeup.await(seen, nanos);
+      }
+    }
     while (!draining && !closed) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
@@ -400,18 +410,21 @@ public final class RedisMailQueue implements MailQueue {
         pause = 0;
         int taken = (int) RedisLink.number(r.get(0));
         reportRecovery(r.get(2), r.get(3));
+        nextMs = RedisLink.number(r.get(4));
         if (taken > 0) {
           if (RedisLink.number(r.get(1)) == 1) {
             // More is ready than this take wanted: pass the wake-up on to another idle worker.
             wakeup.signalOne();
+          } else {
+            taker.quiet(seen, nextMs);
           }
           List<Lease> leases = leases(r, taken);
           if (!leases.isEmpty()) {
             return leases;
           }
+          taker.quietSince = Taker.NOT_QUIET;
           continue;
         }
-        nextMs = RedisLink.number(r.get(1));
       } catch (RedisCommandInterruptedException e) {
         throw new InterruptedException("interrupted while taking from queue " + name);
       } catch (RuntimeException e) {
@@ -632,18 +645,31 @@ public final class RedisMailQueue implements MailQueue {
    * the key is new with every thread and queue instance).
    */
   private static final class Taker {
+    static final long NOT_QUIET = Long.MIN_VALUE;
     final byte[] requestKey;
     long takes;
+    /**
+     * The wake-up generation before the last take, if that take left nothing ready (else
+     * {@link #NOT_QUIET}); the next take waits for a newer one first, at most until
+     * {@link #quietUntil} (System.nanoTime), when something scheduled or leased may fall due.
+     */
+    long quietSince = NOT_QUIET;
+    long quietUntil;
 
     Taker(byte[] requestKey) {
       this.requestKey = requestKey;
+    }
+
+    void quiet(long generation, long nextDueMs) {
+      quietSince = generation;
+      quietUntil = System.nanoTime() + (nextDueMs < 0 ? Long.MAX_VALUE / 4 : TimeUnit.MILLISECONDS.toNanos(nextDueMs + 1));
     }
   }
 
   /** The leases of a take's reply; a message that cannot be read goes to the dead letters. */
   private List<Lease> leases(List<Object> r, int taken) {
     List<Lease> out = new ArrayList<>(taken);
-    for (int i = 4, n = 0; n < taken; n++, i += 6) {
+    for (int i = 5, n = 0; n < taken; n++, i += 6) {
       String id = RedisLink.text(r.get(i));
       long token = RedisLink.number(r.get(i + 1));
       Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(i + 2)));

@@ -315,6 +315,40 @@ class RedisMailQueueTest {
   }
 
   @Test
+  void aTakeAfterOneThatLeftNothingReadyWaitsForANotificationOrWhatFallsDueNext() throws Exception {
+    // Polling alone would take 30 s: only the due time and the notification can end the waits.
+    RedisMailQueue q = queue(b -> b.pollInterval(Duration.ofSeconds(30)));
+    RedisMailQueue other = queue(b -> b.pollInterval(Duration.ofSeconds(30)));
+    q.enqueue(mail("first", Priority.NORMAL));
+    q.enqueue(mailDueIn("later", Duration.ofMillis(300)));
+    assertThat(q.ack(take(q))).isTrue();
+
+    long t0 = System.nanoTime();
+    Lease later = q.take(Duration.ofSeconds(20), LEASE).orElseThrow();
+    assertThat(later.id()).isEqualTo("later");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("taken when due").isLessThan(Duration.ofSeconds(10));
+    assertThat(q.ack(later)).isTrue();
+
+    ExecutorService producer = Executors.newSingleThreadExecutor();
+    try {
+      t0 = System.nanoTime();
+      Thread taker = Thread.currentThread();
+      producer.submit(() -> {
+        // Sent once the taker waits.
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> taker.getState() == Thread.State.TIMED_WAITING);
+        other.enqueue(mail("pushed", Priority.NORMAL));
+        return null;
+      });
+      Lease pushed = q.take(Duration.ofSeconds(20), LEASE).orElseThrow();
+      assertThat(pushed.id()).isEqualTo("pushed");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("woken by the notification")
+          .isLessThan(Duration.ofSeconds(10));
+    } finally {
+      producer.shutdownNow();
+    }
+  }
+
+  @Test
   void finishedRecordsAreTrimmedToTheirCountByTheTakersUpkeep() throws Exception {
     RedisMailQueue q = queue(b -> b.finishedRetention(Duration.ofHours(1), 3));
     for (int i = 0; i < 10; i++) {

@@ -4,9 +4,10 @@
 -- messages to lease  ARGV[10] finished max age ms  ARGV[11] finished max count  ARGV[12] 1 if
 -- an earlier try of this take may have run and lost its reply (a dropped connection, a timeout):
 -- then the leases it made are handed back instead of being left to lapse, else 0.
--- Returns {n, more, recovered, poisoned, then per lease: id, token, expires, payload, attempts, due}
---   (more = 1 if messages are still ready after these)
---   or {0, ms until something may be due (-1 if nothing is scheduled or leased), recovered, poisoned}
+-- Returns {n, more, recovered, poisoned, wait, then per lease: id, token, expires, payload, attempts,
+-- due}: more = 1 if messages are still ready after these; wait = ms until something may be due (a
+-- scheduled message, a lease to lapse; -1 if nothing is), given when nothing more is ready (n may
+-- be 0), else -1.
 local lease_ms, RQ, REQ, max = tonumber(ARGV[3]), ARGV[7], ARGV[8], tonumber(ARGV[9])
 local now = now_ms()
 if ARGV[12] == '1' then
@@ -14,7 +15,7 @@ if ARGV[12] == '1' then
   if prior then
     local ids = cmsgpack.unpack(prior)
     if ids[1] == REQ then
-      local out = {0, 0, 0, 0}
+      local out = {0, 1, 0, 0, -1}
       for i = 2, #ids do
         local id = ids[i]
         local f = redis.call('HMGET', MP .. id, 's', 't', 'rq', 'p', 'a', 'd')
@@ -44,7 +45,7 @@ if upkeep_due(now) then
   trim(DONE, tonumber(ARGV[10]), tonumber(ARGV[11]), now)
 end
 
-local out = {0, 0, 0, 0}
+local out = {0, 0, 0, 0, -1}
 local taken = {REQ}
 local expires = n2s(now + lease_ms)
 -- Leases up to max messages, highest priority first; returns the priority it stopped at.
@@ -90,14 +91,14 @@ local function next_due()
 end
 
 local stopped = pop()
-local next_at = -1
+local next_at = false
 if #taken == 1 then
   next_at = next_due()
   if next_at >= 0 and next_at <= now then
     -- Nothing ready but something due: move it now rather than at the next upkeep.
     recover_and_promote()
     stopped = pop()
-    if #taken == 1 then next_at = next_due() end
+    next_at = false
   end
 end
 out[3], out[4] = recovered, poisoned
@@ -111,11 +112,14 @@ if #taken > 1 then
       break
     end
   end
-  return out
 end
-local wait = -1
-if next_at >= 0 then
-  wait = next_at - now
-  if wait < 0 then wait = 0 end
+if out[2] == 0 then
+  -- Nothing more is ready: until when the taker may wait for a notification.
+  if not next_at then next_at = next_due() end
+  if next_at >= 0 then
+    local wait = next_at - now
+    if wait < 0 then wait = 0 end
+    out[5] = n2s(wait)
+  end
 end
-return {0, n2s(wait), recovered, poisoned}
+return out
