@@ -2,6 +2,7 @@ package io.postline.mail.queue.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -278,28 +279,63 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public void enqueue(QueuedMail mail) {
     Objects.requireNonNull(mail, "mail");
-    enqueueChunk(List.of(mail));
+    checkOpen();
+    List<QueuedMail> one = List.of(mail);
+    byte[][] args = encode(one);
+    store(one, args, () -> link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args));
   }
 
   /**
    * Stores messages in chunks of up to {@value #BATCH_CHUNK}, one script call per chunk; each
    * chunk is stored whole or not at all (its capacity is checked for all its new messages). A
    * failing chunk throws as {@link #enqueue} does; the chunks before it are stored, the ones
-   * after it are not tried, and enqueuing the whole batch again is safe.
+   * after it are not tried, and enqueuing the whole batch again is safe. The next chunk is
+   * encoded while Redis stores the previous one; it is sent only once that one has succeeded.
    */
   @Override
   public void enqueueBatch(List<QueuedMail> mails) {
     Objects.requireNonNull(mails, "mails");
+    checkOpen();
+    List<QueuedMail> sent = null;
+    RedisFuture<Long> reply = null;
+    byte[][] sentArgs = null;
     for (int i = 0; i < mails.size(); i += BATCH_CHUNK) {
-      enqueueChunk(mails.subList(i, Math.min(mails.size(), i + BATCH_CHUNK)));
+      List<QueuedMail> chunk = mails.subList(i, Math.min(mails.size(), i + BATCH_CHUNK));
+      byte[][] args;
+      try {
+        args = encode(chunk);
+      } catch (RuntimeException e) {
+        if (sent != null) {
+          finish(sent, sentArgs, reply); // the chunks before a failing one are stored
+        }
+        throw e;
+      }
+      if (sent != null) {
+        finish(sent, sentArgs, reply);
+      }
+      sent = chunk;
+      sentArgs = args;
+      reply = link.evalAsync(ENQUEUE, ScriptOutputType.INTEGER, keys, args);
+    }
+    if (sent != null) {
+      finish(sent, sentArgs, reply);
     }
   }
 
-  private void enqueueChunk(List<QueuedMail> chunk) {
-    checkOpen();
-    if (chunk.isEmpty()) {
-      return;
-    }
+  /** Waits for a chunk's first try, sent asynchronously; tries again as {@link #enqueue} would. */
+  private void finish(List<QueuedMail> chunk, byte[][] args, RedisFuture<Long> reply) {
+    boolean[] first = {true};
+    store(chunk, args, () -> {
+      if (first[0]) {
+        first[0] = false;
+        return link.await(reply);
+      }
+      return link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args);
+    });
+  }
+
+  /** The enqueue script's arguments for a chunk: payloads encoded (a group's shared body once) and sealed. */
+  private byte[][] encode(List<QueuedMail> chunk) {
     byte[][] args = new byte[3 + 5 * chunk.size()][];
     args[0] = messagePrefix;
     args[1] = channelArg;
@@ -324,11 +360,15 @@ public final class RedisMailQueue implements MailQueue {
       args[i++] = RedisLink.arg(Math.max(0, Duration.between(now, mail.dueAt()).toMillis()));
       args[i++] = RedisLink.arg(mail.attempts());
     }
+    return args;
+  }
+
+  /** Runs a chunk's enqueue (tries: {@code op}) until it is stored, or throws what the outcome was. */
+  private void store(List<QueuedMail> chunk, byte[][] args, Supplier<Long> op) {
     String first = chunk.get(0).id();
     String what = chunk.size() == 1 ? "enqueue of message " + first + " to queue " + name
         : "enqueue of " + chunk.size() + " messages (the first " + first + ") to queue " + name;
-    long result = Retry.run(what, operationTimeout,
-        () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable,
+    long result = Retry.run(what, operationTimeout, op, this::unreachable,
         (message, cause, mayHaveRun, transientFailure) -> {
           if (mayHaveRun) {
             // Redis may have run the script: say so, never "nothing was stored".

@@ -98,4 +98,19 @@ class RedisBatchTest {
       assertThat(queue.counts().ready().get(Priority.NORMAL)).isEqualTo(10);
     }
   }
+
+  @Test
+  void aFailingChunkStopsTheBatchWithTheChunksBeforeItStoredAndNoneAfterItSent() {
+    try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").capacity(700).build()) {
+      List<QueuedMail> batch = mails("big", 2 * RedisMailQueue.BATCH_CHUNK + 200, Priority.NORMAL);
+
+      // The second chunk would overfill the queue; the third is encoded meanwhile but never sent.
+      assertThatThrownBy(() -> queue.enqueueBatch(batch)).isInstanceOf(QueueFullException.class);
+
+      assertThat(queue.counts().ready().get(Priority.NORMAL)).isEqualTo(RedisMailQueue.BATCH_CHUNK);
+      queue.enqueueBatch(batch.subList(2 * RedisMailQueue.BATCH_CHUNK, batch.size()));
+      assertThat(queue.counts().ready().get(Priority.NORMAL)).as("the third chunk was not stored before")
+          .isEqualTo(RedisMailQueue.BATCH_CHUNK + 200);
+    }
+  }
 }
