@@ -432,7 +432,7 @@ public final class RedisMailQueue implements MailQueue {
       long seen = taker.quietSince;
       taker.quietSince = Taker.NOT_QUIET;
       long nanos = Math.min(Math.min(deadline, taker.quietUntil) - System.nanoTime(), pollInterval.toNanos());
-      if (nanos > 0) {
+      if (nanos > 0 && !draining) {
         wakeup.await(seen, nanos);
       }
     }
