@@ -11,7 +11,6 @@ import io.postline.mail.core.QueueFullException;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.Priority;
 import io.postline.mail.queue.codec.EncryptionKeys;
-import io.postline.mail.queue.codec.internal.CorruptPayloadException;
 import io.postline.mail.queue.codec.internal.KeyDigest;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
 import io.postline.mail.queue.codec.internal.QueuedMailJson;
@@ -602,11 +601,7 @@ public final class JdbcMailQueue implements MailQueue {
   }
 
   private QueuedMail decode(String id, byte[] payload, int attempts, long dueUs) {
-    QueuedMail stored = QueuedMailJson.decode(cipher.open(payload, id), clock.instant());
-    if (!stored.id().equals(id)) {
-      throw new CorruptPayloadException("stored message names another id");
-    }
-    return new QueuedMail(id, stored.email(), attempts, stored.enqueuedAt(), instant(dueUs), stored.correlationId());
+    return QueuedMailJson.open(payload, cipher, id, attempts, instant(dueUs), clock.instant());
   }
 
   // ---------------------------------------------------------------- upkeep

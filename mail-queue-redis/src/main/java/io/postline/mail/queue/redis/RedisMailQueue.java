@@ -2,6 +2,7 @@ package io.postline.mail.queue.redis;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandInterruptedException;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -16,7 +17,6 @@ import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueueFullException;
 import io.postline.mail.core.QueuedMail;
-import io.postline.mail.queue.codec.internal.CorruptPayloadException;
 import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
@@ -104,6 +104,8 @@ public final class RedisMailQueue implements MailQueue {
   /** The most messages one take script call leases. */
   static final int MAX_TAKE = 100;
 
+  private static final byte[] NO = RedisLink.arg(0);
+  private static final byte[] YES = RedisLink.arg(1);
   private static final LuaScript ENQUEUE = script("enqueue");
   private static final LuaScript TAKE = script("take");
   private static final LuaScript RENEW = script("renew");
@@ -277,28 +279,63 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public void enqueue(QueuedMail mail) {
     Objects.requireNonNull(mail, "mail");
-    enqueueChunk(List.of(mail));
+    checkOpen();
+    List<QueuedMail> one = List.of(mail);
+    byte[][] args = encode(one);
+    store(one, args, () -> link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args));
   }
 
   /**
    * Stores messages in chunks of up to {@value #BATCH_CHUNK}, one script call per chunk; each
    * chunk is stored whole or not at all (its capacity is checked for all its new messages). A
    * failing chunk throws as {@link #enqueue} does; the chunks before it are stored, the ones
-   * after it are not tried, and enqueuing the whole batch again is safe.
+   * after it are not tried, and enqueuing the whole batch again is safe. The next chunk is
+   * encoded while Redis stores the previous one; it is sent only once that one has succeeded.
    */
   @Override
   public void enqueueBatch(List<QueuedMail> mails) {
     Objects.requireNonNull(mails, "mails");
+    checkOpen();
+    List<QueuedMail> sent = null;
+    RedisFuture<Long> reply = null;
+    byte[][] sentArgs = null;
     for (int i = 0; i < mails.size(); i += BATCH_CHUNK) {
-      enqueueChunk(mails.subList(i, Math.min(mails.size(), i + BATCH_CHUNK)));
+      List<QueuedMail> chunk = mails.subList(i, Math.min(mails.size(), i + BATCH_CHUNK));
+      byte[][] args;
+      try {
+        args = encode(chunk);
+      } catch (RuntimeException e) {
+        if (sent != null) {
+          finish(sent, sentArgs, reply); // the chunks before a failing one are stored
+        }
+        throw e;
+      }
+      if (sent != null) {
+        finish(sent, sentArgs, reply);
+      }
+      sent = chunk;
+      sentArgs = args;
+      reply = link.evalAsync(ENQUEUE, ScriptOutputType.INTEGER, keys, args);
+    }
+    if (sent != null) {
+      finish(sent, sentArgs, reply);
     }
   }
 
-  private void enqueueChunk(List<QueuedMail> chunk) {
-    checkOpen();
-    if (chunk.isEmpty()) {
-      return;
-    }
+  /** Waits for a chunk's first try, sent asynchronously; tries again as {@link #enqueue} would. */
+  private void finish(List<QueuedMail> chunk, byte[][] args, RedisFuture<Long> reply) {
+    boolean[] first = {true};
+    store(chunk, args, () -> {
+      if (first[0]) {
+        first[0] = false;
+        return link.await(reply);
+      }
+      return link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args);
+    });
+  }
+
+  /** The enqueue script's arguments for a chunk: payloads encoded (a group's shared body once) and sealed. */
+  private byte[][] encode(List<QueuedMail> chunk) {
     byte[][] args = new byte[3 + 5 * chunk.size()][];
     args[0] = messagePrefix;
     args[1] = channelArg;
@@ -323,11 +360,15 @@ public final class RedisMailQueue implements MailQueue {
       args[i++] = RedisLink.arg(Math.max(0, Duration.between(now, mail.dueAt()).toMillis()));
       args[i++] = RedisLink.arg(mail.attempts());
     }
+    return args;
+  }
+
+  /** Runs a chunk's enqueue (tries: {@code op}) until it is stored, or throws what the outcome was. */
+  private void store(List<QueuedMail> chunk, byte[][] args, Supplier<Long> op) {
     String first = chunk.get(0).id();
     String what = chunk.size() == 1 ? "enqueue of message " + first + " to queue " + name
         : "enqueue of " + chunk.size() + " messages (the first " + first + ") to queue " + name;
-    long result = Retry.run(what, operationTimeout,
-        () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable,
+    long result = Retry.run(what, operationTimeout, op, this::unreachable,
         (message, cause, mayHaveRun, transientFailure) -> {
           if (mayHaveRun) {
             // Redis may have run the script: say so, never "nothing was stored".
@@ -374,6 +415,9 @@ public final class RedisMailQueue implements MailQueue {
     checkOpen();
     long deadline = System.nanoTime() + wait.toNanos();
     long pause = 0;
+    // Set once a try failed in a way that may have run the script: only then does the next try
+    // look up the leases a lost reply carried.
+    byte[] retry = NO;
     // Repeated with every try of this take: if a try leased messages but its reply was lost,
     // the next try gets those leases back. The thread's request key holds the last take's leases
     // and is overwritten by its next take (one key per worker thread, not per take).
@@ -382,6 +426,16 @@ public final class RedisMailQueue implements MailQueue {
     byte[] requestKey = taker.requestKey;
     byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
     byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
+    if (taker.quietSince != Taker.NOT_QUIET) {
+      // This thread's last take left nothing ready: wait for a notification (or for what was
+      // next due) before asking Redis again, instead of asking it for nothing after every message.
+      long seen = taker.quietSince;
+      taker.quietSince = Taker.NOT_QUIET;
+      long nanos = Math.min(Math.min(deadline, taker.quietUntil) - System.nanoTime(), pollInterval.toNanos());
+      if (nanos > 0 && !draining) {
+        wakeup.await(seen, nanos);
+      }
+    }
     while (!draining && !closed) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
@@ -390,23 +444,27 @@ public final class RedisMailQueue implements MailQueue {
       long nextMs;
       try {
         List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
-            leaseLapsesArg, deadAgeArg, deadCountArg, requestKey, request, maxArg, finishedAgeArg, finishedCountArg);
+            leaseLapsesArg, deadAgeArg, deadCountArg, requestKey, request, maxArg, finishedAgeArg, finishedCountArg,
+            retry);
         reachable();
         pause = 0;
         int taken = (int) RedisLink.number(r.get(0));
         reportRecovery(r.get(2), r.get(3));
+        nextMs = RedisLink.number(r.get(4));
         if (taken > 0) {
           if (RedisLink.number(r.get(1)) == 1) {
             // More is ready than this take wanted: pass the wake-up on to another idle worker.
             wakeup.signalOne();
+          } else {
+            taker.quiet(seen, nextMs);
           }
           List<Lease> leases = leases(r, taken);
           if (!leases.isEmpty()) {
             return leases;
           }
+          taker.quietSince = Taker.NOT_QUIET;
           continue;
         }
-        nextMs = RedisLink.number(r.get(1));
       } catch (RedisCommandInterruptedException e) {
         throw new InterruptedException("interrupted while taking from queue " + name);
       } catch (RuntimeException e) {
@@ -414,6 +472,7 @@ public final class RedisMailQueue implements MailQueue {
           throw e;
         }
         unreachable(e);
+        retry = YES;
         pause = pause == 0 ? TimeUnit.MILLISECONDS.toNanos(50) : Math.min(pause * 2, pollInterval.toNanos());
         long left = deadline - System.nanoTime();
         if (left <= 0) {
@@ -626,18 +685,31 @@ public final class RedisMailQueue implements MailQueue {
    * the key is new with every thread and queue instance).
    */
   private static final class Taker {
+    static final long NOT_QUIET = Long.MIN_VALUE;
     final byte[] requestKey;
     long takes;
+    /**
+     * The wake-up generation before the last take, if that take left nothing ready (else
+     * {@link #NOT_QUIET}); the next take waits for a newer one first, at most until
+     * {@link #quietUntil} (System.nanoTime), when something scheduled or leased may fall due.
+     */
+    long quietSince = NOT_QUIET;
+    long quietUntil;
 
     Taker(byte[] requestKey) {
       this.requestKey = requestKey;
+    }
+
+    void quiet(long generation, long nextDueMs) {
+      quietSince = generation;
+      quietUntil = System.nanoTime() + (nextDueMs < 0 ? Long.MAX_VALUE / 4 : TimeUnit.MILLISECONDS.toNanos(nextDueMs + 1));
     }
   }
 
   /** The leases of a take's reply; a message that cannot be read goes to the dead letters. */
   private List<Lease> leases(List<Object> r, int taken) {
     List<Lease> out = new ArrayList<>(taken);
-    for (int i = 4, n = 0; n < taken; n++, i += 6) {
+    for (int i = 5, n = 0; n < taken; n++, i += 6) {
       String id = RedisLink.text(r.get(i));
       long token = RedisLink.number(r.get(i + 1));
       Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(i + 2)));
@@ -654,12 +726,7 @@ public final class RedisMailQueue implements MailQueue {
   }
 
   private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
-    QueuedMail stored0 = QueuedMailJson.open(stored, cipher, id, clock.instant());
-    if (!stored0.id().equals(id)) {
-      throw new CorruptPayloadException("stored message names another id");
-    }
-    return new QueuedMail(id, stored0.email(), (int) attempts, stored0.enqueuedAt(), Instant.ofEpochMilli(dueMs),
-        stored0.correlationId());
+    return QueuedMailJson.open(stored, cipher, id, (int) attempts, Instant.ofEpochMilli(dueMs), clock.instant());
   }
 
   private void reportRecovery(Object recovered, Object poisoned) {

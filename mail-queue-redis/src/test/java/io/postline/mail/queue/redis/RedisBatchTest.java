@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -96,6 +97,46 @@ class RedisBatchTest {
       mixed.addAll(mails("third", 4, Priority.NORMAL));
       queue.enqueueBatch(mixed);
       assertThat(queue.counts().ready().get(Priority.NORMAL)).isEqualTo(10);
+    }
+  }
+
+  @Test
+  void aFailingChunkStopsTheBatchWithTheChunksBeforeItStoredAndNoneAfterItSent() {
+    try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").capacity(700).build()) {
+      List<QueuedMail> batch = mails("big", 2 * RedisMailQueue.BATCH_CHUNK + 200, Priority.NORMAL);
+
+      // The second chunk would overfill the queue; the third is encoded meanwhile but never sent.
+      assertThatThrownBy(() -> queue.enqueueBatch(batch)).isInstanceOf(QueueFullException.class);
+
+      assertThat(queue.counts().ready().get(Priority.NORMAL)).isEqualTo(RedisMailQueue.BATCH_CHUNK);
+      queue.enqueueBatch(batch.subList(2 * RedisMailQueue.BATCH_CHUNK, batch.size()));
+      assertThat(queue.counts().ready().get(Priority.NORMAL)).as("the third chunk was not stored before")
+          .isEqualTo(RedisMailQueue.BATCH_CHUNK + 200);
+    }
+  }
+
+  @Test
+  void theLeasesOfAWorkerThatDiedHoldingSeveralAreRecoveredByAnother() throws Exception {
+    try (RedisMailQueue survivor = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").build()) {
+      survivor.enqueueBatch(mails("held", 5, Priority.NORMAL));
+      try (RedisMailQueue dying = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").build()) {
+        // Leased five at once, then gone without completing any (its leases lapse).
+        assertThat(dying.take(5, Duration.ZERO, Duration.ofMillis(200))).hasSize(5);
+      }
+
+      List<Lease> back = new ArrayList<>();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+        back.addAll(survivor.take(5, Duration.ofMillis(100), Duration.ofSeconds(30)));
+        return back.size() == 5;
+      });
+
+      assertThat(back).extracting(Lease::id).containsExactlyInAnyOrderElementsOf(
+          mails("held", 5, Priority.NORMAL).stream().map(QueuedMail::id).toList());
+      assertThat(survivor.stats().recoveredLeases()).isEqualTo(5);
+      for (Lease lease : back) {
+        assertThat(survivor.ack(lease)).isTrue();
+      }
+      assertThat(survivor.counts().leased()).isZero();
     }
   }
 }

@@ -169,4 +169,28 @@ class RedisLostReplyTest {
       }
     }
   }
+
+  @Test
+  void aTakeWhoseReplyWasLostGetsItsLeasesBackOnTheRetryInsteadOfNewOnes() throws Exception {
+    try (RedisMailQueue queue = queue(viaProxy); RedisMailQueue observer = queue(direct)) {
+      observer.enqueueBatch(java.util.List.of(mail("t-1"), mail("t-2"), mail("t-3"), mail("t-4")));
+      // Every request of this queue names its keys: the take's reply is dropped until one was.
+      proxy.dropRepliesTo(prefix);
+      java.util.concurrent.CompletableFuture<Void> heal = java.util.concurrent.CompletableFuture.runAsync(() -> {
+        Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> proxy.dropped() > 0);
+        proxy.passThrough();
+      });
+
+      java.util.List<Lease> leases = queue.take(3, Duration.ofSeconds(30), Duration.ofSeconds(30));
+      heal.join();
+
+      // The lost try leased t-1..t-3; its retry says so and gets those leases, not t-4.
+      assertThat(leases).extracting(Lease::id).containsExactly("t-1", "t-2", "t-3");
+      assertThat(observer.counts().leased()).isEqualTo(3);
+      assertThat(observer.counts().ready().get(Priority.NORMAL)).isEqualTo(1);
+      for (Lease lease : leases) {
+        assertThat(queue.ack(lease)).as("the tokens returned are the current ones").isTrue();
+      }
+    }
+  }
 }

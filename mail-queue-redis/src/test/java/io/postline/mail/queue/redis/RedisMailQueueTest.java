@@ -28,6 +28,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -311,6 +312,65 @@ class RedisMailQueueTest {
     assertThat(q.ack(lease)).isTrue();
     q.enqueue(mail("once", Priority.NORMAL));
     assertThat(q.counts().pending()).as("a finished record still guards the id").isZero();
+  }
+
+  @Test
+  void aTakeAfterOneThatLeftNothingReadyWaitsForANotificationOrWhatFallsDueNext() throws Exception {
+    // Polling alone would take 30 s: only the due time and the notification can end the waits.
+    RedisMailQueue q = queue(b -> b.pollInterval(Duration.ofSeconds(30)));
+    RedisMailQueue other = queue(b -> b.pollInterval(Duration.ofSeconds(30)));
+    q.enqueue(mail("first", Priority.NORMAL));
+    q.enqueue(mailDueIn("later", Duration.ofMillis(300)));
+    assertThat(q.ack(take(q))).isTrue();
+
+    long t0 = System.nanoTime();
+    Lease later = q.take(Duration.ofSeconds(20), LEASE).orElseThrow();
+    assertThat(later.id()).isEqualTo("later");
+    assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("taken when due").isLessThan(Duration.ofSeconds(10));
+    assertThat(q.ack(later)).isTrue();
+
+    ExecutorService producer = Executors.newSingleThreadExecutor();
+    try {
+      t0 = System.nanoTime();
+      Thread taker = Thread.currentThread();
+      producer.submit(() -> {
+        // Sent once the taker waits.
+        Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> taker.getState() == Thread.State.TIMED_WAITING);
+        other.enqueue(mail("pushed", Priority.NORMAL));
+        return null;
+      });
+      Lease pushed = q.take(Duration.ofSeconds(20), LEASE).orElseThrow();
+      assertThat(pushed.id()).isEqualTo("pushed");
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).as("woken by the notification")
+          .isLessThan(Duration.ofSeconds(10));
+    } finally {
+      producer.shutdownNow();
+    }
+  }
+
+  @Test
+  void finishedRecordsAreTrimmedToTheirCountByTheTakersUpkeep() throws Exception {
+    RedisMailQueue q = queue(b -> b.finishedRetention(Duration.ofHours(1), 3));
+    for (int i = 0; i < 10; i++) {
+      q.enqueue(mail("f-" + i, Priority.NORMAL));
+      assertThat(q.ack(take(q))).isTrue();
+    }
+    // Acks only add records; a take's upkeep (at most every few ms) trims them to the count.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+      q.take(Duration.ZERO, Duration.ofSeconds(30));
+      return RedisTestSupport.zcard(client, q.keyBase() + ":fin") == 3;
+    });
+
+    for (int i = 0; i < 10; i++) {
+      q.enqueue(mail("f-" + i, Priority.NORMAL));
+    }
+    List<String> stored = new ArrayList<>();
+    for (int i = 0; i < 7; i++) {
+      stored.add(take(q).id());
+    }
+    assertThat(stored).as("the oldest records went; those ids are new again")
+        .containsExactly("f-0", "f-1", "f-2", "f-3", "f-4", "f-5", "f-6");
+    assertThat(q.take(Duration.ZERO, Duration.ofSeconds(30))).as("the newest three still guard their ids").isEmpty();
   }
 
   @Test

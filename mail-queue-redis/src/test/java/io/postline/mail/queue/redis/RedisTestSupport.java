@@ -55,6 +55,13 @@ final class RedisTestSupport {
     return out;
   }
 
+  /** ZCARD of a key. */
+  static long zcard(RedisClient client, String key) {
+    try (StatefulRedisConnection<String, String> c = client.connect()) {
+      return c.sync().zcard(key);
+    }
+  }
+
   /** Deletes every key starting with {@code prefix}. */
   static void cleanup(RedisClient client, String prefix) {
     List<String> keys = keys(client, prefix);

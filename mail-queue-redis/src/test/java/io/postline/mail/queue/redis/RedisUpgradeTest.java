@@ -9,7 +9,9 @@ import io.lettuce.core.api.sync.RedisCommands;
 import io.postline.mail.Priority;
 import io.postline.mail.core.Lease;
 import io.postline.mail.core.QueueFullException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -93,6 +95,120 @@ class RedisUpgradeTest {
       queue.enqueue(RedisTestSupport.mail("old-ready", Priority.HIGH));
       queue.enqueue(RedisTestSupport.mail("new-2", Priority.NORMAL));
       assertThat(queue.counts().ready()).containsEntry(Priority.HIGH, 0L).containsEntry(Priority.NORMAL, 2L);
+    }
+  }
+
+  /**
+   * A rolling upgrade: a JVM of the previous version (its scripts, frozen in the test resources
+   * under {@code previous/}) and one of this version work the same queue at once. Each takes what
+   * the other enqueued, acks what the other took, and recovers the other's lapsed leases; the
+   * capacity counter stays exact; every message is delivered once and its id stays finished.
+   */
+  @Test
+  void previousAndNewScriptsWorkOneQueueSideBySide() throws Exception {
+    try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").capacity(4).build();
+        StatefulRedisConnection<String, byte[]> c = client.connect(
+            io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8,
+                io.lettuce.core.codec.ByteArrayCodec.INSTANCE))) {
+      PreviousVersion old = new PreviousVersion(c.sync(), queue.keyBase());
+      assertThat(old.enqueue("o1", 4)).isEqualTo(1);
+      queue.enqueue(RedisTestSupport.mail("n1", Priority.NORMAL));
+      assertThat(old.enqueue("o2", 4)).isEqualTo(1);
+      queue.enqueue(RedisTestSupport.mail("n2", Priority.NORMAL));
+      assertThat(old.enqueue("o3", 4)).as("the previous enqueue sees the counter this version keeps").isEqualTo(-1);
+      assertThatThrownBy(() -> queue.enqueue(RedisTestSupport.mail("n3", Priority.NORMAL)))
+          .isInstanceOf(QueueFullException.class);
+
+      // New take of an old message, old take of a new one; each acked by the other version.
+      Lease o1 = queue.take(Duration.ZERO, Duration.ofSeconds(30)).orElseThrow();
+      assertThat(o1.id()).isEqualTo("o1");
+      List<Object> n1 = old.take(30_000);
+      assertThat(PreviousVersion.text(n1.get(4))).isEqualTo("n1");
+      assertThat(old.ack("o1", o1.token())).as("old ack of a new lease").isEqualTo(1);
+      Lease n1Lease = new Lease(RedisTestSupport.mail("n1", Priority.NORMAL), Long.parseLong(PreviousVersion.text(n1.get(5))),
+          java.time.Instant.now().plusSeconds(30));
+      assertThat(queue.ack(n1Lease)).as("new ack of an old lease").isTrue();
+
+      // An old lease that lapses is recovered by the new takers' upkeep, and delivered once.
+      List<Object> o2 = old.take(1);
+      assertThat(PreviousVersion.text(o2.get(4))).isEqualTo("o2");
+      Lease n2 = queue.take(Duration.ZERO, Duration.ofSeconds(30)).orElseThrow();
+      assertThat(n2.id()).isEqualTo("n2");
+      assertThat(queue.ack(n2)).isTrue();
+      Lease again = org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+          .until(() -> queue.take(Duration.ZERO, Duration.ofSeconds(30)).orElse(null), l -> l != null);
+      assertThat(again.id()).isEqualTo("o2");
+      assertThat(old.ack("o2", Long.parseLong(PreviousVersion.text(o2.get(5))))).as("the lapsed lease is fenced off")
+          .isEqualTo(0);
+      assertThat(queue.ack(again)).isTrue();
+
+      assertThat(queue.take(Duration.ZERO, Duration.ofSeconds(30))).isEmpty();
+      assertThat(new String(c.sync().get(queue.keyBase() + ":count"), StandardCharsets.UTF_8)).isEqualTo("0");
+      // Every id is finished, whichever version acked it: enqueuing any again stores nothing.
+      for (String id : List.of("o1", "n1", "o2", "n2")) {
+        assertThat(old.enqueue(id, 4)).as(id).isZero();
+        queue.enqueue(RedisTestSupport.mail(id, Priority.NORMAL));
+      }
+      assertThat(queue.counts().ready()).containsEntry(Priority.NORMAL, 0L);
+      assertThat(queue.counts().leased()).isZero();
+    }
+  }
+
+  /** The previous version's enqueue, take and ack scripts, called as its RedisMailQueue called them. */
+  private static final class PreviousVersion {
+    private static final String[] SUFFIXES = {":ready:high", ":ready:normal", ":ready:low", ":delayed", ":leased",
+        ":dead", ":done", ":seq", ":fence", ":stats", ":count", ":fin", ":upkeep"};
+    private final RedisCommands<String, byte[]> redis;
+    private final String[] keys;
+    private final byte[] prefix;
+    private final byte[] channel;
+    private int takes;
+
+    PreviousVersion(RedisCommands<String, byte[]> redis, String base) {
+      this.redis = redis;
+      this.keys = java.util.Arrays.stream(SUFFIXES).map(s -> base + s).toArray(String[]::new);
+      this.prefix = bytes(base + ":m:");
+      this.channel = bytes(base + ":wake");
+    }
+
+    long enqueue(String id, long capacity) {
+      byte[] payload = io.postline.mail.queue.codec.internal.QueuedMailJson.encode(
+          RedisTestSupport.mail(id, Priority.NORMAL));
+      return redis.eval(script("enqueue"), io.lettuce.core.ScriptOutputType.INTEGER, keys, prefix, channel,
+          bytes(Long.toString(capacity)), bytes(id), payload, bytes("1"), bytes("0"), bytes("0"));
+    }
+
+    List<Object> take(long leaseMs) {
+      takes++;
+      return redis.eval(script("take"), io.lettuce.core.ScriptOutputType.MULTI, keys, prefix, channel,
+          bytes(Long.toString(leaseMs)), bytes("3"), bytes("2592000000"), bytes("100000"),
+          bytes(keys[0] + ":rq:previous"), bytes(Integer.toString(takes)), bytes("1"), bytes("3600000"),
+          bytes("10000"));
+    }
+
+    long ack(String id, long token) {
+      return redis.eval(script("ack"), io.lettuce.core.ScriptOutputType.INTEGER, keys, prefix, channel, bytes(id),
+          bytes(Long.toString(token)), bytes("3600000"), bytes("10000"));
+    }
+
+    static String text(Object reply) {
+      return reply instanceof byte[] b ? new String(b, StandardCharsets.UTF_8) : String.valueOf(reply);
+    }
+
+    private static String script(String name) {
+      StringBuilder body = new StringBuilder();
+      for (String file : List.of("queue-lib", name)) {
+        try (var in = RedisUpgradeTest.class.getResourceAsStream("previous/" + file + ".lua")) {
+          body.append(new String(in.readAllBytes(), StandardCharsets.UTF_8)).append('\n');
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+      return body.toString();
+    }
+
+    private static byte[] bytes(String s) {
+      return s.getBytes(StandardCharsets.UTF_8);
     }
   }
 }

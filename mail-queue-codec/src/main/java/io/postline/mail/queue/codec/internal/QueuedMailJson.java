@@ -108,6 +108,23 @@ public final class QueuedMailJson {
     return decode(json, now, cipher.encrypts() && AesGcmCipher.isSealed(stored));
   }
 
+  /**
+   * Opens the stored message of a queue row or hash, as {@link #open(byte[], PayloadCipher, String,
+   * Instant)} does (sealed with its id as the context), and gives it the queue's own attempts and
+   * due time, which change without the payload being written again.
+   *
+   * @throws CorruptPayloadException if it does not open, is not a version 1 queued message, is no
+   *     longer valid or names another id
+   */
+  public static QueuedMail open(byte[] stored, PayloadCipher cipher, String id, int attempts, Instant dueAt,
+      Instant now) {
+    QueuedMail mail = open(stored, cipher, id, now);
+    if (!mail.id().equals(id)) {
+      throw new CorruptPayloadException("stored message names another id");
+    }
+    return new QueuedMail(id, mail.email(), attempts, mail.enqueuedAt(), dueAt, mail.correlationId());
+  }
+
   private static QueuedMail decode(byte[] json, Instant now, boolean trusted) {
     try (JsonParser p = Json.FACTORY.createParser(json)) {
       return read(p, now, trusted);

@@ -1,5 +1,6 @@
 package io.postline.mail.queue.redis.internal;
 
+import io.lettuce.core.LettuceFutures;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisException;
 import io.lettuce.core.RedisFuture;
@@ -13,6 +14,7 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One connection (standalone or cluster) with the commands the module uses and script helpers.
@@ -65,6 +67,14 @@ public final class RedisLink<K> implements AutoCloseable {
   /** Runs a script asynchronously with EVAL (the server caches it; no NOSCRIPT round trip). */
   public <T> RedisFuture<T> evalAsync(LuaScript script, ScriptOutputType type, K[] keys, byte[]... args) {
     return async.eval(script.body(), type, keys, args);
+  }
+
+  /**
+   * Waits for an asynchronous command as the synchronous API would: its result, or the same
+   * exceptions (a timeout after the connection's command timeout, an error reply, an interrupt).
+   */
+  public <T> T await(RedisFuture<T> future) {
+    return LettuceFutures.awaitOrCancel(future, connection.getTimeout().toNanos(), TimeUnit.NANOSECONDS);
   }
 
   /** UTF-8 bytes of a script argument. */

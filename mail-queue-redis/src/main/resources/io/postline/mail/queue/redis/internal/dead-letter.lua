@@ -8,7 +8,7 @@ if not current(key, token) then
 end
 local now = now_ms()
 redis.call('ZREM', LEASED, id)
-count_add(-1)
+count_add(-1, 0)
 redis.call('HSET', key, 's', 'dead', 'a', ARGV[5], 'k', ARGV[6], 'r', ARGV[7], 'da', n2s(now),
   't', 0, 'lt', token .. ':dead')
 redis.call('ZADD', DEAD, n2s(now), id)

@@ -14,9 +14,9 @@ end
 if #fresh == 0 then
   return 0
 end
-local count = redis.call('GET', COUNT)
-if count then count = tonumber(count) else count = unfinished() end
-if capacity > 0 and count + #fresh > capacity then
+-- Counted first and taken back if that is over the capacity: all or nothing.
+if count_add(#fresh, #fresh) > capacity and capacity > 0 then
+  redis.call('INCRBY', COUNT, -#fresh)
   return -1
 end
 local now = now_ms()
@@ -36,7 +36,6 @@ for _, i in ipairs(fresh) do
     redis.call('ZADD', R[tonumber(pr) + 1], n2s(seq), id)
   end
 end
-redis.call('SET', COUNT, count + #fresh)
 -- The message says how many workers may find work.
 redis.call('PUBLISH', CHANNEL, tostring(#fresh))
 return #fresh

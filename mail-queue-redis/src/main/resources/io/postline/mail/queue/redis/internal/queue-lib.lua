@@ -33,14 +33,16 @@ local function unfinished()
     + redis.call('ZCARD', DELAYED) + redis.call('ZCARD', LEASED)
 end
 
--- Adds n to the unfinished count, after the change was made; a queue written by the previous
--- version has no counter yet and gets one from its sets.
-local function count_add(n)
-  if redis.call('EXISTS', COUNT) == 1 then
-    redis.call('INCRBY', COUNT, n)
-  else
-    redis.call('SET', COUNT, unfinished())
+-- Adds n to the unfinished count and returns it: one INCRBY. A counter that was missing (a queue
+-- written by a version that kept none) or at zero, or fell below zero, is set from the sets
+-- instead, plus the pending messages the caller has not added to them yet.
+local function count_add(n, pending)
+  local c = redis.call('INCRBY', COUNT, n)
+  if c < 0 or c == n then
+    c = unfinished() + pending
+    redis.call('SET', COUNT, c)
   end
+  return c
 end
 
 local function make_ready(id, key, pr)
@@ -77,11 +79,13 @@ local function trim(zkey, max_age, max_count, now)
 end
 
 -- Finished records past their age (scores are lease tokens, ~ µs) or count; no hashes to delete.
+-- Acks only add records; this runs with the upkeep, so a queue holds at most the records of the
+-- acks of a few milliseconds beyond the count.
 local function trim_finished(max_age, max_count, now)
   redis.call('ZREMRANGEBYSCORE', FIN, '-inf', n2s((now - max_age) * 1000))
   local over = redis.call('ZCARD', FIN) - max_count
   if over > 0 then
-    redis.call('ZPOPMIN', FIN, math.min(over, 100))
+    redis.call('ZPOPMIN', FIN, math.min(over, 1000))
   end
 end
 
@@ -112,7 +116,7 @@ local function recover(now, max_lapses, dead_age, dead_count)
     redis.call('HINCRBY', STATS, 'recovered', recovered)
   end
   if poisoned > 0 then
-    count_add(-poisoned)
+    count_add(-poisoned, 0)
     redis.call('HINCRBY', STATS, 'poisoned', poisoned)
     local trimmed = trim(DEAD, dead_age, dead_count, now)
     if trimmed > 0 then redis.call('HINCRBY', STATS, 'trimmedDead', trimmed) end
@@ -137,7 +141,8 @@ local function promote(now)
   return #ids
 end
 
--- Whether upkeep is due (at most every UPKEEP_MS); marks it done if so.
+-- Whether upkeep is due (at most every UPKEEP_MS, and at once after the clock went back); marks
+-- it done if so.
 local function upkeep_due(now)
   local last = tonumber(redis.call('GET', UPKEEP) or '0')
   if now - last < UPKEEP_MS and now >= last then

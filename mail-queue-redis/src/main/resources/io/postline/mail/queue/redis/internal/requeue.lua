@@ -7,6 +7,6 @@ end
 redis.call('HDEL', key, 'k', 'r', 'da')
 redis.call('HSET', key, 'a', 0, 'x', 0, 't', 0, 'd', n2s(now_ms()))
 make_ready(id, key, redis.call('HGET', key, 'pr'))
-count_add(1)
+count_add(1, 0)
 redis.call('PUBLISH', CHANNEL, 'q')
 return 1

@@ -1,46 +1,54 @@
 -- ARGV[3] lease ms  ARGV[4] max lapses  ARGV[5] dead max age ms  ARGV[6] dead max count
 -- ARGV[7] the taking worker's request key (same hash tag; one per worker thread, overwritten by
--- its next take, expiring with the lease)  ARGV[8] this take's request id: a take repeated after
--- its reply was lost (a dropped connection) gets the same leases back instead of leaving them to
--- lapse.  ARGV[9] the most messages to lease  ARGV[10] finished max age ms  ARGV[11] finished max count
--- Returns {n, more, recovered, poisoned, then per lease: id, token, expires, payload, attempts, due}
---   (more = 1 if messages are still ready after these)
---   or {0, ms until something may be due (-1 if nothing is scheduled or leased), recovered, poisoned}
+-- its next take, expiring with the lease)  ARGV[8] this take's request id  ARGV[9] the most
+-- messages to lease  ARGV[10] finished max age ms  ARGV[11] finished max count  ARGV[12] 1 if
+-- an earlier try of this take may have run and lost its reply (a dropped connection, a timeout):
+-- then the leases it made are handed back instead of being left to lapse, else 0.
+-- Returns {n, more, recovered, poisoned, wait, then per lease: id, token, expires, payload, attempts,
+-- due}: more = 1 if messages are still ready after these; wait = ms until something may be due (a
+-- scheduled message, a lease to lapse; -1 if nothing is), given when nothing more is ready (n may
+-- be 0), else -1.
 local lease_ms, RQ, REQ, max = tonumber(ARGV[3]), ARGV[7], ARGV[8], tonumber(ARGV[9])
 local now = now_ms()
-local prior = redis.call('GET', RQ)
-if prior then
-  local ids = cmsgpack.unpack(prior)
-  if ids[1] == REQ then
-    local out = {0, 0, 0, 0}
-    for i = 2, #ids do
-      local id = ids[i]
-      local f = redis.call('HMGET', MP .. id, 's', 't', 'rq', 'p', 'a', 'd')
-      local exp = redis.call('ZSCORE', LEASED, id)
-      if f[1] == 'leased' and f[3] == REQ and exp then
-        out[1] = out[1] + 1
-        local n = #out
-        out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] =
-          id, f[2], n2s(tonumber(exp)), f[4], f[5], f[6]
+if ARGV[12] == '1' then
+  local prior = redis.call('GET', RQ)
+  if prior then
+    local ids = cmsgpack.unpack(prior)
+    if ids[1] == REQ then
+      local out = {0, 1, 0, 0, -1}
+      for i = 2, #ids do
+        local id = ids[i]
+        local f = redis.call('HMGET', MP .. id, 's', 't', 'rq', 'p', 'a', 'd')
+        local exp = redis.call('ZSCORE', LEASED, id)
+        if f[1] == 'leased' and f[3] == REQ and exp then
+          out[1] = out[1] + 1
+          local n = #out
+          out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] =
+            id, f[2], n2s(tonumber(exp)), f[4], f[5], f[6]
+        end
       end
+      if out[1] > 0 then return out end
     end
-    if out[1] > 0 then return out end
   end
 end
 
 local recovered, poisoned = 0, 0
-local function upkeep()
-  recovered, poisoned = recover(now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+local function recover_and_promote()
+  local r, p = recover(now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+  recovered, poisoned = recovered + r, poisoned + p
   promote(now)
+end
+-- Upkeep at most every few ms (not on every take): lapsed leases, due messages, trims.
+if upkeep_due(now) then
+  recover_and_promote()
   trim_finished(tonumber(ARGV[10]), tonumber(ARGV[11]), now)
   trim(DONE, tonumber(ARGV[10]), tonumber(ARGV[11]), now)
 end
-local kept = upkeep_due(now)
-if kept then upkeep() end
 
-local out = {0, 0, 0, 0}
+local out = {0, 0, 0, 0, -1}
 local taken = {REQ}
 local expires = n2s(now + lease_ms)
+-- Leases up to max messages, highest priority first; returns the priority it stopped at.
 local function pop()
   for p = 1, 3 do
     while #taken <= max do
@@ -67,29 +75,51 @@ local function pop()
         out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] = id, token, expires, f[1], f[2], f[3]
       end
     end
+    if #taken > max then return p end
   end
+  return 4
 end
-pop()
-if #taken == 1 and not kept then
-  -- Nothing ready: look for lapsed leases and due messages now rather than at the next upkeep.
-  upkeep()
-  pop()
+
+-- When something is next due: the first scheduled message or the first lease to lapse (-1: none).
+local function next_due()
+  local at = -1
+  local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
+  if #first > 0 then at = tonumber(first[2]) end
+  local lease = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
+  if #lease > 0 and (at < 0 or tonumber(lease[2]) < at) then at = tonumber(lease[2]) end
+  return at
+end
+
+local stopped = pop()
+local next_at = false
+if #taken == 1 then
+  next_at = next_due()
+  if next_at >= 0 and next_at <= now then
+    -- Nothing ready but something due: move it now rather than at the next upkeep.
+    recover_and_promote()
+    stopped = pop()
+    next_at = false
+  end
 end
 out[3], out[4] = recovered, poisoned
 if #taken > 1 then
   redis.call('SET', RQ, cmsgpack.pack(taken), 'PX', lease_ms)
   out[1] = #taken - 1
-  if redis.call('ZCARD', R[1]) + redis.call('ZCARD', R[2]) + redis.call('ZCARD', R[3]) > 0 then out[2] = 1 end
-  return out
+  -- It stopped because it had enough: is more ready, at that priority or below?
+  for p = stopped, 3 do
+    if redis.call('ZCARD', R[p]) > 0 then
+      out[2] = 1
+      break
+    end
+  end
 end
-local next_at = -1
-local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
-if #first > 0 then next_at = tonumber(first[2]) end
-local lease = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
-if #lease > 0 and (next_at < 0 or tonumber(lease[2]) < next_at) then next_at = tonumber(lease[2]) end
-local wait = -1
-if next_at >= 0 then
-  wait = next_at - now
-  if wait < 0 then wait = 0 end
+if out[2] == 0 then
+  -- Nothing more is ready: until when the taker may wait for a notification.
+  if not next_at then next_at = next_due() end
+  if next_at >= 0 then
+    local wait = next_at - now
+    if wait < 0 then wait = 0 end
+    out[5] = n2s(wait)
+  end
 end
-return {0, n2s(wait), recovered, poisoned}
+return out

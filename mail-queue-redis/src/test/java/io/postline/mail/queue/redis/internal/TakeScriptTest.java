@@ -13,7 +13,10 @@ import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
-/** The take script on its own: a take repeated with the same request key gets the same lease. */
+/**
+ * The take script on its own: a take retried after a lost reply (same request, retry flag set) gets
+ * the same lease back; a new take gets the next message.
+ */
 class TakeScriptTest {
   @Test
   void aRepeatedTakeGetsItsLeaseBackInsteadOfASecondMessage() {
@@ -35,23 +38,27 @@ class TakeScriptTest {
       byte[] requestKey = RedisLink.arg(base + ":rq:worker-1");
       byte[] request = RedisLink.arg(UUID.randomUUID().toString());
 
-      List<Object> once = link.eval(take, ScriptOutputType.MULTI, keys, RedisLink.arg(base + ":m:"),
-          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10), requestKey, request, RedisLink.arg(1),
-          RedisLink.arg(3_600_000), RedisLink.arg(10_000));
-      List<Object> again = link.eval(take, ScriptOutputType.MULTI, keys, RedisLink.arg(base + ":m:"),
-          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10), requestKey, request, RedisLink.arg(1),
-          RedisLink.arg(3_600_000), RedisLink.arg(10_000));
-      List<Object> other = link.eval(take, ScriptOutputType.MULTI, keys, RedisLink.arg(base + ":m:"),
-          RedisLink.arg(base + ":wake"), RedisLink.arg(30_000), RedisLink.arg(3), RedisLink.arg(1000), RedisLink.arg(10),
-          requestKey, RedisLink.arg(UUID.randomUUID().toString()), RedisLink.arg(1), RedisLink.arg(3_600_000),
-          RedisLink.arg(10_000));
+      byte[] prefixArg = RedisLink.arg(base + ":m:");
+      byte[] channel = RedisLink.arg(base + ":wake");
+      java.util.function.BiFunction<byte[], String, List<Object>> takeOnce = (req, retry) -> link.eval(take,
+          ScriptOutputType.MULTI, keys, prefixArg, channel, RedisLink.arg(30_000), RedisLink.arg(3),
+          RedisLink.arg(1000), RedisLink.arg(10), requestKey, req, RedisLink.arg(1), RedisLink.arg(3_600_000),
+          RedisLink.arg(10_000), RedisLink.arg(retry));
 
-      assertThat(RedisLink.text(once.get(4))).isEqualTo("first");
-      assertThat(RedisLink.text(again.get(4))).isEqualTo("first");
-      assertThat(RedisLink.number(again.get(5))).isEqualTo(RedisLink.number(once.get(5)));
+      List<Object> once = takeOnce.apply(request, "0");
+      // The reply was lost: the retry says so and gets the same lease back.
+      List<Object> again = takeOnce.apply(request, "1");
+      List<Object> other = takeOnce.apply(RedisLink.arg(UUID.randomUUID().toString()), "0");
+
+      // Leases start at index 5: {n, more, recovered, poisoned, wait, id, token, expires, ...}.
+      assertThat(RedisLink.text(once.get(5))).isEqualTo("first");
+      assertThat(RedisLink.text(again.get(5))).isEqualTo("first");
       assertThat(RedisLink.number(again.get(6))).isEqualTo(RedisLink.number(once.get(6)));
-      assertThat(RedisLink.text(other.get(4))).isEqualTo("second");
-      assertThat(RedisLink.number(other.get(5))).isGreaterThan(RedisLink.number(once.get(5)));
+      assertThat(RedisLink.number(again.get(7))).isEqualTo(RedisLink.number(once.get(7)));
+      assertThat(RedisLink.text(other.get(5))).isEqualTo("second");
+      assertThat(RedisLink.number(other.get(6))).isGreaterThan(RedisLink.number(once.get(6)));
+      assertThat(RedisLink.number(other.get(1))).as("nothing more ready").isZero();
+      assertThat(RedisLink.number(other.get(4))).as("until the first lease lapses").isBetween(29_000L, 30_000L);
       assertThat(queue.counts().leased()).isEqualTo(2);
     } finally {
       try (var c = client.connect()) {

@@ -1,0 +1,159 @@
+-- Shared by every queue script (prepended). One queue's keys, all under one hash tag:
+-- KEYS[1..3] ready sets by priority (HIGH, NORMAL, LOW), score = readiness sequence number
+-- KEYS[4] delayed (score = due time, ms, Redis clock)   KEYS[5] leased (score = lease expiry)
+-- KEYS[6] dead (score = dead-lettered at)
+-- KEYS[7] done: finished records of the previous version (a hash each), trimmed away by upkeep
+-- KEYS[8] sequence counter  KEYS[9] fencing token counter  KEYS[10] stats hash
+-- KEYS[11] count of unfinished messages (ready, scheduled, leased): the capacity check
+-- KEYS[12] finished records: id -> the token of its last lease (its score: ~ its time in µs)
+-- KEYS[13] when upkeep (lapsed leases, due messages, trims) last ran, ms
+-- ARGV[1] message hash key prefix (same hash tag)  ARGV[2] wake-up channel
+-- Message hash fields: p payload, pr priority index 0..2, a attempts, d due (ms), s state
+-- (ready|delayed|leased|dead), t current lease token (absent or 0 if none), lt last completion
+-- "token:op", x lease lapses, k/r/da dead kind/reason/at, rq the take request that leased it.
+-- A finished message has no hash: only its member in KEYS[12].
+local R = {KEYS[1], KEYS[2], KEYS[3]}
+local DELAYED, LEASED, DEAD, DONE, SEQ, FENCE, STATS = KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
+local COUNT, FIN, UPKEEP = KEYS[11], KEYS[12], KEYS[13]
+local MP, CHANNEL = ARGV[1], ARGV[2]
+-- Lapsed leases and due messages are looked for at most this often (ms) on the hot path.
+local UPKEEP_MS = 5
+
+local function n2s(n)
+  return string.format('%.0f', n)
+end
+
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function unfinished()
+  return redis.call('ZCARD', R[1]) + redis.call('ZCARD', R[2]) + redis.call('ZCARD', R[3])
+    + redis.call('ZCARD', DELAYED) + redis.call('ZCARD', LEASED)
+end
+
+-- Adds n to the unfinished count, after the change was made; a queue written by the previous
+-- version has no counter yet and gets one from its sets.
+local function count_add(n)
+  if redis.call('EXISTS', COUNT) == 1 then
+    redis.call('INCRBY', COUNT, n)
+  else
+    redis.call('SET', COUNT, unfinished())
+  end
+end
+
+local function make_ready(id, key, pr)
+  local seq = redis.call('INCR', SEQ)
+  redis.call('HSET', key, 's', 'ready')
+  redis.call('ZADD', R[tonumber(pr) + 1], n2s(seq), id)
+end
+
+-- Deletes the oldest members of a set of records (and their hashes) past an age or a count,
+-- at most 100 per call so that no script runs long; returns how many went.
+local function trim(zkey, max_age, max_count, now)
+  local n = 0
+  if max_age > 0 then
+    local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', n2s(now - max_age), 'LIMIT', 0, 100)
+    for _, id in ipairs(old) do
+      redis.call('DEL', MP .. id)
+      redis.call('ZREM', zkey, id)
+      n = n + 1
+    end
+  end
+  if max_count >= 0 then
+    local over = redis.call('ZCARD', zkey) - max_count
+    if over > 0 then
+      if over > 100 then over = 100 end
+      local old = redis.call('ZRANGE', zkey, 0, over - 1)
+      for _, id in ipairs(old) do
+        redis.call('DEL', MP .. id)
+        redis.call('ZREM', zkey, id)
+        n = n + 1
+      end
+    end
+  end
+  return n
+end
+
+-- Finished records past their age (scores are lease tokens, ~ µs) or count; no hashes to delete.
+local function trim_finished(max_age, max_count, now)
+  redis.call('ZREMRANGEBYSCORE', FIN, '-inf', n2s((now - max_age) * 1000))
+  local over = redis.call('ZCARD', FIN) - max_count
+  if over > 0 then
+    redis.call('ZPOPMIN', FIN, math.min(over, 100))
+  end
+end
+
+-- Returns messages whose lease lapsed to the queue, or to the dead letters once their leases
+-- lapsed max_lapses times. Returns recovered, poisoned.
+local function recover(now, max_lapses, dead_age, dead_count)
+  local ids = redis.call('ZRANGEBYSCORE', LEASED, '-inf', n2s(now), 'LIMIT', 0, 100)
+  local recovered, poisoned = 0, 0
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', LEASED, id)
+    local key = MP .. id
+    local pr = redis.call('HGET', key, 'pr')
+    if pr then
+      local lapses = redis.call('HINCRBY', key, 'x', 1)
+      redis.call('HSET', key, 't', 0)
+      recovered = recovered + 1
+      if lapses >= max_lapses then
+        redis.call('HSET', key, 's', 'dead', 'k', 'PERMANENT', 'da', n2s(now),
+          'r', 'poison message: its lease lapsed ' .. lapses .. ' times (each time its worker died or hung while sending it)')
+        redis.call('ZADD', DEAD, n2s(now), id)
+        poisoned = poisoned + 1
+      else
+        make_ready(id, key, pr)
+      end
+    end
+  end
+  if recovered > 0 then
+    redis.call('HINCRBY', STATS, 'recovered', recovered)
+  end
+  if poisoned > 0 then
+    count_add(-poisoned)
+    redis.call('HINCRBY', STATS, 'poisoned', poisoned)
+    local trimmed = trim(DEAD, dead_age, dead_count, now)
+    if trimmed > 0 then redis.call('HINCRBY', STATS, 'trimmedDead', trimmed) end
+  end
+  if recovered > 0 then
+    redis.call('PUBLISH', CHANNEL, 'r')
+  end
+  return recovered, poisoned
+end
+
+-- Moves due scheduled messages to the ready sets, in the order they fell due.
+local function promote(now)
+  local ids = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', n2s(now), 'LIMIT', 0, 1000)
+  for _, id in ipairs(ids) do
+    redis.call('ZREM', DELAYED, id)
+    local key = MP .. id
+    local pr = redis.call('HGET', key, 'pr')
+    if pr then
+      make_ready(id, key, pr)
+    end
+  end
+  return #ids
+end
+
+-- Whether upkeep is due (at most every UPKEEP_MS); marks it done if so.
+local function upkeep_due(now)
+  local last = tonumber(redis.call('GET', UPKEEP) or '0')
+  if now - last < UPKEEP_MS and now >= last then
+    return false
+  end
+  redis.call('SET', UPKEEP, n2s(now))
+  return true
+end
+
+-- The lease of id is current with token: the message is leased and holds that token.
+local function current(key, token)
+  local f = redis.call('HMGET', key, 's', 't')
+  return f[1] == 'leased' and f[2] == token
+end
+
+-- A completion with this token and op already happened (a retried call after a lost reply).
+local function done_before(key, token, op)
+  return redis.call('HGET', key, 'lt') == token .. ':' .. op
+end

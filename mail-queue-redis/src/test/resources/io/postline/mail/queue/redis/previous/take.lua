@@ -1,0 +1,95 @@
+-- ARGV[3] lease ms  ARGV[4] max lapses  ARGV[5] dead max age ms  ARGV[6] dead max count
+-- ARGV[7] the taking worker's request key (same hash tag; one per worker thread, overwritten by
+-- its next take, expiring with the lease)  ARGV[8] this take's request id: a take repeated after
+-- its reply was lost (a dropped connection) gets the same leases back instead of leaving them to
+-- lapse.  ARGV[9] the most messages to lease  ARGV[10] finished max age ms  ARGV[11] finished max count
+-- Returns {n, more, recovered, poisoned, then per lease: id, token, expires, payload, attempts, due}
+--   (more = 1 if messages are still ready after these)
+--   or {0, ms until something may be due (-1 if nothing is scheduled or leased), recovered, poisoned}
+local lease_ms, RQ, REQ, max = tonumber(ARGV[3]), ARGV[7], ARGV[8], tonumber(ARGV[9])
+local now = now_ms()
+local prior = redis.call('GET', RQ)
+if prior then
+  local ids = cmsgpack.unpack(prior)
+  if ids[1] == REQ then
+    local out = {0, 0, 0, 0}
+    for i = 2, #ids do
+      local id = ids[i]
+      local f = redis.call('HMGET', MP .. id, 's', 't', 'rq', 'p', 'a', 'd')
+      local exp = redis.call('ZSCORE', LEASED, id)
+      if f[1] == 'leased' and f[3] == REQ and exp then
+        out[1] = out[1] + 1
+        local n = #out
+        out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] =
+          id, f[2], n2s(tonumber(exp)), f[4], f[5], f[6]
+      end
+    end
+    if out[1] > 0 then return out end
+  end
+end
+
+local recovered, poisoned = 0, 0
+local function upkeep()
+  recovered, poisoned = recover(now, tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+  promote(now)
+  trim_finished(tonumber(ARGV[10]), tonumber(ARGV[11]), now)
+  trim(DONE, tonumber(ARGV[10]), tonumber(ARGV[11]), now)
+end
+local kept = upkeep_due(now)
+if kept then upkeep() end
+
+local out = {0, 0, 0, 0}
+local taken = {REQ}
+local expires = n2s(now + lease_ms)
+local function pop()
+  for p = 1, 3 do
+    while #taken <= max do
+      local popped = redis.call('ZPOPMIN', R[p], 1)
+      if #popped == 0 then break end
+      local id = popped[1]
+      local key = MP .. id
+      local f = redis.call('HMGET', key, 'p', 'a', 'd')
+      if f[1] then
+        -- Fencing tokens grow with every lease, and never fall below Redis's clock in
+        -- microseconds: a counter lost with a failover or a restart without persistence cannot
+        -- hand out a token an old lease still holds.
+        local token = redis.call('INCR', FENCE)
+        local floor = now * 1000
+        if token < floor then
+          token = floor
+          redis.call('SET', FENCE, n2s(floor))
+        end
+        token = n2s(token)
+        redis.call('HSET', key, 's', 'leased', 't', token, 'rq', REQ)
+        redis.call('ZADD', LEASED, expires, id)
+        taken[#taken + 1] = id
+        local n = #out
+        out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] = id, token, expires, f[1], f[2], f[3]
+      end
+    end
+  end
+end
+pop()
+if #taken == 1 and not kept then
+  -- Nothing ready: look for lapsed leases and due messages now rather than at the next upkeep.
+  upkeep()
+  pop()
+end
+out[3], out[4] = recovered, poisoned
+if #taken > 1 then
+  redis.call('SET', RQ, cmsgpack.pack(taken), 'PX', lease_ms)
+  out[1] = #taken - 1
+  if redis.call('ZCARD', R[1]) + redis.call('ZCARD', R[2]) + redis.call('ZCARD', R[3]) > 0 then out[2] = 1 end
+  return out
+end
+local next_at = -1
+local first = redis.call('ZRANGE', DELAYED, 0, 0, 'WITHSCORES')
+if #first > 0 then next_at = tonumber(first[2]) end
+local lease = redis.call('ZRANGE', LEASED, 0, 0, 'WITHSCORES')
+if #lease > 0 and (next_at < 0 or tonumber(lease[2]) < next_at) then next_at = tonumber(lease[2]) end
+local wait = -1
+if next_at >= 0 then
+  wait = next_at - now
+  if wait < 0 then wait = 0 end
+end
+return {0, n2s(wait), recovered, poisoned}
