@@ -60,12 +60,14 @@ public final class Engine {
   public static final class Job extends ProviderSlot.Timing {
     final String mailId;
     final Email email;
-    /** The mailer's clock, in epoch millis, when this run began. */
+    /**
+     * The mailer's clock, in epoch millis, when this run began, from which its event timestamps are
+     * derived; {@code PAUSED} once the run waited (a retry's or a token's pause): then they are
+     * read from the clock.
+     */
     long runStartMillis;
     /** Provider calls made for it in this run. */
     int calls;
-    /** Whether this run paused (a retry's or a token's wait): then timestamps are read from the clock. */
-    boolean paused;
     int attempts;
     int triesHere;
     @Nullable ProviderException last;
@@ -127,6 +129,9 @@ public final class Engine {
      */
     record Suppressed(Suppressions.Verdict verdict) implements Outcome {}
   }
+
+  /** {@link Job#runStartMillis} of a run that paused (the deadline was computed before). */
+  private static final long PAUSED = Long.MIN_VALUE;
 
   /** How far off a {@code sendAt} may be for a synchronous send to take it as "now". */
   private static final Duration SCHEDULE_TOLERANCE = Duration.ofSeconds(1);
@@ -227,7 +232,6 @@ public final class Engine {
       job.outcome = null;
       job.runStartMillis = startMillis;
       job.calls = 0;
-      job.paused = false;
       job.restart();
     }
     if (jobs.size() == 1) {
@@ -462,8 +466,7 @@ public final class Engine {
       for (Job job : jobs) {
         job.calls++;
         if (job != timing) {
-          if (!job.started) {
-            job.started = true;
+          if (!job.started()) {
             job.firstStartedNanos = timing.firstStartedNanos;
           }
           job.lastEndedNanos = timing.lastEndedNanos;
@@ -477,7 +480,7 @@ public final class Engine {
    * since (no call made, no pause), else the clock.
    */
   private Instant beforeCall(Job job) {
-    return job.calls == 0 && !job.paused ? Timestamps.ofMillis(job.runStartMillis) : clock.instant();
+    return job.calls == 0 && job.runStartMillis != PAUSED ? Timestamps.ofMillis(job.runStartMillis) : clock.instant();
   }
 
   /**
@@ -485,14 +488,14 @@ public final class Engine {
    * call took (read on the monotonic clock around the call), else the clock.
    */
   private Instant afterCall(Job job) {
-    return job.calls == 1 && !job.paused
+    return job.calls == 1 && job.runStartMillis != PAUSED
         ? Timestamps.ofMillis(job.runStartMillis + (job.lastEndedNanos - job.firstStartedNanos) / 1_000_000)
         : clock.instant();
   }
 
   private static void paused(List<Job> jobs) {
     for (Job job : jobs) {
-      job.paused = true;
+      job.runStartMillis = PAUSED;
     }
   }
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * {@link AuditLog} in memory: each message's events for {@code retention} after its last event,
@@ -24,8 +25,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * go, and a sealed generation whose every story is past its retention is let go early. Up to twice
  * {@code maxMessages} stories may be held, but {@link #find} shows only the newest
  * {@code maxMessages} and only those within their retention. A message's retention runs from the
- * timestamp of its latest event, and {@link #find} compares it with this log's clock. Two
- * generations, not more, because a message not seen before is looked for in each of them.
+ * timestamp of its latest event, and {@link #find} compares it with this log's clock. A message
+ * not seen before (the first event of most sends) is looked for in the filling generation only
+ * when its id is a mail id ({@link MailIds}) newer than every id the older one holds: an id
+ * carries its creation time, and each generation keeps the newest it was given.
  *
  * <p>A message's first event makes its {@link Story}, with room for the few events most messages
  * have; later events are appended by claiming a position with one atomic increment, and a long
@@ -100,10 +103,19 @@ public final class InMemoryAuditLog implements AuditLog {
 
   private static Story find(Generation[] held, String id) {
     int hash = spread(id.hashCode());
-    for (Generation g : held) {
-      Story s = g.get(id, hash);
-      if (s != null) {
-        return s;
+    Story s = held[0].get(id, hash);
+    if (s != null || held.length == 1) {
+      return s;
+    }
+    // A mail id carries its creation time: a generation that holds no id as new as this one cannot
+    // hold it, so a message not seen before (most sends) costs one look into a table, not two.
+    long idMillis = MailIds.millisOf(id);
+    for (int g = 1; g < held.length; g++) {
+      if (idMillis < 0 || idMillis <= held[g].newestIdMillis()) {
+        s = held[g].get(id, hash);
+        if (s != null) {
+          return s;
+        }
       }
     }
     return null;
@@ -208,6 +220,11 @@ public final class InMemoryAuditLog implements AuditLog {
     private final int mask;
     /** Places claimed; past {@link #size}, the generation is full. */
     private final AtomicInteger claimed = new AtomicInteger();
+    /**
+     * The newest creation time of the mail ids added ({@link MailIds#millisOf}); an id of another
+     * form makes it {@code Long.MAX_VALUE}, so that the generation is always looked into.
+     */
+    private final AtomicLong newestIdMillis = new AtomicLong(Long.MIN_VALUE);
     /** When to look at whether all its stories expired; never while it is the one filling. */
     volatile long reviewAt;
 
@@ -249,8 +266,20 @@ public final class InMemoryAuditLog implements AuditLog {
       }
     }
 
+    long newestIdMillis() {
+      return newestIdMillis.get();
+    }
+
     /** Adds {@code story}, or returns the story another thread added for its id first. */
     Story add(Story story, int hash) {
+      // Raised before the story is placed, so a reader that finds it no newer cannot miss the story.
+      long idMillis = MailIds.millisOf(story.id);
+      long stamp = idMillis < 0 ? Long.MAX_VALUE : idMillis;
+      for (long newest = newestIdMillis.get(); stamp > newest; newest = newestIdMillis.get()) {
+        if (newestIdMillis.compareAndSet(newest, stamp)) {
+          break;
+        }
+      }
       for (int i = hash & mask; ; i = (i + 1) & mask) {
         int h = (int) HASH.getAcquire(hashes, i);
         if (h == 0) {

@@ -13,6 +13,15 @@ import java.time.Clock;
 public final class MailIds {
   private static final byte[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".getBytes(StandardCharsets.US_ASCII);
   private static final long RANDOM_HIGH_MASK = (1L << 40) - 1;
+  /** Each ASCII character's value in {@link #ALPHABET}, or -1. */
+  private static final byte[] VALUES = new byte[128];
+
+  static {
+    java.util.Arrays.fill(VALUES, (byte) -1);
+    for (int i = 0; i < ALPHABET.length; i++) {
+      VALUES[ALPHABET[i]] = (byte) i;
+    }
+  }
 
   private final Clock clock;
   private long lastMillis = -1;
@@ -56,6 +65,26 @@ public final class MailIds {
     write(scratch, 10, 8, high);
     write(scratch, 18, 8, low);
     return new String(scratch, StandardCharsets.ISO_8859_1);
+  }
+
+  /**
+   * The millisecond stamp an id of this format carries (its first 10 characters), or -1 for an id
+   * of another form.
+   */
+  public static long millisOf(String id) {
+    if (id.length() != 26) {
+      return -1;
+    }
+    long millis = 0;
+    for (int i = 0; i < 10; i++) {
+      char c = id.charAt(i);
+      int v = c < 128 ? VALUES[c] : -1;
+      if (v < 0) {
+        return -1;
+      }
+      millis = millis << 5 | v;
+    }
+    return millis;
   }
 
   /** Writes the low {@code 5 * length} bits of {@code bits} as base32 into out[from..]. */

@@ -46,20 +46,24 @@ public final class ProviderSlot {
    * side of a call, and the breaker and the caller's own timings share those readings.
    */
   public static class Timing {
-    /** Whether a call was timed: {@link #firstStartedNanos} is set. */
-    boolean started;
-    long firstStartedNanos;
+    /** {@link #firstStartedNanos} before any call (no {@code nanoTime} reading comes near it). */
+    static final long NOT_STARTED = Long.MIN_VALUE;
+
+    long firstStartedNanos = NOT_STARTED;
     long lastEndedNanos;
 
     /** Forgets earlier calls: the next one is the first. */
     void restart() {
-      started = false;
+      firstStartedNanos = NOT_STARTED;
+    }
+
+    boolean started() {
+      return firstStartedNanos != NOT_STARTED;
     }
 
     private long start() {
       long now = System.nanoTime();
-      if (!started) {
-        started = true;
+      if (firstStartedNanos == NOT_STARTED) {
         firstStartedNanos = now;
       }
       return now;

@@ -101,6 +101,32 @@ class InMemoryAuditLogTest {
   }
 
   @Test
+  void aMailIdIsFoundInTheGenerationBeforeWhateverItsAgeAgainstTheOthers() {
+    // Mail ids carry their creation time, which lets a new id skip the older generation: an id
+    // made before the ones that filled the older generation must still be found there.
+    MailIds ids = new MailIds(clock);
+    String early = ids.next();
+    String queuedLongAgo = new MailIds(MutableClock.at(Instant.parse("2026-11-30T10:00:00Z"))).next();
+    clock.advance(Duration.ofSeconds(1));
+    AuditLog log = AuditLog.inMemory(Duration.ofDays(7), 4, clock);
+    log.record(sending(ids.next(), 1));
+    log.record(sending(early, 1));
+    log.record(sending(queuedLongAgo, 1));
+    log.record(sending(ids.next(), 1)); // fills the first generation of four
+    String late = ids.next();
+    log.record(sending(late, 1)); // begins the next
+
+    log.record(sending(early, 2));
+    log.record(sending(queuedLongAgo, 2));
+    log.record(sending(late, 2));
+    assertThat(attempts(log.find(early))).containsExactly(1, 2);
+    assertThat(attempts(log.find(queuedLongAgo))).containsExactly(1, 2);
+    assertThat(attempts(log.find(late))).containsExactly(1, 2);
+    assertThat(MailIds.millisOf(early)).isEqualTo(Instant.parse("2026-12-01T10:00:00Z").toEpochMilli());
+    assertThat(MailIds.millisOf("m1")).isEqualTo(-1);
+  }
+
+  @Test
   void aMessageForgottenByCountStartsAFreshStory() {
     AuditLog log = AuditLog.inMemory(Duration.ofDays(1), 4, clock);
     log.record(sending("first", 1));
