@@ -173,9 +173,15 @@ public final class InMemoryAuditLog implements AuditLog {
    * only when its review time has come (a sealed generation's stories began before it was sealed),
    * so most messages pay one read here.
    */
-  private void letGoExpired(Generation[] held, long now) {
+  private void letGoExpired(Generation[] held, long eventMillis) {
     Generation oldest = held[held.length - 1];
-    if (held.length == 1 || now < oldest.reviewAt) {
+    if (held.length == 1 || eventMillis < oldest.reviewAt) {
+      return;
+    }
+    // An event may carry a provider's time, even one ahead of ours: what is let go is decided by
+    // this log's clock (read here only, when a review is due).
+    long now = Math.min(eventMillis, clock.millis());
+    if (now < oldest.reviewAt) {
       return;
     }
     long lastEvent = oldest.lastEvent();

@@ -127,6 +127,19 @@ class InMemoryAuditLogTest {
   }
 
   @Test
+  void anEventStampedAheadOfTheClockLetsNothingGoEarly() {
+    AuditLog log = AuditLog.inMemory(Duration.ofHours(1), 4, clock);
+    for (String id : List.of("a", "b", "c", "d", "e")) {
+      log.record(sending(id, 1)); // a to d fill the first generation; e begins the next
+    }
+    // A provider's report stamped two days ahead (its clock, not ours) of a message not seen here.
+    log.record(new MailEvent.Delivery("f", clock.instant().plus(Duration.ofDays(2)), Optional.empty(), "primary",
+        MailEvent.Delivery.Status.DELIVERED, Optional.empty()));
+    assertThat(log.find("c")).as("within its retention by this log's clock").hasSize(1);
+    assertThat(log.toString()).contains("messages=4]");
+  }
+
+  @Test
   void aMessageForgottenByCountStartsAFreshStory() {
     AuditLog log = AuditLog.inMemory(Duration.ofDays(1), 4, clock);
     log.record(sending("first", 1));
