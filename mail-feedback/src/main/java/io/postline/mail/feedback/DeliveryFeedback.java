@@ -73,7 +73,7 @@ public final class DeliveryFeedback {
     for (Consumer<DeliveryEvent> listener : listeners) {
       try {
         listener.accept(event);
-      } catch (RuntimeException e) {
+      } catch (Throwable e) { // NOPMD: a listener's Error (a missing class) is its failure, not the webhook's
         // The exception's text could quote the event's address; its type says enough.
         log.warn("a delivery event listener failed with {}", e.getClass().getName());
       }

@@ -36,6 +36,18 @@ class DeliveryFeedbackTest {
   }
 
   @Test
+  void aListenerThatThrowsAnErrorNeitherFailsTheEventNorStopsTheListenersAfterIt() {
+    List<DeliveryEvent> after = new ArrayList<>();
+    DeliveryFeedback withBrokenPlugin = DeliveryFeedback.builder(suppressions)
+        .listener(e -> {
+          throw new NoClassDefFoundError("io/example/Missing");
+        })
+        .listener(after::add).build();
+    assertThat(withBrokenPlugin.accept(event(Type.HARD_BOUNCE, "cy@example.org", Optional.empty()))).isPresent();
+    assertThat(after).hasSize(1);
+  }
+
+  @Test
   void hardBouncesAndComplaintsSuppressAllMail() {
     assertThat(feedback.accept(event(Type.HARD_BOUNCE, "ann@example.org", Optional.empty())))
         .get().extracting(SuppressionEntry::reason).isEqualTo(Reason.HARD_BOUNCE);
