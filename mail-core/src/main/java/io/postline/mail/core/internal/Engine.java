@@ -4,6 +4,8 @@ import io.github.resilience4j.retry.Retry;
 import io.postline.mail.Email;
 import io.postline.mail.FailureKind;
 import io.postline.mail.InvalidEmailException;
+import io.postline.mail.MailException;
+import io.postline.mail.SendFailedException;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.Routing;
 import io.postline.mail.event.MailEvent;
@@ -74,12 +76,19 @@ public final class Engine {
     @Nullable String leaving;
     /** Why providers could not carry it; most messages fit, so the list is made on the first reason. */
     List<String> unfit = List.of();
-    /** This run's answer, once there is one (a field, not a map: a send must stay cheap). */
+    /**
+     * What the provider that accepted it answered, once one did: kept apart from {@link #outcome}
+     * so that a send allocates no {@link Outcome.Sent} around it.
+     */
+    @Nullable SendResult result;
+    /** This run's answer when no provider accepted it (a field, not a map: a send must stay cheap). */
     @Nullable Outcome outcome;
     /** The retry's view of this message on the provider it is trying now. */
     Retry.@Nullable AsyncContext<?> retryContext;
     /** The provider's answer to the current call: a {@link SendResult} or a {@link ProviderException}. */
     @Nullable Object answer;
+    /** Where the audit log keeps the message's story, for its next event ({@link EventPublisher#publish(MailEvent, Object)}). */
+    @Nullable Object auditPlace;
 
     /** A message with {@code attempts} attempts behind it. */
     public Job(String mailId, Email email, int attempts) {
@@ -179,11 +188,21 @@ public final class Engine {
    * Sends one message now, retrying and failing over within the deadline.
    *
    * @param nowMillis the mailer's clock now (the caller read it for the message's id)
+   * @param unseen whether no event of this message was published yet (its story begins here)
+   * @return what the provider that accepted it answered
+   * @throws MailException when no provider accepted it: the {@link #failure} of the message
    */
-  public Outcome send(String mailId, Email email, long nowMillis) {
+  public SendResult send(String mailId, Email email, long nowMillis, boolean unseen) {
     Job job = new Job(mailId, email, 0);
+    if (unseen) {
+      job.auditPlace = EventPublisher.UNSEEN;
+    }
     run(List.of(job), Mode.SYNC, nowMillis);
-    return outcome(job);
+    if (job.result != null) {
+      return job.result;
+    }
+    // A synchronous run never defers a message: what is not sent has given up.
+    throw failure(mailId, email, (Outcome.GaveUp) outcome(job));
   }
 
   /** Sends the messages of one group chunk now; one outcome per job, in order. */
@@ -229,6 +248,7 @@ public final class Engine {
     // Epoch millis, not an Instant: a send allocates nothing for its deadline.
     long deadline = startMillis + syncDeadline.toMillis();
     for (Job job : jobs) {
+      job.result = null;
       job.outcome = null;
       job.runStartMillis = startMillis;
       job.calls = 0;
@@ -248,8 +268,21 @@ public final class Engine {
     }
   }
 
+  /** Publishes an event of {@code job}'s message, keeping the audit log's place in its story. */
+  private void publish(Job job, MailEvent event) {
+    job.auditPlace = events.publish(event, job.auditPlace);
+  }
+
   private static Outcome outcome(Job job) {
+    if (job.result != null) {
+      return new Outcome.Sent(job.result);
+    }
     return Objects.requireNonNull(job.outcome, "every message of a run has an outcome");
+  }
+
+  /** Whether the run has answered for {@code job}. */
+  private static boolean settled(Job job) {
+    return job.result != null || job.outcome != null;
   }
 
   private void runRoute(List<ProviderSlot> candidates, List<Job> group, Mode mode, long deadline) {
@@ -295,7 +328,7 @@ public final class Engine {
   private static List<Job> unsettled(List<Job> jobs) {
     int settled = 0;
     for (int i = 0; i < jobs.size(); i++) {
-      if (jobs.get(i).outcome != null) {
+      if (settled(jobs.get(i))) {
         settled++;
       }
     }
@@ -308,7 +341,7 @@ public final class Engine {
     List<Job> out = new ArrayList<>(jobs.size() - settled);
     for (int i = 0; i < jobs.size(); i++) {
       Job job = jobs.get(i);
-      if (job.outcome == null) {
+      if (!settled(job)) {
         out.add(job);
       }
     }
@@ -332,7 +365,7 @@ public final class Engine {
         if (mode == Mode.QUEUED) {
           metrics.rateLimitWait(slot.name(), true, wait);
           for (Job job : fit) {
-            events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
+            publish(job, new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
                 job.attempts + 1, wait));
             job.outcome = new Outcome.Later(clock.instant().plus(wait), job.attempts);
           }
@@ -359,13 +392,13 @@ public final class Engine {
       }
       for (Job job : fit) {
         if (job.leaving != null && job.last != null) {
-          events.publish(new MailEvent.FailedOver(job.mailId, beforeCall(job), job.email.caller(), job.leaving, slot.name(),
+          publish(job, new MailEvent.FailedOver(job.mailId, beforeCall(job), job.email.caller(), job.leaving, slot.name(),
               describe(job.last)));
         }
         job.leaving = null;
         job.attempts++;
         job.triesHere++;
-        events.publish(new MailEvent.Sending(job.mailId, beforeCall(job), job.email.caller(), slot.name(), job.attempts));
+        publish(job, new MailEvent.Sending(job.mailId, beforeCall(job), job.email.caller(), slot.name(), job.attempts));
       }
       call(slot, fit);
       List<Job> retrying = null;
@@ -375,7 +408,7 @@ public final class Engine {
         Object answer = job.answer;
         job.answer = null;
         if (answer instanceof SendResult accepted) {
-          job.outcome = new Outcome.Sent(sent(job, slot, accepted));
+          job.result = sent(job, slot, accepted);
           Retry.AsyncContext<?> context = job.retryContext;
           if (context != null) {
             context.onComplete();
@@ -384,7 +417,7 @@ public final class Engine {
         }
         ProviderException failure = (ProviderException) answer;
         job.last = failure;
-        events.publish(new MailEvent.AttemptFailed(job.mailId, afterCall(job), job.email.caller(), slot.name(), job.attempts,
+        publish(job, new MailEvent.AttemptFailed(job.mailId, afterCall(job), job.email.caller(), slot.name(), job.attempts,
             failure.kind(), describe(failure)));
         if (!failure.kind().failsOver()) {
           job.outcome = gaveUp(job, failure);
@@ -404,7 +437,7 @@ public final class Engine {
         if (delay == null) {
           job.leaving = slot.name();
         } else if (mode == Mode.QUEUED) {
-          events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
+          publish(job, new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
               job.attempts + 1, delay));
           job.outcome = new Outcome.Later(clock.instant().plus(delay), job.attempts);
         } else if (clock.millis() + delay.toMillis() < deadline) {
@@ -421,7 +454,7 @@ public final class Engine {
         return;
       }
       for (Job job : retrying) {
-        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
+        publish(job, new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), slot.name(),
             job.attempts + 1, wait));
       }
       paused(retrying);
@@ -511,11 +544,43 @@ public final class Engine {
         ? job.email.withMetadata(io.postline.mail.core.Mailer.MAIL_ID_METADATA_KEY, job.mailId) : job.email;
   }
 
+  /**
+   * Publishes the final failure of a message sent now ({@code Failed}) and makes the exception its
+   * caller gets.
+   */
+  public MailException failure(String id, Email email, Engine.Outcome.GaveUp gaveUp) {
+    ProviderException last = gaveUp.last();
+    if (last == null) {
+      return new InvalidEmailException(gaveUp.unfit());
+    }
+    events.publish(new MailEvent.Failed(id, clock.instant(), email.caller(), gaveUp.provider(), gaveUp.kind(),
+        gaveUp.attempts(), gaveUp.reason()));
+    metrics.send(gaveUp.provider(), "failed", email.caller(), gaveUp.took());
+    if (last.getCause() instanceof InvalidEmailException invalid) {
+      return invalid; // the provider's own checks: the same exception a Mailer's checks would give
+    }
+    String message = "sending failed after " + gaveUp.attempts() + (gaveUp.attempts() == 1 ? " attempt" : " attempts")
+        + "; provider " + gaveUp.provider() + " answered: " + gaveUp.reason() + " (" + advice(gaveUp.kind()) + ")";
+    return new SendFailedException(gaveUp.kind(), gaveUp.provider(), message, last.retryAfter().orElse(null),
+        gaveUp.attempts(), last, id);
+  }
+
+  private static String advice(FailureKind kind) {
+    return switch (kind) {
+      case TRANSIENT -> "transient: trying again later may succeed";
+      case RATE_LIMITED -> "rate limited: try again after the provider's retry-after";
+      case PROVIDER_UNAVAILABLE -> "provider unavailable: check its configuration or account";
+      case RECIPIENTS_REJECTED -> "recipients rejected: retrying will not help";
+      case PERMANENT -> "permanent: retrying this message will not help";
+    };
+  }
+
+
   private SendResult sent(Job job, ProviderSlot slot, SendResult accepted) {
     Duration took = took(job);
     SendResult result = new SendResult(slot.name(), accepted.messageId(), accepted.recipients(), job.attempts, took,
         Optional.of(job.mailId));
-    events.publish(new MailEvent.Sent(job.mailId, afterCall(job), job.email.caller(), slot.name(), result.messageId(),
+    publish(job, new MailEvent.Sent(job.mailId, afterCall(job), job.email.caller(), slot.name(), result.messageId(),
         job.attempts, took));
     metrics.send(slot.name(), "sent", job.email.caller(), took);
     return result;
@@ -540,7 +605,7 @@ public final class Engine {
       ProviderSlot lastSlot = slots.getOrDefault(last.provider(), candidates.get(candidates.size() - 1));
       Duration delay = Backoff.later(lastSlot.queuedRetry(), last, job.attempts);
       if (delay != null) {
-        events.publish(new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), last.provider(),
+        publish(job, new MailEvent.RetryScheduled(job.mailId, clock.instant(), job.email.caller(), last.provider(),
             job.attempts + 1, delay));
         return new Outcome.Later(clock.instant().plus(delay), job.attempts);
       }

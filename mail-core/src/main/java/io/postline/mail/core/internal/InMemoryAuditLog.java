@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * {@link AuditLog} in memory: each message's events for {@code retention} after its last event,
@@ -25,10 +25,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * go, and a sealed generation whose every story is past its retention is let go early. Up to twice
  * {@code maxMessages} stories may be held, but {@link #find} shows only the newest
  * {@code maxMessages} and only those within their retention. A message's retention runs from the
- * timestamp of its latest event, and {@link #find} compares it with this log's clock. A message
- * not seen before (the first event of most sends) is looked for in the filling generation only
- * when its id is a mail id ({@link MailIds}) newer than every id the older one holds: an id
- * carries its creation time, and each generation keeps the newest it was given.
+ * timestamp of its latest event, and {@link #find} compares it with this log's clock. The mailer
+ * tells the log where a message's story is ({@link #record(MailEvent, Object)}): a new message's
+ * first event begins its story without a lookup, and the events after it go to the story the
+ * first one answered, as long as the log still holds it.
  *
  * <p>A message's first event makes its {@link Story}, with room for the few events most messages
  * have; later events are appended by claiming a position with one atomic increment, and a long
@@ -66,18 +66,36 @@ public final class InMemoryAuditLog implements AuditLog {
     this.generations = new Generation[] {new Generation(0, generationSize, Long.MAX_VALUE)};
   }
 
+  /** The place of a message none of whose events was recorded: {@link #record(MailEvent, Object)} begins its story. */
+  static final Object UNSEEN = new Object();
+
   @Override
   public void record(MailEvent event) {
+    record(event, null);
+  }
+
+  /**
+   * Records {@code event} and answers its message's story, for the caller to hand back with the
+   * message's next event: the story is then appended to without looking the message up, as long as
+   * this log still holds it.
+   *
+   * @param place this method's answer for the message's previous event, {@link #UNSEEN} when no
+   *     event of the message was recorded before, or null when unknown
+   */
+  Object record(MailEvent event, @Nullable Object place) {
     // The event's own time, not a clock reading: recording stays off the clock on the sending path.
     long now = event.timestamp().toEpochMilli();
+    if (place == UNSEEN) {
+      return begin(event, now);
+    }
     String id = event.mailId();
     Generation[] held = generations;
-    Story story = find(held, id);
+    Story story = place instanceof Story known && known.id.equals(id) && holds(held, known) ? known : find(held, id);
     if (story == null || hiddenByCount(held, story)) {
-      begin(event, now);
-    } else {
-      story.append(event, now);
+      return begin(event, now);
     }
+    story.append(event, now);
+    return story;
   }
 
   @Override
@@ -102,23 +120,19 @@ public final class InMemoryAuditLog implements AuditLog {
   }
 
   private static Story find(Generation[] held, String id) {
-    int hash = spread(id.hashCode());
-    Story s = held[0].get(id, hash);
-    if (s != null || held.length == 1) {
-      return s;
-    }
-    // A mail id carries its creation time: a generation that holds no id as new as this one cannot
-    // hold it, so a message not seen before (most sends) costs one look into a table, not two.
-    long idMillis = MailIds.millisOf(id);
-    for (int g = 1; g < held.length; g++) {
-      if (idMillis < 0 || idMillis <= held[g].newestIdMillis()) {
-        s = held[g].get(id, hash);
-        if (s != null) {
-          return s;
-        }
+    int hash = hashOf(id);
+    for (Generation g : held) {
+      Story s = g.get(id, hash);
+      if (s != null) {
+        return s;
       }
     }
     return null;
+  }
+
+  /** Whether {@code story} is in one of the generations {@code held} (stories are numbered across generations in order). */
+  private static boolean holds(Generation[] held, Story story) {
+    return story.sequence - held[held.length - 1].base >= 0;
   }
 
   /** Whether {@code maxMessages} newer messages began after this one: it counts as forgotten. */
@@ -129,11 +143,11 @@ public final class InMemoryAuditLog implements AuditLog {
 
   /**
    * Begins the story of a message not seen before with its first event (or appends the event to
-   * the story another thread began for it just now).
+   * the story another thread began for it just now), and answers it.
    */
-  private void begin(MailEvent first, long now) {
+  private Story begin(MailEvent first, long now) {
     String id = first.mailId();
-    int hash = spread(id.hashCode());
+    int hash = hashOf(id);
     while (true) {
       Generation[] held = generations;
       Generation newest = held[0];
@@ -148,7 +162,7 @@ public final class InMemoryAuditLog implements AuditLog {
           next(held, now); // sealed as it fills, so its stories' retention is counted from their time
         }
         letGoExpired(generations, now);
-        return;
+        return story;
       }
       next(held, now); // only after a race past the last place
     }
@@ -200,9 +214,31 @@ public final class InMemoryAuditLog implements AuditLog {
   }
 
   /**
-   * Scatters a hash over the table: consecutive mail ids differ only in their last characters, so
-   * their string hashes are consecutive numbers, which linear probing would pile into one run.
+   * The table hash of an id. {@link String#hashCode()} is one chain of multiplications, about 25 ns
+   * for a 26-character mail id that is new on every send (a new string has no cached hash); four
+   * interleaved chains cover every character in a quarter of the time. The result is scattered
+   * over the table: consecutive mail ids differ only in their last characters, so their hashes are
+   * consecutive numbers, which linear probing would pile into one run.
    */
+  static int hashOf(String id) {
+    int n = id.length();
+    int a = 0;
+    int b = 0;
+    int c = 0;
+    int d = 0;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      a = 31 * a + id.charAt(i);
+      b = 31 * b + id.charAt(i + 1);
+      c = 31 * c + id.charAt(i + 2);
+      d = 31 * d + id.charAt(i + 3);
+    }
+    for (; i < n; i++) {
+      a = 31 * a + id.charAt(i);
+    }
+    return spread(((a * 31 + b) * 31 + c) * 31 + d);
+  }
+
   private static int spread(int h) {
     int x = h * 0x9E3779B9; // Fibonacci hashing: the golden ratio's bits mix the low bits into the high
     x ^= x >>> 16;
@@ -226,11 +262,6 @@ public final class InMemoryAuditLog implements AuditLog {
     private final int mask;
     /** Places claimed; past {@link #size}, the generation is full. */
     private final AtomicInteger claimed = new AtomicInteger();
-    /**
-     * The newest creation time of the mail ids added ({@link MailIds#millisOf}); an id of another
-     * form makes it {@code Long.MAX_VALUE}, so that the generation is always looked into.
-     */
-    private final AtomicLong newestIdMillis = new AtomicLong(Long.MIN_VALUE);
     /** When to look at whether all its stories expired; never while it is the one filling. */
     volatile long reviewAt;
 
@@ -272,20 +303,8 @@ public final class InMemoryAuditLog implements AuditLog {
       }
     }
 
-    long newestIdMillis() {
-      return newestIdMillis.get();
-    }
-
     /** Adds {@code story}, or returns the story another thread added for its id first. */
     Story add(Story story, int hash) {
-      // Raised before the story is placed, so a reader that finds it no newer cannot miss the story.
-      long idMillis = MailIds.millisOf(story.id);
-      long stamp = idMillis < 0 ? Long.MAX_VALUE : idMillis;
-      for (long newest = newestIdMillis.get(); stamp > newest; newest = newestIdMillis.get()) {
-        if (newestIdMillis.compareAndSet(newest, stamp)) {
-          break;
-        }
-      }
       for (int i = hash & mask; ; i = (i + 1) & mask) {
         int h = (int) HASH.getAcquire(hashes, i);
         if (h == 0) {

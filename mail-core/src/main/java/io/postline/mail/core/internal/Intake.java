@@ -97,19 +97,16 @@ public final class Intake {
       if (verdict.all()) {
         throw suppressions.droppedAll(id, email, verdict);
       }
-      Engine.Outcome outcome = engine.send(id, verdict.email(), now);
-      if (outcome instanceof Engine.Outcome.Sent sent) {
-        SendResult result = verdict.merge(sent.result());
-        if (observation != null) {
-          observation.lowCardinalityKeyValue("provider", result.provider())
-              .lowCardinalityKeyValue("outcome", "sent");
-        }
-        if (key != null) {
-          idempotency.succeeded(key, id, result);
-        }
-        return result;
+      // Without a key or a suppressed recipient, nothing was published of this new message yet.
+      SendResult result = verdict.merge(engine.send(id, verdict.email(), now, key == null && verdict.dropped().isEmpty()));
+      if (observation != null) {
+        observation.lowCardinalityKeyValue("provider", result.provider())
+            .lowCardinalityKeyValue("outcome", "sent");
       }
-      throw failed(id, email, (Engine.Outcome.GaveUp) outcome);
+      if (key != null) {
+        idempotency.succeeded(key, id, result);
+      }
+      return result;
     } catch (RuntimeException e) {
       if (observation != null) {
         observation.lowCardinalityKeyValue("outcome", "failed").error(e);
@@ -255,7 +252,7 @@ public final class Intake {
       } else {
         release(job);
         items[where.get(j)] = BatchResult.Item.failed(recipient.address(),
-            failed(job.mailId(), job.email(), (Engine.Outcome.GaveUp) outcome));
+            engine.failure(job.mailId(), job.email(), (Engine.Outcome.GaveUp) outcome));
       }
     }
   }
@@ -418,24 +415,6 @@ public final class Intake {
     }
   }
 
-  /** Publishes a final failure and makes the exception the caller gets. */
-  private MailException failed(String id, Email email, Engine.Outcome.GaveUp gaveUp) {
-    ProviderException last = gaveUp.last();
-    if (last == null) {
-      return new InvalidEmailException(gaveUp.unfit());
-    }
-    events.publish(new MailEvent.Failed(id, clock.instant(), email.caller(), gaveUp.provider(), gaveUp.kind(),
-        gaveUp.attempts(), gaveUp.reason()));
-    metrics.send(gaveUp.provider(), "failed", email.caller(), gaveUp.took());
-    if (last.getCause() instanceof InvalidEmailException invalid) {
-      return invalid; // the provider's own checks: the same exception a Mailer's checks would give
-    }
-    String message = "sending failed after " + gaveUp.attempts() + (gaveUp.attempts() == 1 ? " attempt" : " attempts")
-        + "; provider " + gaveUp.provider() + " answered: " + gaveUp.reason() + " (" + advice(gaveUp.kind()) + ")";
-    return new SendFailedException(gaveUp.kind(), gaveUp.provider(), message, last.retryAfter().orElse(null),
-        gaveUp.attempts(), last, id);
-  }
-
   /**
    * Claims the key for {@code id}. When another message holds it, reports the duplicate and waits
    * for that message's result (within the synchronous deadline); if that message fails, its claim
@@ -484,16 +463,6 @@ public final class Intake {
     for (QueuedMail mail : mails) {
       mail.email().idempotencyKey().ifPresent(k -> idempotency.release(k, mail.id()));
     }
-  }
-
-  private static String advice(FailureKind kind) {
-    return switch (kind) {
-      case TRANSIENT -> "transient: trying again later may succeed";
-      case RATE_LIMITED -> "rate limited: try again after the provider's retry-after";
-      case PROVIDER_UNAVAILABLE -> "provider unavailable: check its configuration or account";
-      case RECIPIENTS_REJECTED -> "recipients rejected: retrying will not help";
-      case PERMANENT -> "permanent: retrying this message will not help";
-    };
   }
 
   /** Where group chunks run: the mailer's async executor, or the caller's thread when it is full. */

@@ -13,21 +13,14 @@ import java.time.Clock;
 public final class MailIds {
   private static final byte[] ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".getBytes(StandardCharsets.US_ASCII);
   private static final long RANDOM_HIGH_MASK = (1L << 40) - 1;
-  /** Each ASCII character's value in {@link #ALPHABET}, or -1. */
-  private static final byte[] VALUES = new byte[128];
-
-  static {
-    java.util.Arrays.fill(VALUES, (byte) -1);
-    for (int i = 0; i < ALPHABET.length; i++) {
-      VALUES[ALPHABET[i]] = (byte) i;
-    }
-  }
-
   private final Clock clock;
   private long lastMillis = -1;
   private long high;
   private long low;
-  /** The id being written; {@code next()} is synchronized, so one buffer serves every call. */
+  /**
+   * The last id made; {@code next()} is synchronized, so one buffer serves every call. Within one
+   * millisecond only the low part changes, so only what changed is written again.
+   */
   private final byte[] scratch = new byte[26];
 
   /** Ids stamped by {@code clock}. */
@@ -52,39 +45,21 @@ public final class MailIds {
       high = random.nextLong() & RANDOM_HIGH_MASK;
       // The top bit of the low half starts clear, so a millisecond's increments never overflow it.
       low = random.nextLong() & (RANDOM_HIGH_MASK >>> 1);
+      write(scratch, 0, 10, lastMillis);
+      write(scratch, 10, 8, high);
     } else if (++low > RANDOM_HIGH_MASK) {
       low = 0;
       if (++high > RANDOM_HIGH_MASK) {
         // 2^80 ids in one millisecond cannot happen; moving the stamp on keeps the order anyway.
         lastMillis++;
         high = 0;
+        write(scratch, 0, 10, lastMillis);
       }
+      write(scratch, 10, 8, high);
     }
     // Latin-1 bytes: the String copies them once into its own Latin-1 storage, without compressing.
-    write(scratch, 0, 10, lastMillis);
-    write(scratch, 10, 8, high);
     write(scratch, 18, 8, low);
     return new String(scratch, StandardCharsets.ISO_8859_1);
-  }
-
-  /**
-   * The millisecond stamp an id of this format carries (its first 10 characters), or -1 for an id
-   * of another form.
-   */
-  public static long millisOf(String id) {
-    if (id.length() != 26) {
-      return -1;
-    }
-    long millis = 0;
-    for (int i = 0; i < 10; i++) {
-      char c = id.charAt(i);
-      int v = c < 128 ? VALUES[c] : -1;
-      if (v < 0) {
-        return -1;
-      }
-      millis = millis << 5 | v;
-    }
-    return millis;
   }
 
   /** Writes the low {@code 5 * length} bits of {@code bits} as base32 into out[from..]. */
