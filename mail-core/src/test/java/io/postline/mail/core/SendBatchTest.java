@@ -7,6 +7,7 @@ import io.postline.mail.FailureKind;
 import io.postline.mail.InvalidEmailException;
 import io.postline.mail.Recipient;
 import io.postline.mail.SendFailedException;
+import io.postline.mail.event.MailEvent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +32,9 @@ class SendBatchTest {
       assertThat(result.allSent()).isTrue();
       assertThat(result.items()).extracting(i -> i.recipient().email())
           .containsExactly("ann@example.org", "bob@example.org");
+      assertThat(result.items()).allSatisfy(item -> assertThat(mailer.audit()
+              .find(item.result().orElseThrow().mailId().orElseThrow()))
+          .as("each message's whole story").extracting(MailEvent::type).containsExactly("sending", "sent"));
     }
     assertThat(memory.sentTo("ann@example.org")).singleElement().satisfies(e -> {
       assertThat(e.recipients()).extracting(a -> a.email()).containsExactly("ann@example.org");

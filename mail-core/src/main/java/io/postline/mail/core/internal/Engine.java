@@ -97,6 +97,12 @@ public final class Engine {
       this.attempts = attempts;
     }
 
+    /** Marks a message none of whose events was published yet: the audit log begins its story without a lookup. */
+    public Job unseen() {
+      auditPlace = EventPublisher.UNSEEN;
+      return this;
+    }
+
     void unfit(String why) {
       if (unfit.isEmpty()) {
         unfit = new ArrayList<>();
@@ -195,7 +201,7 @@ public final class Engine {
   public SendResult send(String mailId, Email email, long nowMillis, boolean unseen) {
     Job job = new Job(mailId, email, 0);
     if (unseen) {
-      job.auditPlace = EventPublisher.UNSEEN;
+      job.unseen();
     }
     run(List.of(job), Mode.SYNC, nowMillis);
     if (job.result != null) {

@@ -205,7 +205,9 @@ public final class Intake {
         items[i] = BatchResult.Item.failed(recipient.address(), suppressions.droppedAll(id, single, verdict));
         continue;
       }
-      jobs.add(new Engine.Job(id, single, 0));
+      Engine.Job job = new Engine.Job(id, single, 0);
+      // Only a suppressed recipient has made an event of this new message so far.
+      jobs.add(verdict.dropped().isEmpty() ? job.unseen() : job);
       positions.add(i);
     }
     List<CompletableFuture<Void>> running = new ArrayList<>();
