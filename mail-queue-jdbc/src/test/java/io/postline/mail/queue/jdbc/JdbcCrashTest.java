@@ -46,16 +46,25 @@ class JdbcCrashTest {
       producer.enqueueBatch(batch);
 
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      // The child's sessions carry their own application name, so the test can tell when they are gone.
+      String childName = db.schema + "-child";
       child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-          JdbcCrashWorkerMain.class.getName(), db.url, Integer.toString(CHILD_WORKERS), "2000", HANGS)
+          JdbcCrashWorkerMain.class.getName(), db.url + "-child", Integer.toString(CHILD_WORKERS), "2000", HANGS)
           .redirectErrorStream(true).redirectOutput(log.toFile()).start();
       Process running = child;
       Awaitility.await("the child delivers").atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(20))
           .until(() -> db.scalar("SELECT COUNT(*) FROM delivered") >= 600 || !running.isAlive());
       assertThat(child.isAlive()).as("child still working; its output: %s", Files.readString(log)).isTrue();
 
+      String childSessions = "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = '" + childName + "'";
+      assertThat(db.scalar(childSessions)).as("the child's sessions, told apart by name").isPositive();
+
       child.destroyForcibly(); // SIGKILL
       assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      // A statement the child sent just before it died may still be running on the server (a take or
+      // an ack committing after the kill): count the leases only once its sessions have ended.
+      Awaitility.await("the child's sessions end").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(20))
+          .until(() -> db.scalar(childSessions) == 0);
       long deliveredBeforeKill = db.scalar("SELECT COUNT(*) FROM delivered");
       long leasedAtKill = db.scalar("SELECT COUNT(*) FROM postline_mail_queue WHERE state = 1");
       assertThat(deliveredBeforeKill).as("killed mid-run").isLessThan(MESSAGES);
