@@ -209,18 +209,29 @@ final class MailerFactory {
 
   /**
    * Where {@code provider}'s webhook verifier remembers accepted requests: on Redis, shared by the
-   * fleet, when {@code postline.mail.webhooks.replay-store} (or the queue's type) is redis; otherwise
-   * null, and the verifier remembers them in this process.
+   * fleet, when {@code postline.mail.webhooks.replay-store} is redis or, unset, when the queue or
+   * the suppression list is on Redis (either means instances that share one stream of webhooks);
+   * otherwise null, and the verifier remembers them in this process.
    */
   static @Nullable IdempotencyStore webhookReplayStore(PostlineMailProperties properties, @Nullable PostlineRedis redis,
       String provider, Duration tolerance) {
     Store store = properties.getWebhooks().getReplayStore();
-    if (resolve(store, properties) != Store.REDIS) {
+    String property;
+    if (store != null) {
+      if (resolve(store, properties) != Store.REDIS) {
+        return null;
+      }
+      property = "postline.mail.webhooks.replay-store";
+    } else if (resolve(properties.getSuppression().getStore(), properties) == Store.REDIS) {
+      property = properties.getSuppression().getStore() != null ? "postline.mail.suppression.store"
+          : "postline.mail.queue.type";
+    } else if (resolve(null, properties) == Store.REDIS) {
+      property = "postline.mail.queue.type";
+    } else {
       return null;
     }
     // A signed timestamp may be up to the tolerance in the future: remember for twice the tolerance.
-    return requireRedis(redis, store != null ? "postline.mail.webhooks.replay-store" : "postline.mail.queue.type")
-        .webhookReplays(provider, tolerance.multipliedBy(2));
+    return requireRedis(redis, property).webhookReplays(provider, tolerance.multipliedBy(2));
   }
 
   /** Runs {@code action}; a value it rejects becomes an exception naming {@code property}. */

@@ -17,7 +17,7 @@ public final class PostlineFeedbackProperties {
   /** The suppression list. */
   public static class Suppression {
 
-    /** Where suppressions are kept: memory (this JVM) or redis (the whole fleet); the queue's type (memory or redis) unless set. */
+    /** Where suppressions are kept: memory (this JVM) or redis (the whole fleet); unset, redis when the queue or the suppression list is on Redis, else memory. */
     private PostlineMailProperties.@Nullable Store store;
 
     /** The key addresses are hashed with (HMAC-SHA256), base64, at least 32 bytes; the same on every instance. Required once suppression, webhooks or unsubscribe is configured. */
@@ -96,7 +96,7 @@ public final class PostlineFeedbackProperties {
     /** Amazon SES notifications through an SNS HTTPS subscription. */
     private final Ses ses = new Ses();
 
-    /** Where the verifiers remember accepted requests, so a replay is refused: memory (each instance) or redis (the whole fleet: needed behind a load balancer); the queue's type (memory or redis) unless set. */
+    /** Where the verifiers remember accepted requests, so a replay is refused: memory (each instance) or redis (the whole fleet: needed behind a load balancer); unset, redis when the queue or the suppression list is on Redis, else memory. */
     private PostlineMailProperties.@Nullable Store replayStore;
 
     public SendGrid getSendgrid() {

@@ -134,6 +134,21 @@ class FeedbackRedisTest {
   }
 
   @Test
+  void aSharedSuppressionListSharesTheReplayMemoryTooWithoutAQueueOnRedis() {
+    // No queue type, no replay-store: the suppression list on Redis says these instances are a fleet.
+    instance(outbox()).withUserConfiguration(EventRecorder.class).run(a -> instance(outbox())
+        .withUserConfiguration(EventRecorder.class).run(b -> {
+          String ts = Long.toString(Instant.now().getEpochSecond());
+          byte[] body = sendGridBody("bounce", ",\"type\":\"bounce\"").getBytes(StandardCharsets.UTF_8);
+          assertThat(postSendGrid(mvc(a), SENDGRID, ts, body, body)).isEqualTo(200);
+          assertThat(postSendGrid(mvc(b), SENDGRID, ts, body, body)).as("a replay for the other instance").isEqualTo(200);
+          assertThat(a.getBean(EventRecorder.class).events).hasSize(1);
+          assertThat(b.getBean(EventRecorder.class).events).as("not applied again").isEmpty();
+          assertThat(replayKeys()).hasSize(1);
+        }));
+  }
+
+  @Test
   void eachInstanceRemembersOnItsOwnWithTheMemoryStore() {
     instance(outbox()).withPropertyValues("postline.mail.webhooks.replay-store=memory")
         .run(context -> {
