@@ -17,18 +17,19 @@ import org.jspecify.annotations.Nullable;
  * for the newest {@code maxMessages} messages.
  *
  * <p>It runs on every sending thread, so recording takes no lock, reads no clock (an event's own
- * timestamp is its time) and allocates once per message. Messages are indexed in
- * <em>generations</em> of {@code maxMessages}: each is a fixed table that stories are only ever
- * added to (one compare-and-set into an empty place), and a full generation is followed by a new
- * one. Forgetting is dropping a whole generation, never removing one message (which would touch a
+ * timestamp is its time) and allocates once per message. Messages are held in <em>generations</em>
+ * of {@code maxMessages}: each places its stories in the order they begin and indexes them by id
+ * in a fixed table that is only ever added to (one compare-and-set into an empty slot), and a full
+ * generation is followed by a new one. Forgetting is dropping a whole generation, never removing one message (which would touch a
  * long-cold entry on every send): when a new generation begins, the one before the last is let
  * go, and a sealed generation whose every story is past its retention is let go early. Up to twice
  * {@code maxMessages} stories may be held, but {@link #find} shows only the newest
  * {@code maxMessages} and only those within their retention. A message's retention runs from the
  * timestamp of its latest event, and {@link #find} compares it with this log's clock. The mailer
  * tells the log where a message's story is ({@link #record(MailEvent, Object)}): a new message's
- * first event begins its story without a lookup, and the events after it go to the story the
- * first one answered, as long as the log still holds it.
+ * first event begins its story without a lookup and without indexing it (the next lookup does),
+ * and the events after it go to the story the first one answered, as long as the log still holds
+ * it. A send of a new message so costs one claimed place and one appended event.
  *
  * <p>A message's first event makes its {@link Story}, with room for the few events most messages
  * have; later events are appended by claiming a position with one atomic increment, and a long
@@ -86,13 +87,13 @@ public final class InMemoryAuditLog implements AuditLog {
     // The event's own time, not a clock reading: recording stays off the clock on the sending path.
     long now = event.timestamp().toEpochMilli();
     if (place == UNSEEN) {
-      return begin(event, now);
+      return begin(event, now, true);
     }
     String id = event.mailId();
     Generation[] held = generations;
     Story story = place instanceof Story known && known.id.equals(id) && holds(held, known) ? known : find(held, id);
     if (story == null || hiddenByCount(held, story)) {
-      return begin(event, now);
+      return begin(event, now, false);
     }
     story.append(event, now);
     return story;
@@ -145,16 +146,17 @@ public final class InMemoryAuditLog implements AuditLog {
    * Begins the story of a message not seen before with its first event (or appends the event to
    * the story another thread began for it just now), and answers it.
    */
-  private Story begin(MailEvent first, long now) {
+  private Story begin(MailEvent first, long now, boolean unseen) {
     String id = first.mailId();
-    int hash = hashOf(id);
     while (true) {
       Generation[] held = generations;
       Generation newest = held[0];
       int n = newest.claim();
       if (n < generationSize) {
         Story fresh = new Story(id, newest.base + n, first, now);
-        Story story = newest.add(fresh, hash);
+        newest.place(n, fresh);
+        // A message seen before by no one cannot be begun twice: its story waits for a lookup to index it.
+        Story story = unseen ? fresh : newest.index(n, fresh, hashOf(id));
         if (story != fresh) {
           story.append(first, now);
         }
@@ -246,31 +248,39 @@ public final class InMemoryAuditLog implements AuditLog {
   }
 
   /**
-   * One generation of the index: an open-addressed table, at most two thirds full, that stories
-   * are only added to. A place is claimed by writing its story's hash (never 0) and then filled
-   * with the story; a lookup compares hashes first, so it follows no story that cannot match, and
-   * a miss touches only the hash array.
+   * One generation: its stories in the order their places were claimed, and an index of them by
+   * id. The index is an open-addressed table, at most two thirds full, that is only added to; each
+   * slot holds a story's hash (never 0) and its place, written in one compare-and-set, so a lookup
+   * compares hashes before it follows a story, and a miss touches only the table.
+   *
+   * <p>A new message's story is placed without being indexed ({@link #place}): a send looks no
+   * message up, and indexing would be most of what its audit costs. The stories placed since are
+   * indexed by the next lookup ({@link #catchUp}, under this generation's lock), which needs them.
    */
   private static final class Generation {
-    final int base;
-    private final int size;
-    private static final VarHandle HASH = MethodHandles.arrayElementVarHandle(int[].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle STORY = MethodHandles.arrayElementVarHandle(Story[].class);
 
-    private final int[] hashes;
-    private final Story[] stories;
+    final int base;
+    private final int size;
+    /** Story {@code n} of this generation at {@code n}. */
+    private final Story[] placed;
+    /** The index: each slot {@code hash << 32 | place + 1}, 0 while free. */
+    private final long[] slots;
     private final int mask;
     /** Places claimed; past {@link #size}, the generation is full. */
     private final AtomicInteger claimed = new AtomicInteger();
+    /** How many placed stories, from the first, the index holds; moved on under this generation's lock. */
+    private volatile int indexed;
     /** When to look at whether all its stories expired; never while it is the one filling. */
     volatile long reviewAt;
 
     Generation(int base, int size, long reviewAt) {
       this.base = base;
       this.size = size;
+      this.placed = new Story[size];
       int capacity = Integer.highestOneBit(Math.max(2, size + (size + 1) / 2) * 2 - 1);
-      this.hashes = new int[capacity];
-      this.stories = new Story[capacity];
+      this.slots = new long[capacity];
       this.mask = capacity - 1;
       this.reviewAt = reviewAt;
     }
@@ -287,15 +297,24 @@ public final class InMemoryAuditLog implements AuditLog {
       this.reviewAt = reviewAt;
     }
 
-    /** The story of {@code id}, whose {@link #spread spread} hash is {@code hash}; null if none. */
+    /** Puts the story of claimed place {@code n} there, not indexed yet. */
+    void place(int n, Story story) {
+      STORY.setRelease(placed, n, story);
+    }
+
+    /**
+     * The story of {@code id}, whose {@link #hashOf hash} is {@code hash}; null if none. Stories
+     * placed after this call began may not be seen.
+     */
     Story get(String id, int hash) {
+      catchUp();
       for (int i = hash & mask; ; i = (i + 1) & mask) {
-        int h = (int) HASH.getAcquire(hashes, i);
-        if (h == 0) {
+        long slot = (long) SLOT.getAcquire(slots, i);
+        if (slot == 0) {
           return null;
         }
-        if (h == hash) {
-          Story s = storyAt(i);
+        if ((int) (slot >>> 32) == hash) {
+          Story s = (Story) STORY.getAcquire(placed, (int) slot - 1);
           if (s.id.equals(id)) {
             return s;
           }
@@ -303,19 +322,22 @@ public final class InMemoryAuditLog implements AuditLog {
       }
     }
 
-    /** Adds {@code story}, or returns the story another thread added for its id first. */
-    Story add(Story story, int hash) {
+    /**
+     * Indexes placed story {@code n}, or returns the story another thread indexed for its id first
+     * (two first events of one message at once).
+     */
+    Story index(int n, Story story, int hash) {
+      long mine = (long) hash << 32 | n + 1;
       for (int i = hash & mask; ; i = (i + 1) & mask) {
-        int h = (int) HASH.getAcquire(hashes, i);
-        if (h == 0) {
-          if (HASH.compareAndSet(hashes, i, 0, hash)) {
-            STORY.setRelease(stories, i, story);
+        long slot = (long) SLOT.getAcquire(slots, i);
+        if (slot == 0) {
+          if (SLOT.compareAndSet(slots, i, 0L, mine)) {
             return story;
           }
-          h = (int) HASH.getAcquire(hashes, i);
+          slot = (long) SLOT.getAcquire(slots, i);
         }
-        if (h == hash) {
-          Story s = storyAt(i);
+        if ((int) (slot >>> 32) == hash) {
+          Story s = (Story) STORY.getAcquire(placed, (int) slot - 1);
           if (s.id.equals(story.id)) {
             return s;
           }
@@ -323,12 +345,29 @@ public final class InMemoryAuditLog implements AuditLog {
       }
     }
 
-    /** The story of a claimed place: its claimer sets it right after the claim. */
-    private Story storyAt(int i) {
-      Story s = (Story) STORY.getAcquire(stories, i);
+    /** Indexes the stories placed since the last lookup; a place claimed but not yet filled is waited for. */
+    private void catchUp() {
+      int target = filled();
+      if (indexed >= target) {
+        return; // most lookups: nothing new
+      }
+      synchronized (this) {
+        for (int n = indexed; n < target; n++) {
+          Story s = storyAt(n);
+          index(n, s, hashOf(s.id));
+        }
+        if (target > indexed) {
+          indexed = target;
+        }
+      }
+    }
+
+    /** The story of a claimed place: its claimer fills it right after the claim. */
+    private Story storyAt(int n) {
+      Story s = (Story) STORY.getAcquire(placed, n);
       while (s == null) {
         Thread.onSpinWait();
-        s = (Story) STORY.getAcquire(stories, i);
+        s = (Story) STORY.getAcquire(placed, n);
       }
       return s;
     }
@@ -336,8 +375,8 @@ public final class InMemoryAuditLog implements AuditLog {
     /** The latest event time of any of its stories (a scan, done at most a few times per generation). */
     long lastEvent() {
       long last = Long.MIN_VALUE;
-      for (int i = 0; i < stories.length; i++) {
-        Story s = (Story) STORY.getAcquire(stories, i);
+      for (int n = 0; n < placed.length; n++) {
+        Story s = (Story) STORY.getAcquire(placed, n);
         if (s != null) {
           last = Math.max(last, s.lastMillis());
         }

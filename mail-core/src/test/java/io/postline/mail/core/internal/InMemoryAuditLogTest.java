@@ -195,6 +195,52 @@ class InMemoryAuditLogTest {
   }
 
   @Test
+  void storiesBegunWithoutIndexingAreFoundByLookupsRacingThem() throws Exception {
+    int threads = 4;
+    int messagesPerThread = 5_000;
+    InMemoryAuditLog log = new InMemoryAuditLog(Duration.ofDays(1), threads * messagesPerThread, clock);
+    ExecutorService pool = Executors.newFixedThreadPool(threads + 1);
+    AtomicBoolean sending = new AtomicBoolean(true);
+    try {
+      CountDownLatch start = new CountDownLatch(1);
+      List<Future<?>> senders = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int thread = t;
+        senders.add(pool.submit(() -> {
+          start.await();
+          for (int m = 0; m < messagesPerThread; m++) {
+            Object place = log.record(sending("t" + thread + "-" + m, 1), InMemoryAuditLog.UNSEEN);
+            log.record(sending("t" + thread + "-" + m, 2), place);
+          }
+          return null;
+        }));
+      }
+      // Meanwhile lookups index what the senders placed, waiting for places claimed but not yet filled.
+      Future<Integer> finder = pool.submit(() -> {
+        start.await();
+        int found = 0;
+        for (int round = 0; sending.get(); round++) {
+          found += log.find("t" + (round % threads) + "-" + (round / threads % messagesPerThread)).isEmpty() ? 0 : 1;
+        }
+        return found;
+      });
+      start.countDown();
+      for (Future<?> f : senders) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+      sending.set(false);
+      assertThat(finder.get(60, TimeUnit.SECONDS)).as("lookups found stories while they were being placed").isPositive();
+    } finally {
+      pool.shutdownNow();
+    }
+    for (int t = 0; t < threads; t++) {
+      for (int m = 0; m < messagesPerThread; m++) {
+        assertThat(attempts(log.find("t" + t + "-" + m))).as("t%d-%d", t, m).containsExactly(1, 2);
+      }
+    }
+  }
+
+  @Test
   void concurrentAppendsFromManyThreadsLoseNothing() throws Exception {
     int threads = 8;
     int messagesPerThread = 2_000;
