@@ -104,7 +104,7 @@ public abstract class WebhookVerifierBuilder<B extends WebhookVerifierBuilder<B>
   }
 
   ReplayGuard replayGuard(String provider) {
-    return replayStore != null ? ReplayGuard.shared(replayStore, provider)
+    return replayStore != null ? ReplayGuard.shared(replayStore, provider, clock)
         : ReplayGuard.local(tolerance, replayCapacity, clock);
   }
 }

@@ -6,9 +6,11 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import io.postline.mail.SendResult;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.feedback.WebhookRejectedException.Reason;
+import io.postline.mail.feedback.internal.ReplayGuard;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -196,8 +198,32 @@ class RetryWhileInFlightTest {
 
     webhook.verify(request, applied::addAll); // applied: answered 2xx although the store failed after it
     assertThat(applied).hasSize(1);
-    // The claim stays in flight until it expires: a retry is asked to come back, never applied twice.
+    // The claim stays in flight: within its lease a retry is asked to come back, not applied twice.
     assertThat(refusal(webhook, request)).isEqualTo(Reason.IN_PROGRESS);
+    assertThat(applied).hasSize(1);
+  }
+
+  @Test
+  void aRequestLeftInFlightByAnInstanceThatDiedIsTakenOverOnceItsLeaseIsOver() throws Exception {
+    IdempotencyStore shared = IdempotencyStore.inMemory(Duration.ofMinutes(10));
+    String key = "key-" + UUID.randomUUID();
+    WebhookRequest request = mailgun(key);
+    // The first instance's handler never finishes while the others look: it died mid-work, as far as they can tell.
+    Future<?> first = firstDelivery(MailgunWebhook.builder(key).replayStore(shared).build(), request, true);
+    MailgunWebhook soon = MailgunWebhook.builder(key).replayStore(shared)
+        .clock(Clock.offset(Clock.systemUTC(), ReplayGuard.IN_FLIGHT_LEASE.minusSeconds(10))).build();
+    MailgunWebhook later = MailgunWebhook.builder(key).replayStore(shared)
+        .clock(Clock.offset(Clock.systemUTC(), ReplayGuard.IN_FLIGHT_LEASE.plusSeconds(10))).build();
+
+    assertThat(refusal(soon, request)).as("within the lease: maybe still at work").isEqualTo(Reason.IN_PROGRESS);
+    later.verify(request, applied::addAll);
+    assertThat(applied).as("past the lease: taken over and applied").hasSize(1);
+    assertThat(refusal(soon, request)).as("and now done for every instance").isEqualTo(Reason.REPLAYED);
+
+    release.countDown(); // the first handler fails at last: it no longer holds the claim, so nothing is forgotten
+    assertThat(catchThrowableOfType(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS)).getCause())
+        .isInstanceOf(IllegalStateException.class);
+    assertThat(refusal(later, request)).isEqualTo(Reason.REPLAYED);
     assertThat(applied).hasSize(1);
   }
 

@@ -28,14 +28,26 @@ import org.slf4j.LoggerFactory;
  * them, confirming a subscription) has finished; work that fails forgets it. Only a done id is a
  * replay: while the first request's work is still running, a retry of it is told so ({@link
  * Seen#IN_PROGRESS}) and must not be acknowledged, since that work may yet fail and be forgotten.
+ * In a shared store, a claim still in flight after {@link #IN_FLIGHT_LEASE} was left by an instance
+ * that died mid-work (a live one has finished or failed by then: every provider's webhook request
+ * times out well within it), and a retry takes it over: the events are applied at least once, not
+ * held back until the claim expires, by which time some providers (SNS) have stopped retrying.
  */
 public final class ReplayGuard {
   private static final Logger log = LoggerFactory.getLogger(ReplayGuard.class);
 
-  private final Memory memory;
+  /**
+   * How long a claim may stay in flight in a shared store before a retry takes it over: far longer
+   * than any provider waits for an answer (SendGrid, Mailgun and SNS give up within seconds).
+   */
+  public static final Duration IN_FLIGHT_LEASE = Duration.ofMinutes(1);
 
-  private ReplayGuard(Memory memory) {
+  private final Memory memory;
+  private final Clock clock;
+
+  private ReplayGuard(Memory memory, Clock clock) {
     this.memory = memory;
+    this.clock = clock;
   }
 
   /** Why an id was not claimed. */
@@ -48,16 +60,18 @@ public final class ReplayGuard {
 
   /** Remembers up to {@code capacity} ids in this process, each for twice {@code window} (the freshness tolerance). */
   public static ReplayGuard local(Duration window, int capacity, Clock clock) {
-    return new ReplayGuard(new Local(window, capacity, clock));
+    return new ReplayGuard(new Local(window, capacity, clock), clock);
   }
 
   /**
    * Remembers ids in {@code store}, as keys {@code postline-webhook-replay:<provider>:<id>} (apart
    * from the mail's idempotency keys); the store's window must be at least twice the tolerance. A
-   * claim whose work is done carries a result; one still in flight has none.
+   * claim whose work is done carries a result; one still in flight has none, and is taken over
+   * after {@link #IN_FLIGHT_LEASE} by {@code clock} (the instances' clocks are assumed to agree
+   * within seconds).
    */
-  public static ReplayGuard shared(IdempotencyStore store, String provider) {
-    return new ReplayGuard(new Shared(Objects.requireNonNull(store, "store"), provider));
+  public static ReplayGuard shared(IdempotencyStore store, String provider, Clock clock) {
+    return new ReplayGuard(new Shared(Objects.requireNonNull(store, "store"), provider, clock), clock);
   }
 
   /**
@@ -70,7 +84,8 @@ public final class ReplayGuard {
    *     then neither accepted nor refused: the caller answers so that the provider sends it again)
    */
   public <T> T once(String id, Supplier<T> work, Function<Seen, ? extends RuntimeException> seen) {
-    String holder = UUID.randomUUID().toString();
+    // The claim's time travels with it, so that another instance can tell a claim left by a dead one.
+    String holder = clock.millis() + "." + UUID.randomUUID();
     Seen earlier = memory.claim(id, holder);
     if (earlier != null) {
       throw seen.apply(earlier);
@@ -161,25 +176,48 @@ public final class ReplayGuard {
 
   /**
    * Claims ids in a shared store, each attempt under its own holder id: an id is marked done or
-   * released only by the attempt that claimed it.
+   * released only by the attempt that claimed it, or taken over once that attempt's claim has been
+   * in flight past {@link #IN_FLIGHT_LEASE}.
    */
   private static final class Shared implements Memory {
     /** The result a done claim carries: only its presence matters. */
     private static final SendResult DONE =
         new SendResult("webhook-replay-guard", "done", List.of(), 1, Duration.ZERO);
+    private static final String OWNER = "webhook-replay-guard-";
 
     private final IdempotencyStore store;
     private final String prefix;
+    private final Clock clock;
 
-    Shared(IdempotencyStore store, String provider) {
+    Shared(IdempotencyStore store, String provider, Clock clock) {
       this.store = store;
       this.prefix = "postline-webhook-replay:" + provider + ":";
+      this.clock = clock;
     }
 
     @Override
     public @Nullable Seen claim(String id, String holder) {
-      return store.claim(prefix + id, owner(holder))
-          .map(earlier -> earlier.result().isPresent() ? Seen.DONE : Seen.IN_PROGRESS).orElse(null);
+      String key = prefix + id;
+      IdempotencyStore.Claim earlier = store.claim(key, owner(holder)).orElse(null);
+      if (earlier == null) {
+        return null;
+      }
+      if (earlier.result().isPresent()) {
+        return Seen.DONE;
+      }
+      long claimedAt = claimedAt(earlier.mailId());
+      if (clock.millis() - claimedAt <= IN_FLIGHT_LEASE.toMillis()) {
+        return Seen.IN_PROGRESS;
+      }
+      // Released only if that attempt still holds it: of two retries taking over at once, one claims.
+      store.release(key, earlier.mailId());
+      IdempotencyStore.Claim other = store.claim(key, owner(holder)).orElse(null);
+      if (other == null) {
+        log.warn("took over a webhook request claimed {} s ago by an instance that never finished it",
+            (clock.millis() - claimedAt) / 1000);
+        return null;
+      }
+      return other.result().isPresent() ? Seen.DONE : Seen.IN_PROGRESS;
     }
 
     @Override
@@ -193,7 +231,20 @@ public final class ReplayGuard {
     }
 
     private static String owner(String holder) {
-      return "webhook-replay-guard-" + holder;
+      return OWNER + holder;
+    }
+
+    /** When the attempt holding a claim made it; a claim of another form counts as made now (never taken over). */
+    private long claimedAt(String owner) {
+      int dot = owner.indexOf('.');
+      if (owner.startsWith(OWNER) && dot > OWNER.length()) {
+        try {
+          return Long.parseLong(owner.substring(OWNER.length(), dot));
+        } catch (NumberFormatException e) {
+          // fall through: not a claim this class made
+        }
+      }
+      return clock.millis();
     }
   }
 }
