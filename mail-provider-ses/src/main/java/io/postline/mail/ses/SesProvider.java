@@ -6,6 +6,7 @@ import io.postline.mail.FailureKind;
 import io.postline.mail.InvalidEmailException;
 import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
+import io.postline.mail.mime.CertificateLookupException;
 import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
 import io.postline.mail.mime.SigningException;
@@ -278,10 +279,9 @@ public final class SesProvider implements MailProvider {
       // Unsigned is never a fallback for what was meant to be signed.
       throw ProviderException.builder(FailureKind.PERMANENT, name, "SES provider '" + name
           + "': the message was not sent: it could not be signed: " + e.getMessage()).cause(e).build();
-    } catch (SesRequests.LookupFailedException e) {
+    } catch (CertificateLookupException e) {
       throw ProviderException.builder(FailureKind.TRANSIENT, name, "SES provider '" + name + "': the message was not "
-          + "sent: the S/MIME certificate lookup failed (" + e.getCause().getClass().getName()
-          + "); sending again may succeed").cause(e.getCause()).build();
+          + "sent: " + e.getMessage() + "; sending again may succeed").cause(e.getCause()).build();
     }
     try {
       response = client.sendEmail(request);

@@ -6,9 +6,11 @@ import io.postline.mail.InvalidEmailException;
 import io.postline.mail.MailException;
 import io.postline.mail.RecipientStatus;
 import io.postline.mail.SendResult;
+import io.postline.mail.mime.CertificateLookupException;
 import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeChannel;
 import io.postline.mail.mime.MimeRenderer;
+import io.postline.mail.mime.MimeSigning;
 import io.postline.mail.mime.SigningException;
 import io.postline.mail.mime.SigningOptions;
 import io.postline.mail.mime.Smime;
@@ -473,25 +475,15 @@ public final class SmtpProvider implements MailProvider {
       throw failures.failure(FailureKind.PERMANENT, "the message cannot be written as MIME ("
           + e.getClass().getSimpleName() + ")", e);
     }
-    if (smime != null) {
+    try {
       // S/MIME wraps the content; DKIM then signs what goes on the wire.
-      try {
-        mime = smime.apply(mime, email.recipients());
-      } catch (SigningException e) {
-        throw failures.failure(FailureKind.PERMANENT, "the message was not sent: " + e.getMessage(), e);
-      } catch (RuntimeException e) {
-        throw failures.failure(FailureKind.TRANSIENT, "the message was not sent: the S/MIME certificate lookup "
-            + "failed (" + e.getClass().getName() + "); sending again may succeed", e);
-      }
-    }
-    if (dkim != null) {
-      // Signed last, over the exact bytes both transports send; unsigned is never a fallback.
-      try {
-        mime = dkim.sign(mime);
-      } catch (SigningException e) {
-        throw failures.failure(FailureKind.PERMANENT, "the message was not sent: its DKIM signature could not "
-            + "be made: " + e.getMessage(), e);
-      }
+      mime = MimeSigning.apply(mime, email.recipients(), smime, dkim);
+    } catch (SigningException e) {
+      throw failures.failure(FailureKind.PERMANENT, "the message was not sent: it could not be signed: "
+          + e.getMessage(), e);
+    } catch (CertificateLookupException e) {
+      throw failures.failure(FailureKind.TRANSIENT, "the message was not sent: " + e.getMessage()
+          + "; sending again may succeed", e.getCause());
     }
     return new Outgoing(email.from(), email.recipients(), mime, utf8, messageId(mime));
   }

@@ -4,6 +4,7 @@ import io.postline.mail.Address;
 import io.postline.mail.Email;
 import io.postline.mail.mime.DkimSigner;
 import io.postline.mail.mime.MimeRenderer;
+import io.postline.mail.mime.MimeSigning;
 import io.postline.mail.mime.Smime;
 import jakarta.mail.internet.InternetAddress;
 import java.io.UnsupportedEncodingException;
@@ -116,7 +117,7 @@ public final class SesRequests {
    * The {@code SendEmail} request for {@code email}.
    *
    * @throws io.postline.mail.mime.SigningException if the message cannot be signed or encrypted
-   * @throws LookupFailedException if the S/MIME certificate lookup threw
+   * @throws io.postline.mail.mime.CertificateLookupException if the S/MIME certificate lookup threw
    */
   public SendEmailRequest request(Email email) {
     SendEmailRequest.Builder request = SendEmailRequest.builder()
@@ -158,26 +159,7 @@ public final class SesRequests {
   }
 
   private byte[] raw(Email email) {
-    byte[] mime = renderer.toEml(email);
-    if (smime != null) {
-      try {
-        mime = smime.apply(mime, email.recipients());
-      } catch (io.postline.mail.mime.SigningException e) {
-        throw e;
-      } catch (RuntimeException e) {
-        throw new LookupFailedException(e);
-      }
-    }
-    return dkim != null ? dkim.sign(mime) : mime;
-  }
-
-  /** The application's S/MIME certificate lookup failed; the cause is what it threw. */
-  public static final class LookupFailedException extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-
-    LookupFailedException(RuntimeException cause) {
-      super("the S/MIME certificate lookup failed", cause, false, false);
-    }
+    return MimeSigning.apply(renderer.toEml(email), email.recipients(), smime, dkim);
   }
 
   /** The email's tags and metadata as SES message tags, sanitized. */
