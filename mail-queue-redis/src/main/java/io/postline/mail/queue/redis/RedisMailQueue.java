@@ -111,6 +111,7 @@ public final class RedisMailQueue implements MailQueue {
   private static final LuaScript RENEW = script("renew");
   private static final LuaScript ACK = script("ack");
   private static final LuaScript RESCHEDULE = script("reschedule");
+  private static final LuaScript RELEASE = script("release");
   private static final LuaScript DEAD_LETTER = script("dead-letter");
   private static final LuaScript COUNTS = script("counts");
   private static final LuaScript DEAD_LIST = script("dead-list");
@@ -151,6 +152,7 @@ public final class RedisMailQueue implements MailQueue {
   private final String whatRenew;
   private final String whatAck;
   private final String whatReschedule;
+  private final String whatRelease;
   private final String whatDeadLetter;
   private volatile boolean draining;
   private volatile boolean closed;
@@ -185,6 +187,7 @@ public final class RedisMailQueue implements MailQueue {
     this.whatRenew = "renew a lease in queue " + name;
     this.whatAck = "ack in queue " + name;
     this.whatReschedule = "reschedule in queue " + name;
+    this.whatRelease = "give leases back to queue " + name;
     this.whatDeadLetter = "dead-letter in queue " + name;
     this.operationTimeout = b.operationTimeout;
     RedisLink<byte[]> link = null;
@@ -536,6 +539,41 @@ public final class RedisMailQueue implements MailQueue {
           name, lease.id(), lease.token());
     }
     return r == 1;
+  }
+
+  /**
+   * Gives back leases taken but not worked, in one script call per {@value #MAX_TAKE}: each
+   * message whose lease is current is ready again at once, ahead of the messages of its priority
+   * that are ready now (so a worker that stops before reaching what it took leaves the order as it
+   * was), its attempts unchanged and no lease lapse counted; one Pub/Sub wake-up tells the
+   * waiting workers. Safe to retry after a lost reply.
+   *
+   * @return how many were given back
+   */
+  @Override
+  public int release(List<Lease> leases) {
+    Objects.requireNonNull(leases, "leases");
+    int released = 0;
+    // Each call puts its messages in front of what is ready, so the last chunk goes first.
+    int chunks = (leases.size() + MAX_TAKE - 1) / MAX_TAKE;
+    for (int c = chunks - 1; c >= 0; c--) {
+      List<Lease> chunk = leases.subList(c * MAX_TAKE, Math.min(leases.size(), (c + 1) * MAX_TAKE));
+      byte[][] args = new byte[2 + 2 * chunk.size()][];
+      args[0] = messagePrefix;
+      args[1] = channelArg;
+      int i = 2;
+      for (Lease lease : chunk) {
+        Objects.requireNonNull(lease, "lease");
+        args[i++] = RedisLink.arg(lease.id());
+        args[i++] = RedisLink.arg(lease.token());
+      }
+      released += (int) (long) call(whatRelease, () -> link.<Long>eval(RELEASE, ScriptOutputType.INTEGER, keys,
+          args));
+    }
+    if (released > 0) {
+      wakeup.signal(released);
+    }
+    return released;
   }
 
   @Override
