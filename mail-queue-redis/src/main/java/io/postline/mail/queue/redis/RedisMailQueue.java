@@ -25,6 +25,7 @@ import io.postline.mail.queue.codec.internal.QueuedMailJson;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
+import io.postline.mail.queue.redis.internal.TakePermits;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -128,7 +129,7 @@ public final class RedisMailQueue implements MailQueue {
   private final RedisEndpoint endpoint;
   private final RedisLink<byte[]> link;
   private final StatefulRedisPubSubConnection<String, String> pubsub;
-  private final Wakeup wakeup = new Wakeup();
+  private final TakePermits permits = new TakePermits();
   private final PayloadCipher cipher;
   private final Clock clock;
   private final long maxPayloadBytes;
@@ -177,7 +178,10 @@ public final class RedisMailQueue implements MailQueue {
     this.finishedMaxAge = b.finishedMaxAge;
     this.finishedMaxCount = b.finishedMaxCount;
     this.pollInterval = b.pollInterval;
-    this.takers = ThreadLocal.withInitial(() -> new Taker(RedisLink.arg(base + ":rq:" + UUID.randomUUID())));
+    this.takers = ThreadLocal.withInitial(() -> {
+      permits.addTaker();
+      return new Taker(RedisLink.arg(base + ":rq:" + UUID.randomUUID()));
+    });
     this.finishedAgeArg = RedisLink.arg(finishedMaxAge.toMillis());
     this.finishedCountArg = RedisLink.arg(finishedMaxCount);
     this.capacityArg = RedisLink.arg(capacity);
@@ -198,7 +202,7 @@ public final class RedisMailQueue implements MailQueue {
       pubsub.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String message) {
-          wakeup.signal(Wakeup.count(message));
+          permits.release(Wakeup.count(message));
         }
       });
       pubsub.sync().subscribe(channel);
@@ -429,21 +433,20 @@ public final class RedisMailQueue implements MailQueue {
     byte[] requestKey = taker.requestKey;
     byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
     byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
-    if (taker.quietSince != Taker.NOT_QUIET) {
-      // This thread's last take left nothing ready: wait for a notification (or for what was
-      // next due) before asking Redis again, instead of asking it for nothing after every message.
-      long seen = taker.quietSince;
-      taker.quietSince = Taker.NOT_QUIET;
+    if (taker.quiet) {
+      // This thread's last take left nothing ready: wait for a notification not yet used by
+      // another taker (or for what was next due) before asking Redis again, instead of asking it
+      // for nothing after every message.
+      taker.quiet = false;
       long nanos = Math.min(Math.min(deadline, taker.quietUntil) - System.nanoTime(), pollInterval.toNanos());
       if (nanos > 0 && !draining) {
-        wakeup.await(seen, nanos);
+        permits.acquire(nanos);
       }
     }
     while (!draining && !closed) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
-      long seen = wakeup.generation();
       long nextMs;
       try {
         List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
@@ -455,17 +458,19 @@ public final class RedisMailQueue implements MailQueue {
         reportRecovery(r.get(2), r.get(3));
         nextMs = RedisLink.number(r.get(4));
         if (taken > 0) {
+          // This take served the notifications of the messages it took beyond the first.
+          permits.consume(taken - 1);
           if (RedisLink.number(r.get(1)) == 1) {
-            // More is ready than this take wanted: pass the wake-up on to another idle worker.
-            wakeup.signalOne();
+            // More is ready than this take wanted: make sure another idle worker looks.
+            permits.offerOne();
           } else {
-            taker.quiet(seen, nextMs);
+            taker.quiet(nextMs);
           }
           List<Lease> leases = leases(r, taken);
           if (!leases.isEmpty()) {
             return leases;
           }
-          taker.quietSince = Taker.NOT_QUIET;
+          taker.quiet = false;
           continue;
         }
       } catch (RedisCommandInterruptedException e) {
@@ -481,7 +486,7 @@ public final class RedisMailQueue implements MailQueue {
         if (left <= 0) {
           return List.of();
         }
-        wakeup.pause(Math.min(left, pause));
+        permits.pause(Math.min(left, pause));
         continue;
       }
       long left = deadline - System.nanoTime();
@@ -492,7 +497,7 @@ public final class RedisMailQueue implements MailQueue {
       if (nextMs >= 0) {
         nanos = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(nextMs + 1));
       }
-      wakeup.await(seen, nanos);
+      permits.acquire(nanos);
     }
     return List.of();
   }
@@ -570,10 +575,7 @@ public final class RedisMailQueue implements MailQueue {
       released += (int) (long) call(whatRelease, () -> link.<Long>eval(RELEASE, ScriptOutputType.INTEGER, keys,
           args));
     }
-    if (released > 0) {
-      wakeup.signal(released);
-    }
-    return released;
+    return released; // the script's notification wakes the takers, of this JVM too
   }
 
   @Override
@@ -683,7 +685,7 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public List<QueuedMail> drain() {
     draining = true;
-    wakeup.signalAll();
+    permits.releaseAll();
     return List.of();
   }
 
@@ -695,7 +697,7 @@ public final class RedisMailQueue implements MailQueue {
     }
     closed = true;
     draining = true;
-    wakeup.signalAll();
+    permits.releaseAll();
     try {
       pubsub.close();
     } finally {
@@ -723,23 +725,22 @@ public final class RedisMailQueue implements MailQueue {
    * the key is new with every thread and queue instance).
    */
   private static final class Taker {
-    static final long NOT_QUIET = Long.MIN_VALUE;
     final byte[] requestKey;
     long takes;
     /**
-     * The wake-up generation before the last take, if that take left nothing ready (else
-     * {@link #NOT_QUIET}); the next take waits for a newer one first, at most until
-     * {@link #quietUntil} (System.nanoTime), when something scheduled or leased may fall due.
+     * Whether the last take left nothing ready: the next take waits for a notification first, at
+     * most until {@link #quietUntil} (System.nanoTime), when something scheduled or leased may
+     * fall due.
      */
-    long quietSince = NOT_QUIET;
+    boolean quiet;
     long quietUntil;
 
     Taker(byte[] requestKey) {
       this.requestKey = requestKey;
     }
 
-    void quiet(long generation, long nextDueMs) {
-      quietSince = generation;
+    void quiet(long nextDueMs) {
+      quiet = true;
       quietUntil = System.nanoTime() + (nextDueMs < 0 ? Long.MAX_VALUE / 4 : TimeUnit.MILLISECONDS.toNanos(nextDueMs + 1));
     }
   }
@@ -792,7 +793,7 @@ public final class RedisMailQueue implements MailQueue {
   private void reachable() {
     if (unreachable.compareAndSet(true, false)) {
       log.info("queue {}: Redis is reachable again", name);
-      wakeup.signalAll();
+      permits.releaseAll();
     }
   }
 
