@@ -511,10 +511,13 @@ public final class Email {
     if (s == null) {
       return 0;
     }
-    long n = 0;
-    for (int i = 0; i < s.length(); i++) {
+    int length = s.length();
+    long n = length; // one byte a char, plus what the others need beyond one (rare: a tight loop)
+    for (int i = 0; i < length; i++) {
       char c = s.charAt(i);
-      n += c < 0x80 ? 1 : c < 0x800 ? 2 : Character.isSurrogate(c) ? 2 : 3;
+      if (c >= 0x80) {
+        n += c < 0x800 || Character.isSurrogate(c) ? 1 : 2;
+      }
     }
     return n;
   }

@@ -342,6 +342,7 @@ final class RedisQueueScenario implements Scenario {
           postline(mailer, tracker, admin, LATENCY_MESSAGES, pace));
       Phase rawPaced = print(String.format(Locale.ROOT, "ceiling paced %,.0f/s", pace),
           ceiling(ceiling, admin, payload, LATENCY_MESSAGES, pace, 2));
+      backlog(client, admin, prefix, ceiling, payload);
       memory.clear();
       long heapAfter = Load.usedHeapAfterGc();
       System.out.printf(Locale.ROOT, "scenario 5: heap used after GC %s before the load, %s after%n",
@@ -351,6 +352,72 @@ final class RedisQueueScenario implements Scenario {
       mailer.close();
       queue.close(); // the application's: the mailer leaves it open
     }
+  }
+
+  static final int BACKLOG = 2 * GROUP;
+
+  /**
+   * A backlog (printed, not a row): {@value #BACKLOG} messages stored first, then worked by a new
+   * mailer's {@link #WORKERS} workers, which take several per call from a deep queue; the
+   * ceiling's workers drain the same backlog one per take. Messages per second from the workers'
+   * start to the last sent, with script calls and Redis CPU per message.
+   */
+  private static void backlog(RedisClient client, RedisCommands<String, byte[]> admin, String prefix,
+      RedisCeiling ceiling, byte[] payload) throws InterruptedException {
+    List<QueuedMail> mails = new ArrayList<>(group("b"));
+    mails.addAll(group("B"));
+    CountDownLatch sent = new CountDownLatch(BACKLOG);
+    InMemoryProvider memory = new InMemoryProvider("memory");
+    try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("backlog").build()) {
+      queue.enqueueBatch(mails);
+      Usage before = Usage.now(admin);
+      long start = System.nanoTime();
+      Mailer mailer = Mailer.builder().provider(memory).queue(queue).workers(WORKERS).listener(e -> {
+        if (e instanceof MailEvent.Sent) {
+          sent.countDown();
+        }
+      }).build();
+      try {
+        if (!sent.await(PHASE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS)) {
+          throw new IllegalStateException("backlog: only " + (BACKLOG - sent.getCount()) + " sent");
+        }
+        long nanos = System.nanoTime() - start;
+        Usage u = Usage.now(admin).since(before);
+        System.out.printf(Locale.ROOT, "scenario 4: postline backlog of %,d: %,.0f msg/s; per message %.2f Redis script"
+            + " calls, %.0f µs Redis CPU, %.0f µs JVM CPU%n", BACKLOG, BACKLOG * 1e9 / nanos,
+            u.scriptCalls() / (double) BACKLOG, u.redisCpuNanos() / 1e3 / BACKLOG, u.jvmCpuNanos() / 1e3 / BACKLOG);
+      } finally {
+        mailer.close();
+      }
+    }
+    for (int i = 0; i < BACKLOG; i++) {
+      ceiling.enqueue(String.format(Locale.ROOT, "cb%026d", i), payload);
+    }
+    Usage before = Usage.now(admin);
+    AtomicInteger left = new AtomicInteger(BACKLOG);
+    long start = System.nanoTime();
+    List<Thread> workers = new ArrayList<>();
+    for (int w = 0; w < WORKERS; w++) {
+      Thread t = new Thread(() -> {
+        RedisCeiling.Taken taken;
+        while ((taken = ceiling.take()) != null) {
+          ceiling.ack(taken.id());
+          left.decrementAndGet();
+        }
+      }, "ceiling-backlog-" + (w + 1));
+      t.setDaemon(true);
+      workers.add(t);
+      t.start();
+    }
+    for (Thread t : workers) {
+      t.join(TimeUnit.NANOSECONDS.toMillis(PHASE_TIMEOUT_NANOS));
+    }
+    long nanos = System.nanoTime() - start;
+    Usage u = Usage.now(admin).since(before);
+    System.out.printf(Locale.ROOT, "scenario 4: ceiling backlog of %,d: %,.0f msg/s (%d left); per message %.2f Redis"
+        + " script calls, %.0f µs Redis CPU, %.0f µs JVM CPU%n", BACKLOG, (BACKLOG - left.get()) * 1e9 / nanos,
+        left.get(), u.scriptCalls() / (double) BACKLOG, u.redisCpuNanos() / 1e3 / BACKLOG,
+        u.jvmCpuNanos() / 1e3 / BACKLOG);
   }
 
   private static Phase print(String what, Phase p) {

@@ -65,6 +65,11 @@ public class ForwardingMailQueue implements MailQueue {
   }
 
   @Override
+  public int release(List<Lease> leases) {
+    return delegate.release(leases);
+  }
+
+  @Override
   public boolean deadLetter(Lease lease, int attempts, FailureKind kind, String reason) {
     return delegate.deadLetter(lease, attempts, kind, reason);
   }

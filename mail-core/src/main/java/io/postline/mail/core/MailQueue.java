@@ -143,6 +143,28 @@ public interface MailQueue extends AutoCloseable {
   boolean reschedule(Lease lease, Instant dueAt, int attempts);
 
   /**
+   * Gives back leases that were taken but not worked (a worker that took several and is stopping
+   * before it reached them): each message is due again at once, with its attempts unchanged, and
+   * no lease lapse is counted, so another worker (of this JVM or another) can take it without
+   * waiting for the lease to lapse. {@code leases} are in the order they were taken; where the
+   * queue can, the messages keep their places ahead of messages of their priority that became due
+   * after them. A lease that is no longer current is skipped.
+   *
+   * <p>The default reschedules each one to its own due time with its attempts unchanged.
+   *
+   * @return how many were given back
+   */
+  default int release(List<Lease> leases) {
+    int released = 0;
+    for (Lease lease : leases) {
+      if (reschedule(lease, lease.mail().dueAt(), lease.mail().attempts())) {
+        released++;
+      }
+    }
+    return released;
+  }
+
+  /**
    * Moves a leased message to the dead letters.
    *
    * @param attempts the attempts made, recorded with it

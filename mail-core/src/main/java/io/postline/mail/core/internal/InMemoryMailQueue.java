@@ -202,6 +202,19 @@ public final class InMemoryMailQueue implements MailQueue {
 
   @Override
   public Optional<Lease> take(Duration wait, Duration leaseFor) throws InterruptedException {
+    List<Lease> leases = take(1, wait, leaseFor);
+    return leases.isEmpty() ? Optional.empty() : Optional.of(leases.get(0));
+  }
+
+  /**
+   * Leases up to {@code max} ready messages at once, in the order single takes would hand them
+   * out, waiting up to {@code wait} only while none is ready.
+   */
+  @Override
+  public List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be at least 1, was " + max);
+    }
     Objects.requireNonNull(wait, "wait");
     requirePositive(leaseFor, "leaseFor");
     if (wait.isNegative()) {
@@ -214,24 +227,29 @@ public final class InMemoryMailQueue implements MailQueue {
     try {
       while (true) {
         if (draining) {
-          return Optional.empty();
+          return List.of();
         }
         Instant now = clock.instant();
         lapsed += refresh(now);
         Entry entry = pollReady();
         if (entry != null) {
           Instant expiresAt = plusSaturated(now, leaseFor);
-          entry.token = ++nextToken;
-          entry.expiresAt = expiresAt;
-          leased.add(entry);
+          List<Lease> out = new ArrayList<>(Math.min(max, 16));
+          while (entry != null) {
+            entry.token = ++nextToken;
+            entry.expiresAt = expiresAt;
+            leased.add(entry);
+            out.add(new Lease(entry.mail, entry.token, expiresAt));
+            entry = out.size() < max ? pollReady() : null;
+          }
           if (readyCount() > 0) {
             changed.signal(); // pass the turn on: another waiter may take the next one
           }
-          return Optional.of(new Lease(entry.mail, entry.token, expiresAt));
+          return out;
         }
         long remaining = waitNanos - (System.nanoTime() - start);
         if (remaining <= 0) {
-          return Optional.empty();
+          return List.of();
         }
         changed.awaitNanos(Math.min(remaining, nanosUntilNextChange(now)));
       }

@@ -35,11 +35,18 @@ public final class Workers {
   private static final Logger log = LoggerFactory.getLogger(Workers.class);
   private static final Duration POLL = Duration.ofMillis(500);
   /**
-   * Leases taken per call. One: a worker holds only the message it works on, so a crashed JVM
-   * strands at most one message per worker until its lease lapses, and an idle worker is never
-   * starved by a busy one holding messages it has not reached yet.
+   * The most leases a worker takes in one call. A worker takes one while the queue is shallow and
+   * doubles its take while takes come back full (the queue is deep), up to this many and up to
+   * what {@link #BATCH_BUDGET_NANOS} allows at the time its messages take; it goes back to one
+   * as soon as a take comes back short.
    */
-  private static final int TAKE_MAX = 1;
+  static final int BATCH_MAX = 16;
+  /**
+   * About how long the messages of one take may take to work, so that a worker never holds
+   * messages it has not reached for long while another is idle: with a provider that needs 10 ms
+   * a message (SMTP over a real link), workers take one at a time.
+   */
+  static final long BATCH_BUDGET_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   /** How long a message whose pass failed unexpectedly waits before it is tried again. */
   private static final Duration AFTER_BUG = Duration.ofSeconds(30);
 
@@ -56,7 +63,13 @@ public final class Workers {
   private final String correlationKey;
   private final ObservationRegistry observations;
   private final Suppressions suppressions;
+  /** Every lease a worker holds, the ones it has not reached yet included: all are renewed. */
   private final Map<String, Lease> inFlight = new ConcurrentHashMap<>();
+  /**
+   * Held leases the renewer found lost, id to token: a worker that reaches one skips it (another
+   * worker has it). By token, so that a late entry never matches a later lease of the same id.
+   */
+  private final Map<String, Long> lost = new ConcurrentHashMap<>();
   private final AtomicInteger running = new AtomicInteger();
   private volatile boolean started;
   private volatile boolean stopping;
@@ -182,10 +195,12 @@ public final class Workers {
   }
 
   private void work() {
+    int want = 1;
+    long passNanos = 0; // a moving average of one message's pass and completion, for the batch bound
     while (!stopping) {
       List<Lease> leases;
       try {
-        leases = queue.take(TAKE_MAX, POLL, leaseFor);
+        leases = queue.take(want, POLL, leaseFor);
       } catch (InterruptedException e) {
         continue;
       } catch (RuntimeException e) {
@@ -195,15 +210,75 @@ public final class Workers {
         continue;
       }
       leases.forEach(l -> inFlight.put(l.id(), l));
-      for (Lease lease : leases) {
-        try {
-          if (!stopping) {
+      int next = 0;
+      try {
+        while (next < leases.size() && !stopping) {
+          Lease lease = leases.get(next++);
+          try {
+            if (wasLost(lease)) {
+              log.warn("The lease on queued message {} was lost before its worker reached it; leaving it to"
+                  + " the worker that has it now", lease.id());
+              continue;
+            }
+            long start = System.nanoTime();
             process(lease);
+            long took = System.nanoTime() - start;
+            passNanos = passNanos == 0 ? took : passNanos + (took - passNanos) / 8;
+          } finally {
+            inFlight.remove(lease.id());
+            lost.remove(lease.id());
           }
-        } finally {
-          inFlight.remove(lease.id());
+        }
+      } finally {
+        // Stopping, or this thread is dying: what it took but has not reached goes back at once.
+        if (next < leases.size()) {
+          giveBack(leases.subList(next, leases.size()));
         }
       }
+      want = nextTake(want, leases.size(), passNanos);
+    }
+  }
+
+  /**
+   * How many to take next: twice as many while takes come back full (the queue is deep), one as
+   * soon as one comes back short, never more than {@link #BATCH_MAX} nor more than fit in
+   * {@link #BATCH_BUDGET_NANOS} at {@code passNanos} a message.
+   */
+  static int nextTake(int asked, int got, long passNanos) {
+    if (got < asked || passNanos <= 0) {
+      return 1;
+    }
+    long fit = Math.max(1, BATCH_BUDGET_NANOS / passNanos);
+    return (int) Math.min(Math.min(BATCH_MAX, fit), asked * 2L);
+  }
+
+  private boolean wasLost(Lease lease) {
+    Long token = lost.remove(lease.id());
+    return token != null && token == lease.token();
+  }
+
+  /**
+   * Returns leases this worker took but will not work (it is stopping, or dying) to the queue,
+   * due at once with their attempts unchanged; if that fails they lapse as before.
+   */
+  private void giveBack(List<Lease> unreached) {
+    List<Lease> current = new java.util.ArrayList<>(unreached.size());
+    for (Lease lease : unreached) {
+      Lease latest = inFlight.remove(lease.id());
+      if (!wasLost(lease)) {
+        current.add(latest != null ? latest : lease);
+      }
+    }
+    if (current.isEmpty()) {
+      return;
+    }
+    try {
+      int released = queue.release(current);
+      log.debug("Gave {} of {} queued message(s) taken but not reached back to the queue", released,
+          current.size());
+    } catch (RuntimeException e) {
+      log.warn("Giving {} queued message(s) back to the queue failed ({}); they return when their leases lapse",
+          current.size(), e.toString());
     }
   }
 
@@ -363,7 +438,9 @@ public final class Workers {
         if (renewed != null) {
           inFlight.replace(entry.getKey(), entry.getValue(), renewed);
         } else if (inFlight.get(entry.getKey()) == entry.getValue()) {
-          // Still being worked (not just completed): the lease was really lost.
+          // Still held (not just completed): the lease was really lost; a worker that has not
+          // reached it yet skips it.
+          lost.put(entry.getKey(), entry.getValue().token());
           log.warn("Could not renew the lease on queued message {}; it may be taken by another worker", entry.getKey());
         }
       } catch (RuntimeException e) {

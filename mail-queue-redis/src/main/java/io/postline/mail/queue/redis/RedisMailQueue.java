@@ -25,6 +25,7 @@ import io.postline.mail.queue.codec.internal.QueuedMailJson;
 import io.postline.mail.queue.redis.internal.RedisEndpoint;
 import io.postline.mail.queue.redis.internal.RedisLink;
 import io.postline.mail.queue.redis.internal.Retry;
+import io.postline.mail.queue.redis.internal.TakePermits;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -111,6 +112,7 @@ public final class RedisMailQueue implements MailQueue {
   private static final LuaScript RENEW = script("renew");
   private static final LuaScript ACK = script("ack");
   private static final LuaScript RESCHEDULE = script("reschedule");
+  private static final LuaScript RELEASE = script("release");
   private static final LuaScript DEAD_LETTER = script("dead-letter");
   private static final LuaScript COUNTS = script("counts");
   private static final LuaScript DEAD_LIST = script("dead-list");
@@ -127,7 +129,7 @@ public final class RedisMailQueue implements MailQueue {
   private final RedisEndpoint endpoint;
   private final RedisLink<byte[]> link;
   private final StatefulRedisPubSubConnection<String, String> pubsub;
-  private final Wakeup wakeup = new Wakeup();
+  private final TakePermits permits = new TakePermits();
   private final PayloadCipher cipher;
   private final Clock clock;
   private final long maxPayloadBytes;
@@ -151,6 +153,7 @@ public final class RedisMailQueue implements MailQueue {
   private final String whatRenew;
   private final String whatAck;
   private final String whatReschedule;
+  private final String whatRelease;
   private final String whatDeadLetter;
   private volatile boolean draining;
   private volatile boolean closed;
@@ -175,7 +178,10 @@ public final class RedisMailQueue implements MailQueue {
     this.finishedMaxAge = b.finishedMaxAge;
     this.finishedMaxCount = b.finishedMaxCount;
     this.pollInterval = b.pollInterval;
-    this.takers = ThreadLocal.withInitial(() -> new Taker(RedisLink.arg(base + ":rq:" + UUID.randomUUID())));
+    this.takers = ThreadLocal.withInitial(() -> {
+      permits.addTaker();
+      return new Taker(RedisLink.arg(base + ":rq:" + UUID.randomUUID()));
+    });
     this.finishedAgeArg = RedisLink.arg(finishedMaxAge.toMillis());
     this.finishedCountArg = RedisLink.arg(finishedMaxCount);
     this.capacityArg = RedisLink.arg(capacity);
@@ -185,6 +191,7 @@ public final class RedisMailQueue implements MailQueue {
     this.whatRenew = "renew a lease in queue " + name;
     this.whatAck = "ack in queue " + name;
     this.whatReschedule = "reschedule in queue " + name;
+    this.whatRelease = "give leases back to queue " + name;
     this.whatDeadLetter = "dead-letter in queue " + name;
     this.operationTimeout = b.operationTimeout;
     RedisLink<byte[]> link = null;
@@ -195,7 +202,7 @@ public final class RedisMailQueue implements MailQueue {
       pubsub.addListener(new RedisPubSubAdapter<>() {
         @Override
         public void message(String channel, String message) {
-          wakeup.signal(Wakeup.count(message));
+          permits.release(Wakeup.count(message));
         }
       });
       pubsub.sync().subscribe(channel);
@@ -426,21 +433,20 @@ public final class RedisMailQueue implements MailQueue {
     byte[] requestKey = taker.requestKey;
     byte[] leaseMs = RedisLink.arg(leaseFor.toMillis());
     byte[] maxArg = RedisLink.arg(Math.min(max, MAX_TAKE));
-    if (taker.quietSince != Taker.NOT_QUIET) {
-      // This thread's last take left nothing ready: wait for a notification (or for what was
-      // next due) before asking Redis again, instead of asking it for nothing after every message.
-      long seen = taker.quietSince;
-      taker.quietSince = Taker.NOT_QUIET;
+    if (taker.quiet) {
+      // This thread's last take left nothing ready: wait for a notification not yet used by
+      // another taker (or for what was next due) before asking Redis again, instead of asking it
+      // for nothing after every message.
+      taker.quiet = false;
       long nanos = Math.min(Math.min(deadline, taker.quietUntil) - System.nanoTime(), pollInterval.toNanos());
       if (nanos > 0 && !draining) {
-        wakeup.await(seen, nanos);
+        permits.acquire(nanos);
       }
     }
     while (!draining && !closed) {
       if (Thread.interrupted()) {
         throw new InterruptedException();
       }
-      long seen = wakeup.generation();
       long nextMs;
       try {
         List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
@@ -452,17 +458,19 @@ public final class RedisMailQueue implements MailQueue {
         reportRecovery(r.get(2), r.get(3));
         nextMs = RedisLink.number(r.get(4));
         if (taken > 0) {
+          // This take served the notifications of the messages it took beyond the first.
+          permits.consume(taken - 1);
           if (RedisLink.number(r.get(1)) == 1) {
-            // More is ready than this take wanted: pass the wake-up on to another idle worker.
-            wakeup.signalOne();
+            // More is ready than this take wanted: make sure another idle worker looks.
+            permits.offerOne();
           } else {
-            taker.quiet(seen, nextMs);
+            taker.quiet(nextMs);
           }
           List<Lease> leases = leases(r, taken);
           if (!leases.isEmpty()) {
             return leases;
           }
-          taker.quietSince = Taker.NOT_QUIET;
+          taker.quiet = false;
           continue;
         }
       } catch (RedisCommandInterruptedException e) {
@@ -478,7 +486,7 @@ public final class RedisMailQueue implements MailQueue {
         if (left <= 0) {
           return List.of();
         }
-        wakeup.pause(Math.min(left, pause));
+        permits.pause(Math.min(left, pause));
         continue;
       }
       long left = deadline - System.nanoTime();
@@ -489,7 +497,7 @@ public final class RedisMailQueue implements MailQueue {
       if (nextMs >= 0) {
         nanos = Math.min(nanos, TimeUnit.MILLISECONDS.toNanos(nextMs + 1));
       }
-      wakeup.await(seen, nanos);
+      permits.acquire(nanos);
     }
     return List.of();
   }
@@ -536,6 +544,38 @@ public final class RedisMailQueue implements MailQueue {
           name, lease.id(), lease.token());
     }
     return r == 1;
+  }
+
+  /**
+   * Gives back leases taken but not worked, in one script call per {@value #MAX_TAKE}: each
+   * message whose lease is current is ready again at once, ahead of the messages of its priority
+   * that are ready now (so a worker that stops before reaching what it took leaves the order as it
+   * was), its attempts unchanged and no lease lapse counted; one Pub/Sub wake-up tells the
+   * waiting workers. Safe to retry after a lost reply.
+   *
+   * @return how many were given back
+   */
+  @Override
+  public int release(List<Lease> leases) {
+    Objects.requireNonNull(leases, "leases");
+    int released = 0;
+    // Each call puts its messages in front of what is ready, so the last chunk goes first.
+    int chunks = (leases.size() + MAX_TAKE - 1) / MAX_TAKE;
+    for (int c = chunks - 1; c >= 0; c--) {
+      List<Lease> chunk = leases.subList(c * MAX_TAKE, Math.min(leases.size(), (c + 1) * MAX_TAKE));
+      byte[][] args = new byte[2 + 2 * chunk.size()][];
+      args[0] = messagePrefix;
+      args[1] = channelArg;
+      int i = 2;
+      for (Lease lease : chunk) {
+        Objects.requireNonNull(lease, "lease");
+        args[i++] = RedisLink.arg(lease.id());
+        args[i++] = RedisLink.arg(lease.token());
+      }
+      released += (int) (long) call(whatRelease, () -> link.<Long>eval(RELEASE, ScriptOutputType.INTEGER, keys,
+          args));
+    }
+    return released; // the script's notification wakes the takers, of this JVM too
   }
 
   @Override
@@ -645,7 +685,7 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public List<QueuedMail> drain() {
     draining = true;
-    wakeup.signalAll();
+    permits.releaseAll();
     return List.of();
   }
 
@@ -657,7 +697,7 @@ public final class RedisMailQueue implements MailQueue {
     }
     closed = true;
     draining = true;
-    wakeup.signalAll();
+    permits.releaseAll();
     try {
       pubsub.close();
     } finally {
@@ -685,23 +725,22 @@ public final class RedisMailQueue implements MailQueue {
    * the key is new with every thread and queue instance).
    */
   private static final class Taker {
-    static final long NOT_QUIET = Long.MIN_VALUE;
     final byte[] requestKey;
     long takes;
     /**
-     * The wake-up generation before the last take, if that take left nothing ready (else
-     * {@link #NOT_QUIET}); the next take waits for a newer one first, at most until
-     * {@link #quietUntil} (System.nanoTime), when something scheduled or leased may fall due.
+     * Whether the last take left nothing ready: the next take waits for a notification first, at
+     * most until {@link #quietUntil} (System.nanoTime), when something scheduled or leased may
+     * fall due.
      */
-    long quietSince = NOT_QUIET;
+    boolean quiet;
     long quietUntil;
 
     Taker(byte[] requestKey) {
       this.requestKey = requestKey;
     }
 
-    void quiet(long generation, long nextDueMs) {
-      quietSince = generation;
+    void quiet(long nextDueMs) {
+      quiet = true;
       quietUntil = System.nanoTime() + (nextDueMs < 0 ? Long.MAX_VALUE / 4 : TimeUnit.MILLISECONDS.toNanos(nextDueMs + 1));
     }
   }
@@ -754,7 +793,7 @@ public final class RedisMailQueue implements MailQueue {
   private void reachable() {
     if (unreachable.compareAndSet(true, false)) {
       log.info("queue {}: Redis is reachable again", name);
-      wakeup.signalAll();
+      permits.releaseAll();
     }
   }
 

@@ -27,6 +27,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class QueuedMailJson {
   private static final int INITIAL_BUFFER = 4096;
+  private static final ThreadLocal<ByteArrayBuilder> BUFFERS =
+      ThreadLocal.withInitial(() -> new ByteArrayBuilder(4 * INITIAL_BUFFER));
 
   private QueuedMailJson() {}
 
@@ -37,10 +39,23 @@ public final class QueuedMailJson {
    *     a JSON value
    */
   public static byte[] encode(QueuedMail mail) {
-    // Grows in segments as needed and copies once at the end.
-    ByteArrayBuilder out = new ByteArrayBuilder(INITIAL_BUFFER);
-    write(out, mail, null);
-    return out.toByteArray();
+    // The thread's buffer, reused: one copy of the exact size per message, no segments to grow
+    // and drop (about 5 KB of garbage less for a 5 KB message).
+    ByteArrayBuilder out = BUFFERS.get();
+    out.reset();
+    boolean keep = false;
+    try {
+      write(out, mail, null);
+      // Kept only while one message fits its first block (a larger one left a smaller block current).
+      keep = out.size() <= out.getCurrentSegment().length;
+      return out.toByteArray();
+    } finally {
+      if (keep) {
+        out.reset();
+      } else {
+        BUFFERS.remove();
+      }
+    }
   }
 
   /**

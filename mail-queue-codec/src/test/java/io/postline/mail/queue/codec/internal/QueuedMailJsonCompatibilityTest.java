@@ -71,6 +71,29 @@ class QueuedMailJsonCompatibilityTest {
   }
 
   @Test
+  void longBodiesWithEscapesAreWrittenAsThePreviousWriterWroteThemAndReadBack() {
+    String line = "Item 1: \"notebook\", dotted \\ 120 pages\t... 12.90 EUR <a href=\"/x?a=1&b=2\">x</a>\r\n";
+    List<String> bodies = List.of(
+        line.repeat(60),                                  // printable ASCII, CR LF, tab, quotes, backslash
+        line.repeat(30) + "Grüße, ✓ 😀\r\n" + line,       // non-ASCII after a long ASCII run
+        line.repeat(30) + "bell \u0007 and \u2028" + line, // other control and separator characters
+        "x".repeat(255), "y".repeat(256), "\"".repeat(300), "\r\n".repeat(200));
+    Instant now = Instant.parse("2026-12-02T10:00:00Z");
+    int i = 0;
+    for (String text : bodies) {
+      for (String html : bodies) {
+        Email email = Email.builder().from("shop@example.org").to("ann@example.org").subject("s").text(text)
+            .html(html).build();
+        QueuedMail mail = new QueuedMail("long-" + i++, email, 0, now, now, Optional.empty());
+        byte[] written = QueuedMailJson.encode(mail);
+        assertThat(new String(written, StandardCharsets.UTF_8)).as(mail.id())
+            .isEqualTo(new String(PreviousQueuedMailJson.encode(mail), StandardCharsets.UTF_8));
+        assertThat(QueuedMailJson.decode(written, now).email()).isEqualTo(email);
+      }
+    }
+  }
+
+  @Test
   void aBatchIsEncodedAsEachMessageAloneWithTheSharedBodyEncodedOnce() {
     Email group = Email.builder().from("shop@example.org").subject("Sale ✓").text("x".repeat(5000))
         .html("<p>\"hi\"</p>").attach(Attachment.of("a.txt", new byte[] {1, 2, 3}, "text/plain"))
