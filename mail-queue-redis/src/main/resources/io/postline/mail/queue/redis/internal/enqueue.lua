@@ -48,23 +48,39 @@ local function store(key, i, due, state, b)
   end
 end
 local now = now_ms()
+local now_s = n2s(now)
 -- One INCRBY for the chunk: the ready messages take consecutive numbers from it (a delayed one
 -- leaves its number unused; the numbers only order).
 local seq = redis.call('INCRBY', SEQ, #fresh) - #fresh
+-- The members each sorted set gets, added with one ZADD per set (score, member, ...; a chunk is
+-- at most 500 messages, well within what unpack can pass).
+local adds = {}
+local function add(set, score, id)
+  local a = adds[set]
+  if not a then
+    a = {}
+    adds[set] = a
+  end
+  a[#a + 1] = score
+  a[#a + 1] = id
+end
 for _, i in ipairs(fresh) do
   local id, pr, delay = ARGV[i], ARGV[i + 2], tonumber(ARGV[i + 3])
   local key = MP .. id
   local sh = tonumber(ARGV[i + 5])
   local b = sh > 0 and ARGV[3 + 2 * sh]
   if delay > 0 then
-    local due = now + delay
-    store(key, i, n2s(due), 'delayed', b)
-    redis.call('ZADD', DELAYED, n2s(due), id)
+    local due = n2s(now + delay)
+    store(key, i, due, 'delayed', b)
+    add(DELAYED, due, id)
   else
     seq = seq + 1
-    store(key, i, n2s(now), 'ready', b)
-    redis.call('ZADD', R[tonumber(pr) + 1], n2s(seq), id)
+    store(key, i, now_s, 'ready', b)
+    add(R[tonumber(pr) + 1], n2s(seq), id)
   end
+end
+for set, a in pairs(adds) do
+  redis.call('ZADD', set, unpack(a))
 end
 -- The message says how many workers may find work.
 redis.call('PUBLISH', CHANNEL, tostring(#fresh))
