@@ -153,6 +153,35 @@ class RedisSharedGroupBodiesTest {
   }
 
   @Test
+  void throughAMailerTheWorkersSendEveryCopyWholeAndNothingIsLeft() throws Exception {
+    io.postline.mail.core.InMemoryProvider provider = new io.postline.mail.core.InMemoryProvider("m");
+    List<Recipient> recipients = new ArrayList<>();
+    for (int i = 0; i < 1_200; i++) {
+      recipients.add(Recipient.of("r" + i + "@example.org"));
+    }
+    Email email = Email.builder().from("shop@example.org").subject("Sale " + marker).text("body ".repeat(1000))
+        .attach(Attachment.of("terms.txt", "the terms".getBytes(StandardCharsets.UTF_8), "text/plain")).build();
+    try (RedisMailQueue q = queue(client).build(); var c = raw();
+        io.postline.mail.core.Mailer mailer = io.postline.mail.core.Mailer.builder().provider(provider).queue(q)
+            .workers(4).build()) {
+      mailer.enqueueBatch(email, recipients);
+
+      List<Email> sent = provider.awaitSent(recipients.size(), Duration.ofSeconds(60));
+      assertThat(sent).hasSize(recipients.size());
+      assertThat(sent).allSatisfy(e -> {
+        assertThat(e.subject()).contains("Sale " + marker);
+        assertThat(e.text()).isEqualTo(email.text());
+        assertThat(e.attachments()).isEqualTo(email.attachments());
+        assertThat(e.to()).hasSize(1);
+      });
+      assertThat(sent).extracting(e -> e.to().get(0).email()).doesNotHaveDuplicates();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> q.counts().leased() == 0);
+      assertThat(shares(c.sync(), q)).isEmpty();
+      assertThat(messageKeys(q)).isEmpty();
+    }
+  }
+
+  @Test
   void anEncryptedGroupKeepsItsSharedBodyEncrypted() throws Exception {
     EncryptionKeys keys = EncryptionKeys.current("k1", "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII));
     List<QueuedMail> batch = copies(group(), "e", 5);
