@@ -21,10 +21,12 @@ import org.jspecify.annotations.Nullable;
  * The Redis queue keeps attempts and due time in the message's hash as well (they change without
  * rewriting the payload); the hash wins when both are there.
  *
- * <p>Written and read with Jackson's streaming generator and parser. The format is version 1,
- * byte for byte what the previous release's tree-model writer produced: a JVM still on the
- * previous release reads what this one writes, so a rolling upgrade needs no setting (see
- * {@code docs/redis-queue.md}, "Upgrading").
+ * <p>Written and read with Jackson's streaming generator and parser. {@link #encode} and
+ * {@link #encodeAll} write version 1, byte for byte what the previous release's tree-model writer
+ * produced: a JVM still on the previous release reads it, so a rolling upgrade needs no setting.
+ * {@link GroupEncoder} writes version {@value #SHARED_VERSION} for a group's copies (their body
+ * stored once, apart), which only this release and later ones read; the reader takes both (see
+ * {@code docs/queues.md}, "The payload codec and upgrades").
  */
 public final class QueuedMailJson {
   /**
