@@ -30,7 +30,9 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -88,7 +90,9 @@ import org.slf4j.LoggerFactory;
  * (by due time), {@code :leased} (by lease expiry), {@code :dead} (by dead-letter time),
  * {@code :done} (finished records of the previous version, trimmed away), {@code :fin} (finished
  * records: the id scored by its last lease token), {@code :m:<id>} (one hash per unfinished or
- * dead-lettered message), {@code :seq}, {@code :fence}, {@code :stats}, {@code :count} (unfinished
+ * dead-lettered message), {@code :g:<share id>} (a group's shared body with its reference count,
+ * with {@link Builder#sharedGroupBodies sharedGroupBodies} on), {@code :seq}, {@code :fence},
+ * {@code :stats}, {@code :count} (unfinished
  * messages, the capacity check), {@code :upkeep} (when lapsed leases and due messages were last
  * looked for: at most every 5 ms), {@code :rq:<uuid>} (one per worker thread: its last take's
  * leases, so that a take retried after a lost reply gets them back); notifications on the Pub/Sub
@@ -106,6 +110,7 @@ public final class RedisMailQueue implements MailQueue {
   static final int MAX_TAKE = 100;
 
   private static final byte[] NO = RedisLink.arg(0);
+  private static final SecureRandom SHARE_IDS = new SecureRandom();
   private static final byte[] YES = RedisLink.arg(1);
   private static final LuaScript ENQUEUE = script("enqueue");
   private static final LuaScript TAKE = script("take");
@@ -133,6 +138,7 @@ public final class RedisMailQueue implements MailQueue {
   private final PayloadCipher cipher;
   private final Clock clock;
   private final long maxPayloadBytes;
+  private final boolean sharedGroupBodies;
   private final long capacity;
   private final int maxLeaseLapses;
   private final Duration deadLetterMaxAge;
@@ -171,6 +177,7 @@ public final class RedisMailQueue implements MailQueue {
     this.cipher = b.keys == null ? PayloadCipher.NONE : b.keys.cipher();
     this.clock = b.clock;
     this.maxPayloadBytes = b.maxPayloadBytes;
+    this.sharedGroupBodies = b.sharedGroupBodies;
     this.capacity = b.capacity;
     this.maxLeaseLapses = b.maxLeaseLapses;
     this.deadLetterMaxAge = b.deadLetterMaxAge;
@@ -288,7 +295,7 @@ public final class RedisMailQueue implements MailQueue {
     Objects.requireNonNull(mail, "mail");
     checkOpen();
     List<QueuedMail> one = List.of(mail);
-    byte[][] args = encode(one);
+    byte[][] args = encode(one, null);
     store(one, args, () -> link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args));
   }
 
@@ -298,11 +305,17 @@ public final class RedisMailQueue implements MailQueue {
    * failing chunk throws as {@link #enqueue} does; the chunks before it are stored, the ones
    * after it are not tried, and enqueuing the whole batch again is safe. The next chunk is
    * encoded while Redis stores the previous one; it is sent only once that one has succeeded.
+   *
+   * <p>With {@link Builder#sharedGroupBodies(boolean) sharedGroupBodies} on, what consecutive
+   * messages share from subject to sendAt (a group email's copies) is stored once per chunk of
+   * the group rather than in every message.
    */
   @Override
   public void enqueueBatch(List<QueuedMail> mails) {
     Objects.requireNonNull(mails, "mails");
     checkOpen();
+    QueuedMailJson.GroupEncoder group = sharedGroupBodies && mails.size() > 1
+        ? new QueuedMailJson.GroupEncoder(RedisMailQueue::newShareId) : null;
     List<QueuedMail> sent = null;
     RedisFuture<Long> reply = null;
     byte[][] sentArgs = null;
@@ -310,7 +323,7 @@ public final class RedisMailQueue implements MailQueue {
       List<QueuedMail> chunk = mails.subList(i, Math.min(mails.size(), i + BATCH_CHUNK));
       byte[][] args;
       try {
-        args = encode(chunk);
+        args = encode(chunk, group);
       } catch (RuntimeException e) {
         if (sent != null) {
           finish(sent, sentArgs, reply); // the chunks before a failing one are stored
@@ -341,33 +354,67 @@ public final class RedisMailQueue implements MailQueue {
     });
   }
 
-  /** The enqueue script's arguments for a chunk: payloads encoded (a group's shared body once) and sealed. */
-  private byte[][] encode(List<QueuedMail> chunk) {
-    byte[][] args = new byte[3 + 5 * chunk.size()][];
-    args[0] = messagePrefix;
-    args[1] = channelArg;
-    args[2] = capacityArg;
-    Instant now = clock.instant();
+  /**
+   * The enqueue script's arguments for a chunk: payloads encoded and sealed. Without {@code group},
+   * every payload is whole (version 1; a group's shared body is encoded once per chunk and copied
+   * into each); with it, a group's shared body is stored once, sealed with its share id, and its
+   * copies' payloads (version 2) name it.
+   */
+  private byte[][] encode(List<QueuedMail> chunk, QueuedMailJson.@Nullable GroupEncoder group) {
     for (QueuedMail mail : chunk) {
       Objects.requireNonNull(mail, "mail");
     }
-    // The copies of a group email share their body: encoded once per chunk.
-    List<byte[]> encoded = chunk.size() == 1 ? List.of(QueuedMailJson.encode(chunk.get(0)))
-        : QueuedMailJson.encodeAll(chunk);
-    int i = 3;
+    List<byte[]> encoded;
+    int[] shareOf = null;
+    List<QueuedMailJson.Share> shares = List.of();
+    if (group != null) {
+      QueuedMailJson.Chunk c = group.encode(chunk);
+      encoded = c.payloads();
+      shareOf = c.shareOf();
+      shares = c.shares();
+    } else {
+      // The copies of a group email share their body: encoded once per chunk.
+      encoded = chunk.size() == 1 ? List.of(QueuedMailJson.encode(chunk.get(0))) : QueuedMailJson.encodeAll(chunk);
+    }
+    byte[][] args = new byte[4 + 2 * shares.size() + 6 * chunk.size()][];
+    args[0] = messagePrefix;
+    args[1] = channelArg;
+    args[2] = capacityArg;
+    args[3] = shares.isEmpty() ? NO : RedisLink.arg(shares.size());
+    int i = 4;
+    int[] shareBytes = new int[shares.size()];
+    for (int s = 0; s < shares.size(); s++) {
+      QueuedMailJson.Share share = shares.get(s);
+      byte[] sealed = cipher.seal(share.json(), QueuedMailJson.shareContext(share.id()));
+      shareBytes[s] = sealed.length;
+      args[i++] = RedisLink.arg(share.id());
+      args[i++] = sealed;
+    }
+    Instant now = clock.instant();
     for (int m = 0; m < chunk.size(); m++) {
       QueuedMail mail = chunk.get(m);
       byte[] payload = cipher.seal(encoded.get(m), mail.id());
-      if (payload.length > maxPayloadBytes) {
-        throw new PayloadTooLargeException(payload.length, maxPayloadBytes);
+      int share = shareOf == null ? -1 : shareOf[m];
+      // A message whose body is shared is as large as its payload and its share together.
+      long size = payload.length + (share < 0 ? 0L : shareBytes[share]);
+      if (size > maxPayloadBytes) {
+        throw new PayloadTooLargeException(size, maxPayloadBytes);
       }
       args[i++] = RedisLink.arg(mail.id());
       args[i++] = payload;
       args[i++] = RedisLink.arg(mail.priority().ordinal());
       args[i++] = RedisLink.arg(Math.max(0, Duration.between(now, mail.dueAt()).toMillis()));
       args[i++] = RedisLink.arg(mail.attempts());
+      args[i++] = share < 0 ? NO : RedisLink.arg(share + 1);
     }
     return args;
+  }
+
+  /** A new share id: 128 random bits, base64url (22 characters). */
+  private static String newShareId() {
+    byte[] bits = new byte[16];
+    SHARE_IDS.nextBytes(bits);
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(bits);
   }
 
   /** Runs a chunk's enqueue (tries: {@code op}) until it is stored, or throws what the outcome was. */
@@ -633,11 +680,13 @@ public final class RedisMailQueue implements MailQueue {
     }
     List<Object> r = call("list dead letters of queue " + name, () -> link.<List<Object>>eval(DEAD_LIST,
         ScriptOutputType.MULTI, keys, messagePrefix, channelArg, RedisLink.arg(limit)));
-    List<DeadLetter> out = new ArrayList<>(r.size() / 7);
-    for (int i = 0; i + 6 < r.size(); i += 7) {
+    List<DeadLetter> out = new ArrayList<>(r.size() / 8);
+    for (int i = 0; i + 7 < r.size(); i += 8) {
       String id = RedisLink.text(r.get(i));
       try {
-        QueuedMail mail = decode(id, (byte[]) r.get(i + 1), RedisLink.number(r.get(i + 2)), RedisLink.number(r.get(i + 3)));
+        byte[] share = (byte[]) r.get(i + 7);
+        QueuedMail mail = decode(id, (byte[]) r.get(i + 1), share.length == 0 ? null : share,
+            RedisLink.number(r.get(i + 2)), RedisLink.number(r.get(i + 3)));
         FailureKind kind = FailureKind.valueOf(RedisLink.text(r.get(i + 4)));
         String reason = new String(cipher.open((byte[]) r.get(i + 5), id + ":reason"), StandardCharsets.UTF_8);
         out.add(new DeadLetter(mail, kind, reason, Instant.ofEpochMilli(RedisLink.number(r.get(i + 6)))));
@@ -748,13 +797,15 @@ public final class RedisMailQueue implements MailQueue {
   /** The leases of a take's reply; a message that cannot be read goes to the dead letters. */
   private List<Lease> leases(List<Object> r, int taken) {
     List<Lease> out = new ArrayList<>(taken);
-    for (int i = 5, n = 0; n < taken; n++, i += 6) {
+    int shares = 5 + 7 * taken; // the reply's group shared bodies follow its leases
+    for (int i = 5, n = 0; n < taken; n++, i += 7) {
       String id = RedisLink.text(r.get(i));
       long token = RedisLink.number(r.get(i + 1));
       Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(i + 2)));
       try {
-        QueuedMail mail = decode(id, (byte[]) r.get(i + 3), RedisLink.number(r.get(i + 4)),
-            RedisLink.number(r.get(i + 5)));
+        int share = (int) RedisLink.number(r.get(i + 6));
+        QueuedMail mail = decode(id, (byte[]) r.get(i + 3), share == 0 ? null : (byte[]) r.get(shares + share - 1),
+            RedisLink.number(r.get(i + 4)), RedisLink.number(r.get(i + 5)));
         out.add(new Lease(mail, token, expires));
       } catch (RuntimeException e) {
         log.warn("queue {}: message {} cannot be read ({}); moving it to the dead letters", name, id, e.getMessage());
@@ -764,8 +815,9 @@ public final class RedisMailQueue implements MailQueue {
     return out;
   }
 
-  private QueuedMail decode(String id, byte[] stored, long attempts, long dueMs) {
-    return QueuedMailJson.open(stored, cipher, id, (int) attempts, Instant.ofEpochMilli(dueMs), clock.instant());
+  private QueuedMail decode(String id, byte[] stored, byte @Nullable [] share, long attempts, long dueMs) {
+    return QueuedMailJson.open(stored, share, cipher, id, (int) attempts, Instant.ofEpochMilli(dueMs),
+        clock.instant());
   }
 
   private void reportRecovery(Object recovered, Object poisoned) {
@@ -816,7 +868,8 @@ public final class RedisMailQueue implements MailQueue {
 
   @Override
   public String toString() {
-    return "RedisMailQueue[" + base + (cipher.encrypts() ? ", encrypted" : "") + "]";
+    return "RedisMailQueue[" + base + (cipher.encrypts() ? ", encrypted" : "")
+        + (sharedGroupBodies ? ", shared group bodies" : "") + "]";
   }
 
   /** Configures a {@link RedisMailQueue}. Every setter checks its value at once. */
@@ -826,6 +879,7 @@ public final class RedisMailQueue implements MailQueue {
     private String name = "mail";
     private String keyPrefix = "postline";
     private long maxPayloadBytes = 10L * 1024 * 1024;
+    private boolean sharedGroupBodies;
     private long capacity = 1_000_000;
     private int maxLeaseLapses = 3;
     private Duration deadLetterMaxAge = Duration.ofDays(30);
@@ -870,6 +924,26 @@ public final class RedisMailQueue implements MailQueue {
         throw new IllegalArgumentException("maxPayloadBytes must be from 1 KiB to 256 MiB, was " + maxPayloadBytes);
       }
       this.maxPayloadBytes = maxPayloadBytes;
+      return this;
+    }
+
+    /**
+     * Whether {@link RedisMailQueue#enqueueBatch} stores what the copies of a group email share
+     * (subject, text, HTML, attachments, headers, tags, metadata, priority, sendAt) once, in a
+     * shared body that each copy's payload names, instead of in every copy: a group of 10,000
+     * then takes Redis a few hundred bytes per message instead of the whole email each, and is
+     * stored several times as fast. Takes still hand out whole messages; single enqueues and
+     * batches of different emails are stored as before. A shared body lives while a message
+     * names it (through retries, lapsed leases, dead letters) and is deleted with the last one;
+     * with {@link #encryption encryption} it is encrypted too, bound to its own id.
+     *
+     * <p>Such copies are written in payload version 2, which this release reads and the
+     * previous one does not (it would move them to the dead letters as unreadable, and its
+     * scripts would leave their shared bodies behind). <b>Turn it on once every JVM working the
+     * queue runs a version that reads it</b> (this one or later). Default off.
+     */
+    public Builder sharedGroupBodies(boolean sharedGroupBodies) {
+      this.sharedGroupBodies = sharedGroupBodies;
       return this;
     }
 

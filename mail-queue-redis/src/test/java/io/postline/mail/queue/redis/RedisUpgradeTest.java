@@ -154,6 +154,50 @@ class RedisUpgradeTest {
     }
   }
 
+  /**
+   * With {@code sharedGroupBodies} off (the default), a group this version stores is what the
+   * previous version reads: whole version 1 payloads, no shared body; the previous take hands them
+   * out and its ack completes them. Turned on, the copies are version 2, which the previous
+   * version's reader refuses (so the option waits until every JVM runs this version).
+   */
+  @Test
+  void aGroupStoredWithTheOptionOffIsWhatThePreviousScriptsRead() throws Exception {
+    java.time.Instant now = java.time.Instant.now();
+    io.postline.mail.Email group = io.postline.mail.Email.builder().from("shop@example.org")
+        .subject("Group before the upgrade").text("the same body ".repeat(100)).build();
+    List<io.postline.mail.core.QueuedMail> copies = new java.util.ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      copies.add(new io.postline.mail.core.QueuedMail("copy-" + i, group.forRecipient(io.postline.mail.Recipient.of(
+          io.postline.mail.Address.of("r" + i + "@example.org"), Map.of())), 0, now, now, java.util.Optional.empty()));
+    }
+    try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").build();
+        RedisMailQueue early = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").sharedGroupBodies(true)
+            .build();
+        StatefulRedisConnection<String, byte[]> c = client.connect(
+            io.lettuce.core.codec.RedisCodec.of(io.lettuce.core.codec.StringCodec.UTF8,
+                io.lettuce.core.codec.ByteArrayCodec.INSTANCE))) {
+      PreviousVersion old = new PreviousVersion(c.sync(), queue.keyBase());
+      queue.enqueueBatch(copies);
+
+      List<Object> taken = old.take(30_000);
+      assertThat(PreviousVersion.text(taken.get(4))).isEqualTo("copy-0");
+      assertThat(PreviousVersion.text(taken.get(7))).startsWith("{\"v\":1,").contains("Group before the upgrade")
+          .contains("r0@example.org");
+      assertThat(old.ack("copy-0", Long.parseLong(PreviousVersion.text(taken.get(5))))).isEqualTo(1);
+      for (Lease lease : queue.take(5, Duration.ZERO, Duration.ofSeconds(30))) {
+        assertThat(lease.mail().email().subject()).contains("Group before the upgrade");
+        assertThat(queue.ack(lease)).isTrue();
+      }
+      assertThat(RedisTestSupport.keys(client, queue.keyBase() + ":g:")).isEmpty();
+
+      // Turned on while a previous-version JVM still takes: it gets a version 2 payload it cannot read.
+      early.enqueueBatch(copies.stream().map(m -> new io.postline.mail.core.QueuedMail("early-" + m.id(), m.email(), 0,
+          now, now, java.util.Optional.empty())).toList());
+      List<Object> early0 = old.take(30_000);
+      assertThat(PreviousVersion.text(early0.get(7))).startsWith("{\"v\":2,").doesNotContain("the same body");
+    }
+  }
+
   /** The previous version's enqueue, take and ack scripts, called as its RedisMailQueue called them. */
   private static final class PreviousVersion {
     private static final String[] SUFFIXES = {":ready:high", ":ready:normal", ":ready:low", ":delayed", ":leased",

@@ -66,12 +66,7 @@ public final class EmailJson {
    */
   static void write(JsonGenerator g, Email email, @Nullable SharedBody shared) throws IOException {
     g.writeStartObject();
-    g.writeFieldName("from");
-    writeAddress(g, email.from());
-    addresses(g, "to", email.to());
-    addresses(g, "cc", email.cc());
-    addresses(g, "bcc", email.bcc());
-    addresses(g, "replyTo", email.replyTo());
+    writeAddressing(g, email);
     if (shared == null) {
       writeBody(g, email);
     } else {
@@ -80,6 +75,39 @@ public final class EmailJson {
       g.flush();
       shared.writeTo(email);
     }
+    writeRest(g, email);
+  }
+
+  /**
+   * Writes what is an email's own when its body is stored apart (payload version 2): every field
+   * but those {@link #writeSharedBody} writes.
+   */
+  static void writeOwn(JsonGenerator g, Email email) throws IOException {
+    g.writeStartObject();
+    writeAddressing(g, email);
+    writeRest(g, email);
+  }
+
+  /**
+   * Writes the fields from subject to sendAt (what {@link #sameBody} compares) as an object: the
+   * shared part of a group's copies, stored once.
+   */
+  static void writeSharedBody(JsonGenerator g, Email email) throws IOException {
+    g.writeStartObject();
+    writeBody(g, email);
+    g.writeEndObject();
+  }
+
+  private static void writeAddressing(JsonGenerator g, Email email) throws IOException {
+    g.writeFieldName("from");
+    writeAddress(g, email.from());
+    addresses(g, "to", email.to());
+    addresses(g, "cc", email.cc());
+    addresses(g, "bcc", email.bcc());
+    addresses(g, "replyTo", email.replyTo());
+  }
+
+  private static void writeRest(JsonGenerator g, Email email) throws IOException {
     optional(g, "idempotencyKey", email.idempotencyKey().orElse(null));
     if (email.template().isPresent()) {
       Email.Template t = email.template().get();
@@ -129,7 +157,7 @@ public final class EmailJson {
       out.write(fields);
     }
 
-    private static boolean sameBody(Email a, Email b) {
+    static boolean sameBody(Email a, Email b) {
       return a == b || a.priority() == b.priority() && a.subject().equals(b.subject()) && a.text().equals(b.text())
           && a.html().equals(b.html()) && a.sendAt().equals(b.sendAt()) && a.attachments().equals(b.attachments())
           && a.headers().equals(b.headers()) && a.tags().equals(b.tags()) && a.metadata().equals(b.metadata());
@@ -179,22 +207,99 @@ public final class EmailJson {
    *     email is no longer valid
    */
   static Email read(JsonParser p, Instant now, boolean trusted) throws IOException {
-    if (p.currentToken() != JsonToken.START_OBJECT) {
-      throw new CorruptPayloadException("field \"email\" is not an object");
+    Reading r = new Reading(trusted);
+    r.read(p, now, Part.WHOLE);
+    return r.build();
+  }
+
+  /** Which part of an email a document holds. */
+  enum Part {
+    /** Every field (payload version 1). */
+    WHOLE,
+    /** A group copy's own fields, its body stored apart (payload version 2): no body field. */
+    OWN,
+    /** A group's shared body: only the fields from subject to sendAt. */
+    SHARED_BODY
+  }
+
+  /**
+   * An email being read from one document, or from two: a message's own part and its group's
+   * shared body (payload version 2), into one builder, checked once when built.
+   */
+  static final class Reading {
+    private final Email.Builder b;
+    private boolean from;
+    private boolean priority;
+
+    /**
+     * @param trusted whether Postline wrote every part read into it and each came back
+     *     authenticated (see {@link EmailJson#read})
+     */
+    Reading(boolean trusted) {
+      this.b = trusted ? TRUSTED.builder() : Email.builder();
     }
-    Email.Builder b = trusted ? TRUSTED.builder() : Email.builder();
-    boolean from = false;
-    boolean priority = false;
+
+    /**
+     * Reads the object the parser is on into the builder.
+     *
+     * @param part which fields may be in it: a known field of the other part makes it corrupt
+     */
+    void read(JsonParser p, Instant now, Part part) throws IOException {
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        throw new CorruptPayloadException("field \"email\" is not an object");
+      }
+      int seen = readFields(p, b, now, part);
+      from |= (seen & FROM) != 0;
+      priority |= (seen & PRIORITY) != 0;
+    }
+
+    /** Builds the email once every part was read. */
+    Email build() {
+      if (!from) {
+        throw new CorruptPayloadException("field \"from\" is missing");
+      }
+      if (!priority) {
+        throw new CorruptPayloadException("field \"priority\" is missing or not text");
+      }
+      try {
+        return b.build();
+      } catch (InvalidEmailException e) {
+        throw new CorruptPayloadException("stored email is no longer valid: " + e.getMessage());
+      }
+    }
+  }
+
+  private static final int FROM = 1;
+  private static final int PRIORITY = 2;
+  /** The fields of a group's shared body ({@link #writeBody}). */
+  private static final java.util.Set<String> BODY_FIELDS = java.util.Set.of("subject", "text", "html", "attachments",
+      "headers", "tags", "metadata", "priority", "sendAt");
+  /** The fields that are each copy's own ({@link #writeOwn}). */
+  private static final java.util.Set<String> OWN_FIELDS = java.util.Set.of("from", "to", "cc", "bcc", "replyTo",
+      "idempotencyKey", "template", "locale", "caller");
+
+  /**
+   * Reads the fields of an email object into {@code b}; returns which of "from" ({@link #FROM})
+   * and "priority" ({@link #PRIORITY}) were among them.
+   */
+  private static int readFields(JsonParser p, Email.Builder b, Instant now, Part part) throws IOException {
+    int seen = 0;
     while (p.nextToken() == JsonToken.FIELD_NAME) {
       String field = p.currentName();
       JsonToken value = p.nextToken();
       if (value == JsonToken.VALUE_NULL) {
         continue;
       }
+      if (part == Part.SHARED_BODY && OWN_FIELDS.contains(field)) {
+        throw new CorruptPayloadException("a group's shared body holds field \"" + field + "\"");
+      }
+      if (part == Part.OWN && BODY_FIELDS.contains(field)) {
+        throw new CorruptPayloadException("a message whose body is shared holds field \"" + field + "\"");
+      }
       switch (field) {
         case "from" -> {
           b.from(readAddress(p, "from"));
-          from = true;
+          seen |= FROM;
         }
         case "to" -> b.to(readAddresses(p, "to"));
         case "cc" -> b.cc(readAddresses(p, "cc"));
@@ -219,7 +324,7 @@ public final class EmailJson {
         case "metadata" -> readStringMap(p, field, b::metadata);
         case "priority" -> {
           b.priority(Json.enumValue(text(p, field), field, Priority.class));
-          priority = true;
+          seen |= PRIORITY;
         }
         case "sendAt" -> {
           Instant at = Json.parseInstant(text(p, field), field);
@@ -234,17 +339,7 @@ public final class EmailJson {
         default -> p.skipChildren();
       }
     }
-    if (!from) {
-      throw new CorruptPayloadException("field \"from\" is missing");
-    }
-    if (!priority) {
-      throw new CorruptPayloadException("field \"priority\" is missing or not text");
-    }
-    try {
-      return b.build();
-    } catch (InvalidEmailException e) {
-      throw new CorruptPayloadException("stored email is no longer valid: " + e.getMessage());
-    }
+    return seen;
   }
 
   /** An address as a JSON tree (for the documents that are not on the hot path). */

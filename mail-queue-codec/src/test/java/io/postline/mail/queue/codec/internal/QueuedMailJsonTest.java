@@ -96,12 +96,12 @@ class QueuedMailJsonTest {
 
   @Test
   void unknownVersionsAndGarbageAreRefusedWithoutEchoingTheContent() {
-    byte[] v2 = "{\"v\":2,\"id\":\"secret-content\"}".getBytes(StandardCharsets.UTF_8);
+    byte[] v3 = "{\"v\":3,\"id\":\"secret-content\"}".getBytes(StandardCharsets.UTF_8);
     byte[] noVersion = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
     byte[] garbage = "not json secret-content".getBytes(StandardCharsets.UTF_8);
 
-    assertThatThrownBy(() -> QueuedMailJson.decode(v2, NOW)).isInstanceOf(CorruptPayloadException.class)
-        .hasMessageContaining("format version 2").hasMessageNotContaining("secret-content");
+    assertThatThrownBy(() -> QueuedMailJson.decode(v3, NOW)).isInstanceOf(CorruptPayloadException.class)
+        .hasMessageContaining("format version 3").hasMessageNotContaining("secret-content");
     assertThatThrownBy(() -> QueuedMailJson.decode(noVersion, NOW)).hasMessageContaining("no format version");
     assertThatThrownBy(() -> QueuedMailJson.decode(garbage, NOW)).isInstanceOf(CorruptPayloadException.class)
         .hasMessageNotContaining("secret-content");

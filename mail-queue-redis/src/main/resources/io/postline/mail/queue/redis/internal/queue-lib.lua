@@ -10,12 +10,17 @@
 -- ARGV[1] message hash key prefix (same hash tag)  ARGV[2] wake-up channel
 -- Message hash fields: p payload, pr priority index 0..2, a attempts, d due (ms), s state
 -- (ready|delayed|leased|dead), t current lease token (absent or 0 if none), lt last completion
--- "token:op", x lease lapses, k/r/da dead kind/reason/at, rq the take request that leased it.
+-- "token:op", x lease lapses, k/r/da dead kind/reason/at, rq the take request that leased it,
+-- b the id of its group's shared body (payload version 2 only).
 -- A finished message has no hash: only its member in KEYS[12].
+-- A group's shared body: a hash at SP .. share id (the message prefix with 'g:' for 'm:'; same
+-- hash tag), p the stored body, n how many message hashes name it in b. Every script that
+-- deletes a message hash lets go of its share (delete_message), and the last one deletes it.
 local R = {KEYS[1], KEYS[2], KEYS[3]}
 local DELAYED, LEASED, DEAD, DONE, SEQ, FENCE, STATS = KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local COUNT, FIN, UPKEEP = KEYS[11], KEYS[12], KEYS[13]
 local MP, CHANNEL = ARGV[1], ARGV[2]
+local SP = string.sub(MP, 1, -3) .. 'g:'
 -- Lapsed leases and due messages are looked for at most this often (ms) on the hot path.
 local UPKEEP_MS = 5
 
@@ -51,6 +56,23 @@ local function make_ready(id, key, pr)
   redis.call('ZADD', R[tonumber(pr) + 1], n2s(seq), id)
 end
 
+-- Lets go of one reference to a group's shared body (b: its id, or false), deleting it with the last.
+local function release_share(b)
+  if b then
+    local skey = SP .. b
+    if redis.call('HINCRBY', skey, 'n', -1) <= 0 then
+      redis.call('DEL', skey)
+    end
+  end
+end
+
+-- Deletes a message's hash, and lets go of its group's shared body if it names one.
+local function delete_message(key)
+  local b = redis.call('HGET', key, 'b')
+  redis.call('DEL', key)
+  release_share(b)
+end
+
 -- Deletes the oldest members of a set of records (and their hashes) past an age or a count,
 -- at most 100 per call so that no script runs long; returns how many went.
 local function trim(zkey, max_age, max_count, now)
@@ -58,7 +80,7 @@ local function trim(zkey, max_age, max_count, now)
   if max_age > 0 then
     local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', n2s(now - max_age), 'LIMIT', 0, 100)
     for _, id in ipairs(old) do
-      redis.call('DEL', MP .. id)
+      delete_message(MP .. id)
       redis.call('ZREM', zkey, id)
       n = n + 1
     end
@@ -69,7 +91,7 @@ local function trim(zkey, max_age, max_count, now)
       if over > 100 then over = 100 end
       local old = redis.call('ZRANGE', zkey, 0, over - 1)
       for _, id in ipairs(old) do
-        redis.call('DEL', MP .. id)
+        delete_message(MP .. id)
         redis.call('ZREM', zkey, id)
         n = n + 1
       end
@@ -152,10 +174,11 @@ local function upkeep_due(now)
   return true
 end
 
--- The lease of id is current with token: the message is leased and holds that token.
+-- The lease of id is current with token: the message is leased and holds that token. Also
+-- returns the id of its group's shared body (false if none).
 local function current(key, token)
-  local f = redis.call('HMGET', key, 's', 't')
-  return f[1] == 'leased' and f[2] == token
+  local f = redis.call('HMGET', key, 's', 't', 'b')
+  return f[1] == 'leased' and f[2] == token, f[3]
 end
 
 -- A completion with this token and op already happened (a retried call after a lost reply).

@@ -5,11 +5,28 @@
 -- an earlier try of this take may have run and lost its reply (a dropped connection, a timeout):
 -- then the leases it made are handed back instead of being left to lapse, else 0.
 -- Returns {n, more, recovered, poisoned, wait, then per lease: id, token, expires, payload, attempts,
--- due}: more = 1 if messages are still ready after these; wait = ms until something may be due (a
--- scheduled message, a lease to lapse; -1 if nothing is), given when nothing more is ready (n may
--- be 0), else -1.
+-- due, share; then the shares}: more = 1 if messages are still ready after these; wait = ms until
+-- something may be due (a scheduled message, a lease to lapse; -1 if nothing is), given when
+-- nothing more is ready (n may be 0), else -1; share = 0 for a message stored whole, else k: its
+-- group's shared body is the k-th after the last lease (each share once per reply).
 local lease_ms, RQ, REQ, max = tonumber(ARGV[3]), ARGV[7], ARGV[8], tonumber(ARGV[9])
 local now = now_ms()
+local shares, share_at = {}, {}
+-- The reply's number for the shared body b (false: none, 0), read once per reply.
+local function share_of(b)
+  if not b then return 0 end
+  local k = share_at[b]
+  if not k then
+    shares[#shares + 1] = redis.call('HGET', SP .. b, 'p') or ''
+    k = #shares
+    share_at[b] = k
+  end
+  return k
+end
+local function with_shares(out)
+  for _, body in ipairs(shares) do out[#out + 1] = body end
+  return out
+end
 if ARGV[12] == '1' then
   local prior = redis.call('GET', RQ)
   if prior then
@@ -18,16 +35,16 @@ if ARGV[12] == '1' then
       local out = {0, 1, 0, 0, -1}
       for i = 2, #ids do
         local id = ids[i]
-        local f = redis.call('HMGET', MP .. id, 's', 't', 'rq', 'p', 'a', 'd')
+        local f = redis.call('HMGET', MP .. id, 's', 't', 'rq', 'p', 'a', 'd', 'b')
         local exp = redis.call('ZSCORE', LEASED, id)
         if f[1] == 'leased' and f[3] == REQ and exp then
           out[1] = out[1] + 1
           local n = #out
-          out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] =
-            id, f[2], n2s(tonumber(exp)), f[4], f[5], f[6]
+          out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6], out[n + 7] =
+            id, f[2], n2s(tonumber(exp)), f[4], f[5], f[6], share_of(f[7])
         end
       end
-      if out[1] > 0 then return out end
+      if out[1] > 0 then return with_shares(out) end
     end
   end
 end
@@ -56,7 +73,7 @@ local function pop()
       if #popped == 0 then break end
       local id = popped[1]
       local key = MP .. id
-      local f = redis.call('HMGET', key, 'p', 'a', 'd')
+      local f = redis.call('HMGET', key, 'p', 'a', 'd', 'b')
       if f[1] then
         -- Fencing tokens grow with every lease, and never fall below Redis's clock in
         -- microseconds: a counter lost with a failover or a restart without persistence cannot
@@ -72,7 +89,8 @@ local function pop()
         redis.call('ZADD', LEASED, expires, id)
         taken[#taken + 1] = id
         local n = #out
-        out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6] = id, token, expires, f[1], f[2], f[3]
+        out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6], out[n + 7] =
+          id, token, expires, f[1], f[2], f[3], share_of(f[4])
       end
     end
     if #taken > max then return p end
@@ -122,4 +140,4 @@ if out[2] == 0 then
     out[5] = n2s(wait)
   end
 end
-return out
+return with_shares(out)
