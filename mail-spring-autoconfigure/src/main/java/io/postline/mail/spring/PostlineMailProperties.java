@@ -927,6 +927,9 @@ public class PostlineMailProperties {
     /** The name of the Redis queue; every instance naming the same queue shares it. */
     private String name = "mail";
 
+    /** For queue type redis: store a group's shared body once, not in every copy (payload version 2). Turn it on only once every instance working the queue runs a release that reads it. */
+    private boolean sharedGroupBodies;
+
     /** Retries of queued messages: attempts in all, and the waits between them. */
     private final QueueRetry retry = new QueueRetry();
 
@@ -984,6 +987,14 @@ public class PostlineMailProperties {
 
     public void setName(String name) {
       this.name = name;
+    }
+
+    public boolean isSharedGroupBodies() {
+      return sharedGroupBodies;
+    }
+
+    public void setSharedGroupBodies(boolean sharedGroupBodies) {
+      this.sharedGroupBodies = sharedGroupBodies;
     }
 
     public QueueRetry getRetry() {

@@ -70,6 +70,7 @@ final class PostlineRedis implements AutoCloseable {
     if (k != null) {
       b.encryption(k);
     }
+    b.sharedGroupBodies(queue.isSharedGroupBodies());
     return owner.add(connect("the queue", b::build));
   }
 

@@ -15,6 +15,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
+import io.postline.mail.Recipient;
 import io.postline.mail.core.AuditLog;
 import io.postline.mail.core.IdempotencyStore;
 import io.postline.mail.core.MailQueue;
@@ -29,6 +30,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,18 @@ class RedisAutoConfigurationTest {
               .anyMatch(e -> e instanceof MailEvent.Sent));
           assertThat(mailer.audit().find(later.id())).isNotEmpty();
           assertThat(keys()).anyMatch(k -> k.contains("{q1}"));
+        });
+  }
+
+  @Test
+  void sharedGroupBodiesStoreAGroupsBodyOnce() {
+    runner().withPropertyValues("postline.mail.providers.a.dsn=memory://" + outbox(), "postline.mail.queue.type=redis",
+        "postline.mail.queue.workers=0", "postline.mail.queue.shared-group-bodies=true",
+        "postline.mail.redis.url=" + REDIS_URL, "postline.mail.redis.key-prefix=" + prefix).run(context -> {
+          assertThat(context).hasNotFailed();
+          context.getBean(Mailer.class).enqueueBatch(email("ann@example.org"),
+              List.of(Recipient.of("bob@example.org", Map.of()), Recipient.of("cy@example.org", Map.of())));
+          assertThat(keys()).as("one shared body for the group").filteredOn(k -> k.contains(":g:")).hasSize(1);
         });
   }
 
