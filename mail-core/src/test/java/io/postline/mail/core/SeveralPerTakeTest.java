@@ -20,7 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Consumer;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -72,14 +71,14 @@ class SeveralPerTakeTest {
   @Test
   void aStoppingMailerGivesBackWhatItTookButDidNotReachInItsOrder() throws Exception {
     int total = 50;
-    Recording queue = new Recording(MailQueue.inMemory(1_000, Clock.systemUTC()));
+    RecordingQueue queue = new RecordingQueue(MailQueue.inMemory(1_000, Clock.systemUTC()));
     GateProvider provider = new GateProvider();
     AtomicReference<List<Lease>> heldTake = new AtomicReference<>();
-    queue.onSeveral = leases -> {
+    queue.onSeveral(leases -> {
       if (heldTake.compareAndSet(null, leases)) {
         provider.holdOn.set(leases.get(0).id());
       }
-    };
+    });
     List<QueuedMail> all = mails("m", total, Priority.NORMAL);
     queue.enqueueBatch(all);
     Mailer mailer = Mailer.builder().provider(provider).queue(queue).workers(1).leaseDuration(LONG_LEASE).build();
@@ -101,8 +100,8 @@ class SeveralPerTakeTest {
 
     int unreached = heldTake.get().size() - 1;
     assertThat(unreached).isPositive();
-    assertThat(queue.released.get()).isEqualTo(unreached);
-    assertThat(queue.leasedAtDrain.get()).as("nothing was still leased when the queue was drained").isZero();
+    assertThat(queue.released()).isEqualTo(unreached);
+    assertThat(queue.leasedAtDrain()).as("nothing was still leased when the queue was drained").isZero();
     int sent = provider.sent.size();
     assertThat(provider.sent).containsExactlyElementsOf(ids(all).subList(0, sent));
     // What the mailer hands back on shutdown is the rest, in the queue's order.
@@ -114,7 +113,7 @@ class SeveralPerTakeTest {
     int total = 40;
     AtomicReference<String> crashOn = new AtomicReference<>();
     AtomicBoolean crashed = new AtomicBoolean();
-    Recording queue = new Recording(MailQueue.inMemory(1_000, Clock.systemUTC())) {
+    RecordingQueue queue = new RecordingQueue(MailQueue.inMemory(1_000, Clock.systemUTC())) {
       @Override
       public boolean ack(Lease lease) {
         if (lease.id().equals(crashOn.get()) && crashed.compareAndSet(false, true)) {
@@ -123,14 +122,14 @@ class SeveralPerTakeTest {
         return super.ack(lease);
       }
     };
-    queue.onSeveral = leases -> crashOn.compareAndSet(null, leases.get(0).id());
+    queue.onSeveral(leases -> crashOn.compareAndSet(null, leases.get(0).id()));
     queue.enqueueBatch(mails("c", total, Priority.NORMAL));
     GateProvider provider = new GateProvider();
     try (Mailer mailer = Mailer.builder().provider(provider).queue(queue).workers(1).leaseDuration(LONG_LEASE)
         .build()) {
       await().atMost(WAIT).until(() -> provider.sent.size() == total);
       assertThat(crashed).isTrue();
-      assertThat(queue.released.get()).as("the dying worker's unreached leases").isPositive();
+      assertThat(queue.released()).as("the dying worker's unreached leases").isPositive();
       assertThat(provider.sent).doesNotHaveDuplicates();
       // Only the message whose completion died with the thread still waits for its lease.
       assertThat(mailer.queueCounts().leased()).isEqualTo(1);
@@ -142,9 +141,9 @@ class SeveralPerTakeTest {
   @Test
   void anErrorFromTheProviderOnTheFirstMessageOfABatchLeavesTheRestToBeSentAtOnce() throws Exception {
     int total = 40;
-    Recording queue = new Recording(MailQueue.inMemory(1_000, Clock.systemUTC()));
+    RecordingQueue queue = new RecordingQueue(MailQueue.inMemory(1_000, Clock.systemUTC()));
     GateProvider provider = new GateProvider();
-    queue.onSeveral = leases -> provider.errorOn.compareAndSet(null, leases.get(0).id());
+    queue.onSeveral(leases -> provider.errorOn.compareAndSet(null, leases.get(0).id()));
     queue.enqueueBatch(mails("e", total, Priority.NORMAL));
     try (Mailer mailer = Mailer.builder().provider(provider).queue(queue).workers(1).leaseDuration(LONG_LEASE)
         .queueRetry(RetryPolicy.exponential(3, Duration.ofMillis(5))).build()) {
@@ -158,51 +157,14 @@ class SeveralPerTakeTest {
   @Test
   void aSlowProviderKeepsWorkersTakingOneAtATime() throws Exception {
     int total = 12;
-    Recording queue = new Recording(MailQueue.inMemory(1_000, Clock.systemUTC()));
+    RecordingQueue queue = new RecordingQueue(MailQueue.inMemory(1_000, Clock.systemUTC()));
     GateProvider provider = new GateProvider();
     provider.latency = Duration.ofMillis(15); // over the 10 ms a take's messages may take
     queue.enqueueBatch(mails("s", total, Priority.NORMAL));
     try (Mailer mailer = Mailer.builder().provider(provider).queue(queue).workers(1).build()) {
       await().atMost(WAIT).until(() -> provider.sent.size() == total);
       // The first take is one; after it the measured pass allows no more than one.
-      assertThat(queue.takes).isNotEmpty().allSatisfy(n -> assertThat(n).isEqualTo(1));
-    }
-  }
-
-  /** Records the takes, give-backs and what was leased when the queue was drained. */
-  private static class Recording extends ForwardingMailQueue {
-    final List<Integer> takes = new CopyOnWriteArrayList<>();
-    final AtomicInteger released = new AtomicInteger();
-    final AtomicInteger leasedAtDrain = new AtomicInteger(-1);
-    volatile Consumer<List<Lease>> onSeveral = l -> { };
-
-    Recording(MailQueue delegate) {
-      super(delegate);
-    }
-
-    @Override
-    public List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
-      List<Lease> leases = super.take(max, wait, leaseFor);
-      if (!leases.isEmpty()) {
-        takes.add(leases.size());
-      }
-      if (leases.size() > 1) {
-        onSeveral.accept(leases);
-      }
-      return leases;
-    }
-
-    @Override
-    public int release(List<Lease> leases) {
-      int n = super.release(leases);
-      released.addAndGet(n);
-      return n;
-    }
-
-    @Override
-    public List<QueuedMail> drain() {
-      leasedAtDrain.set((int) counts().leased());
-      return super.drain();
+      assertThat(queue.takes()).isNotEmpty().allSatisfy(n -> assertThat(n).isEqualTo(1));
     }
   }
 

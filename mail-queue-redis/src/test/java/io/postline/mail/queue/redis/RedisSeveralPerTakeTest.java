@@ -7,11 +7,11 @@ import io.lettuce.core.RedisClient;
 import io.postline.mail.Email;
 import io.postline.mail.Priority;
 import io.postline.mail.SendResult;
-import io.postline.mail.core.ForwardingMailQueue;
 import io.postline.mail.core.Lease;
 import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.Mailer;
 import io.postline.mail.core.QueuedMail;
+import io.postline.mail.core.RecordingQueue;
 import io.postline.mail.core.RetryPolicy;
 import io.postline.mail.spi.Capabilities;
 import io.postline.mail.spi.MailProvider;
@@ -135,14 +135,14 @@ class RedisSeveralPerTakeTest {
   void aMailerStoppingWithUnreachedLeasesGivesThemBackAndTheNextMailerSendsThemAtOnce() throws Exception {
     int total = 60;
     GateProvider provider = new GateProvider();
-    TakeLog log = new TakeLog(queue());
+    RecordingQueue log = new RecordingQueue(queue());
     // The worker is held on the first message of its first take of several: the rest are unreached.
     AtomicReference<List<Lease>> heldTake = new AtomicReference<>();
-    log.onSeveral = leases -> {
+    log.onSeveral(leases -> {
       if (heldTake.compareAndSet(null, leases)) {
         provider.holdOn.set(leases.get(0).id());
       }
-    };
+    });
     try (RedisMailQueue seed = queue()) {
       seed.enqueueBatch(mails("m", total, Priority.NORMAL));
     }
@@ -175,7 +175,7 @@ class RedisSeveralPerTakeTest {
     }
 
     GateProvider next = new GateProvider();
-    TakeLog nextLog = new TakeLog(queue());
+    RecordingQueue nextLog = new RecordingQueue(queue());
     try (Mailer second = Mailer.builder().provider(next).queue(nextLog).workers(1).leaseDuration(LONG_LEASE)
         .build()) {
       Awaitility.await().atMost(SOON).until(() -> next.sent.size() == total - sentByFirst);
@@ -194,9 +194,9 @@ class RedisSeveralPerTakeTest {
   void anErrorFromTheProviderOnTheFirstMessageOfABatchLeavesTheRestToBeSentAtOnce() throws Exception {
     int total = 40;
     GateProvider provider = new GateProvider();
-    TakeLog log = new TakeLog(queue());
+    RecordingQueue log = new RecordingQueue(queue());
     // The first message of the first take of several throws an Error out of the provider.
-    log.onSeveral = leases -> provider.errorOn.compareAndSet(null, leases.get(0).id());
+    log.onSeveral(leases -> provider.errorOn.compareAndSet(null, leases.get(0).id()));
     try (RedisMailQueue seed = queue()) {
       seed.enqueueBatch(mails("e", total, Priority.NORMAL));
     }
@@ -223,7 +223,7 @@ class RedisSeveralPerTakeTest {
     GateProvider provider = new GateProvider();
     AtomicReference<String> crashOn = new AtomicReference<>();
     AtomicBoolean crashed = new AtomicBoolean();
-    TakeLog log = new TakeLog(queue()) {
+    RecordingQueue log = new RecordingQueue(queue()) {
       @Override
       public boolean ack(Lease lease) {
         if (lease.id().equals(crashOn.get()) && crashed.compareAndSet(false, true)) {
@@ -232,7 +232,7 @@ class RedisSeveralPerTakeTest {
         return super.ack(lease);
       }
     };
-    log.onSeveral = leases -> crashOn.compareAndSet(null, leases.get(0).id());
+    log.onSeveral(leases -> crashOn.compareAndSet(null, leases.get(0).id()));
     try (RedisMailQueue seed = queue()) {
       seed.enqueueBatch(mails("c", total, Priority.NORMAL));
     }
@@ -249,51 +249,6 @@ class RedisSeveralPerTakeTest {
       }
     } finally {
       log.close();
-    }
-  }
-
-  /** Records what the workers took and gave back. */
-  private static class TakeLog extends ForwardingMailQueue {
-    final List<Integer> takes = new CopyOnWriteArrayList<>();
-    final java.util.concurrent.atomic.AtomicInteger released = new java.util.concurrent.atomic.AtomicInteger();
-    volatile java.util.function.Consumer<List<Lease>> onSeveral = l -> { };
-    private final MailQueue delegate;
-
-    TakeLog(MailQueue delegate) {
-      super(delegate);
-      this.delegate = delegate;
-    }
-
-    @Override
-    public List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
-      List<Lease> leases = super.take(max, wait, leaseFor);
-      if (!leases.isEmpty()) {
-        takes.add(leases.size());
-      }
-      if (leases.size() > 1) {
-        onSeveral.accept(leases);
-      }
-      return leases;
-    }
-
-    @Override
-    public int release(List<Lease> leases) {
-      int n = super.release(leases);
-      released.addAndGet(n);
-      return n;
-    }
-
-    int largestTake() {
-      return takes.stream().mapToInt(Integer::intValue).max().orElse(0);
-    }
-
-    int released() {
-      return released.get();
-    }
-
-    @Override
-    public void close() {
-      delegate.close();
     }
   }
 
