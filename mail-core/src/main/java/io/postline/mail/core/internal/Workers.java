@@ -11,6 +11,7 @@ import io.postline.mail.core.QueuedMail;
 import io.postline.mail.event.MailEvent;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -262,7 +263,7 @@ public final class Workers {
    * due at once with their attempts unchanged; if that fails they lapse as before.
    */
   private void giveBack(List<Lease> unreached) {
-    List<Lease> current = new java.util.ArrayList<>(unreached.size());
+    List<Lease> current = new ArrayList<>(unreached.size());
     for (Lease lease : unreached) {
       Lease latest = inFlight.remove(lease.id());
       if (!wasLost(lease)) {
