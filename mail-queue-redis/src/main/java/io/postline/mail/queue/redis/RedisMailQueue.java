@@ -17,6 +17,7 @@ import io.postline.mail.core.MailQueue;
 import io.postline.mail.core.QueueCounts;
 import io.postline.mail.core.QueueFullException;
 import io.postline.mail.core.QueuedMail;
+import io.postline.mail.queue.redis.internal.GroupCommit;
 import io.postline.mail.queue.redis.internal.KeyNames;
 import io.postline.mail.queue.redis.internal.LuaScript;
 import io.postline.mail.queue.codec.internal.PayloadCipher;
@@ -108,6 +109,13 @@ public final class RedisMailQueue implements MailQueue {
   static final int BATCH_CHUNK = 500;
   /** The most messages one take script call leases. */
   static final int MAX_TAKE = 100;
+  /** The most single enqueues, and acks, that one script call carries for several threads. */
+  static final int MAX_TOGETHER = 64;
+  /** The enqueue script's arguments per message. */
+  private static final int MESSAGE_ARGS = 6;
+  /** A grouped enqueue's answer: try again in a call of its own. */
+  private static final Long ALONE = Long.MIN_VALUE;
+  private static final String WHAT_TOGETHER = "enqueue";
 
   private static final byte[] NO = RedisLink.arg(0);
   private static final SecureRandom SHARE_IDS = new SecureRandom();
@@ -149,6 +157,8 @@ public final class RedisMailQueue implements MailQueue {
   private final Duration operationTimeout;
   private final AtomicBoolean unreachable = new AtomicBoolean();
   private final ThreadLocal<Taker> takers;
+  private final GroupCommit<byte[][], Long> enqueues = new GroupCommit<>(MAX_TOGETHER, this::enqueueTogether);
+  private final GroupCommit<Lease, Boolean> acks = new GroupCommit<>(MAX_TOGETHER, this::ackTogether);
   private final byte[] finishedAgeArg;
   private final byte[] finishedCountArg;
   private final byte[] capacityArg;
@@ -296,7 +306,72 @@ public final class RedisMailQueue implements MailQueue {
     checkOpen();
     List<QueuedMail> one = List.of(mail);
     byte[][] args = encode(one, null);
-    store(one, args, () -> link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args));
+    long result;
+    try {
+      result = enqueues.run(args);
+    } catch (FailedTogether f) {
+      // Said in this caller's terms: its own message id, never another caller's.
+      throw giveUp(one).exception(describe(one) + f.tail, f.cause, f.mayHaveRun, f.transientFailure);
+    }
+    if (result == ALONE) {
+      store(one, args, () -> link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args));
+      return;
+    }
+    reachable();
+    stored(one, result);
+  }
+
+  /**
+   * One enqueue script call for the single enqueues of several threads that {@link #enqueues}
+   * grouped: the messages of all, each stored unless its id is. Answers, per enqueue, what the
+   * script answered for a call of its own; or {@link #ALONE} for each if the group was over the
+   * capacity together (the script stores all of a call or none), so that each enqueue then tries
+   * alone and only those that do not fit are refused.
+   *
+   * @throws FailedTogether if the call failed; each caller says so with its own message id
+   */
+  private List<Long> enqueueTogether(List<byte[][]> singles) {
+    if (singles.size() == 1) {
+      byte[][] args = singles.get(0);
+      return List.of(Retry.run(WHAT_TOGETHER, operationTimeout,
+          () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable, FailedTogether::new));
+    }
+    byte[][] args = new byte[4 + MESSAGE_ARGS * singles.size()][];
+    System.arraycopy(singles.get(0), 0, args, 0, 4);
+    int i = 4;
+    for (byte[][] single : singles) {
+      System.arraycopy(single, 4, args, i, MESSAGE_ARGS);
+      i += MESSAGE_ARGS;
+    }
+    long result = Retry.run(WHAT_TOGETHER, operationTimeout,
+        () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable, FailedTogether::new);
+    Long each = result < 0 ? ALONE : 0L;
+    List<Long> answers = new ArrayList<>(singles.size());
+    for (int n = 0; n < singles.size(); n++) {
+      answers.add(each);
+    }
+    return answers;
+  }
+
+  /**
+   * A grouped enqueue call that failed, as {@link Retry} gave up on it: each caller turns it into
+   * its own exception. Never leaves this class.
+   */
+  private static final class FailedTogether extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String tail;
+    final RuntimeException cause;
+    final boolean mayHaveRun;
+    final boolean transientFailure;
+
+    FailedTogether(String message, RuntimeException cause, boolean mayHaveRun, boolean transientFailure) {
+      super(message, cause, false, false);
+      // Retry's message begins with what it was told the operation was.
+      this.tail = message.startsWith(WHAT_TOGETHER) ? message.substring(WHAT_TOGETHER.length()) : ": " + message;
+      this.cause = cause;
+      this.mayHaveRun = mayHaveRun;
+      this.transientFailure = transientFailure;
+    }
   }
 
   /**
@@ -419,23 +494,36 @@ public final class RedisMailQueue implements MailQueue {
 
   /** Runs a chunk's enqueue (tries: {@code op}) until it is stored, or throws what the outcome was. */
   private void store(List<QueuedMail> chunk, byte[][] args, Supplier<Long> op) {
-    String first = chunk.get(0).id();
-    String what = chunk.size() == 1 ? "enqueue of message " + first + " to queue " + name
-        : "enqueue of " + chunk.size() + " messages (the first " + first + ") to queue " + name;
-    long result = Retry.run(what, operationTimeout, op, this::unreachable,
-        (message, cause, mayHaveRun, transientFailure) -> {
-          if (mayHaveRun) {
-            // Redis may have run the script: say so, never "nothing was stored".
-            return new MailOutcomeUnknownException(first, message + "; the outcome is unknown: "
-                + (chunk.size() == 1 ? "the message" : "the chunk") + " may or may not be stored, and"
-                + " enqueuing it again is safe", cause);
-          }
-          if (transientFailure) {
-            return new RedisUnavailableException(message + "; nothing was stored", cause);
-          }
-          return new MailException(message + "; nothing was stored", cause);
-        });
+    long result = Retry.run(describe(chunk), operationTimeout, op, this::unreachable, giveUp(chunk));
     reachable();
+    stored(chunk, result);
+  }
+
+  private String describe(List<QueuedMail> chunk) {
+    String first = chunk.get(0).id();
+    return chunk.size() == 1 ? "enqueue of message " + first + " to queue " + name
+        : "enqueue of " + chunk.size() + " messages (the first " + first + ") to queue " + name;
+  }
+
+  /** The exception that ends a failed enqueue of the chunk. */
+  private Retry.GiveUp giveUp(List<QueuedMail> chunk) {
+    String first = chunk.get(0).id();
+    return (message, cause, mayHaveRun, transientFailure) -> {
+      if (mayHaveRun) {
+        // Redis may have run the script: say so, never "nothing was stored".
+        return new MailOutcomeUnknownException(first, message + "; the outcome is unknown: "
+            + (chunk.size() == 1 ? "the message" : "the chunk") + " may or may not be stored, and"
+            + " enqueuing it again is safe", cause);
+      }
+      if (transientFailure) {
+        return new RedisUnavailableException(message + "; nothing was stored", cause);
+      }
+      return new MailException(message + "; nothing was stored", cause);
+    };
+  }
+
+  /** Throws if the enqueue script's answer for the chunk says the queue was full. */
+  private void stored(List<QueuedMail> chunk, long result) {
     if (result < 0) {
       throw new QueueFullException("the Redis queue " + name + " cannot take " + chunk.size()
           + " more message(s) within its capacity of " + capacity + " unfinished messages; nothing was queued");
@@ -565,14 +653,33 @@ public final class RedisMailQueue implements MailQueue {
   @Override
   public boolean ack(Lease lease) {
     Objects.requireNonNull(lease, "lease");
-    long r = call(whatAck, () -> link.<Long>eval(ACK, ScriptOutputType.INTEGER, keys,
-        messagePrefix, channelArg, RedisLink.arg(lease.id()), RedisLink.arg(lease.token()), finishedAgeArg,
-        finishedCountArg));
-    if (r != 1) {
+    checkOpen();
+    boolean acked = acks.run(lease);
+    if (!acked) {
       log.warn("queue {}: ack of message {} with token {} refused: its lease is no longer current",
           name, lease.id(), lease.token());
     }
-    return r == 1;
+    return acked;
+  }
+
+  /** One ack script call for the acks of several threads that {@link #acks} grouped. */
+  private List<Boolean> ackTogether(List<Lease> leases) {
+    byte[][] args = new byte[4 + 2 * leases.size()][];
+    args[0] = messagePrefix;
+    args[1] = channelArg;
+    args[2] = finishedAgeArg;
+    args[3] = finishedCountArg;
+    int i = 4;
+    for (Lease lease : leases) {
+      args[i++] = RedisLink.arg(lease.id());
+      args[i++] = RedisLink.arg(lease.token());
+    }
+    List<Object> r = call(whatAck, () -> link.<List<Object>>eval(ACK, ScriptOutputType.MULTI, keys, args));
+    List<Boolean> answers = new ArrayList<>(leases.size());
+    for (Object one : r) {
+      answers.add(RedisLink.number(one) == 1);
+    }
+    return answers;
   }
 
   @Override
