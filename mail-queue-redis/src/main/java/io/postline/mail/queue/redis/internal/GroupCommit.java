@@ -23,7 +23,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A call that throws (an exception or an {@link Error}) fails every operation it carried, with
  * that same throwable; the next call goes on as usual. A caller interrupted while it waits keeps
- * waiting, since its operation may already be in Redis, and keeps its interrupt status.
+ * waiting, since its operation may already be in Redis, and keeps its interrupt status; the caller
+ * that makes a call makes it with its interrupt status set aside (and restored after), so that
+ * its interrupt does not fail the operations of the others.
  *
  * @param <I> an operation
  * @param <R> its answer
@@ -63,6 +65,7 @@ public final class GroupCommit<I, R> {
     boolean interrupted = false;
     while (slot.state == PENDING) {
       if (calling.compareAndSet(false, true)) {
+        interrupted |= Thread.interrupted();
         try {
           callForWaiting();
         } finally {

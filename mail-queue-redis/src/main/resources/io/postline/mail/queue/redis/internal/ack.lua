@@ -2,22 +2,20 @@
 -- trimmed by upkeep), then per lease: id, token. Returns per lease 1 (acked) or 0 (its lease is no
 -- longer current).
 -- A message's hash goes at once; what stays is its member in the finished set, scored by its
--- token, which keeps a repeated enqueue of the id a no-op and answers a repeated ack.
+-- token, which keeps a repeated enqueue of the id a no-op and answers a repeated ack. The leases
+-- acked are removed, their hashes deleted and their records added with one call each.
 local keep = tonumber(ARGV[4]) > 0
-local out, acked = {}, 0
+local out, ids, hashes, records = {}, {}, {}, {}
 for i = 5, #ARGV, 2 do
   local id, token = ARGV[i], ARGV[i + 1]
   local key = MP .. id
   local leased, share = current(key, token)
   if leased then
-    redis.call('ZREM', LEASED, id)
-    redis.call('DEL', key)
+    ids[#ids + 1] = id
+    hashes[#hashes + 1] = key
+    records[#records + 1] = token
+    records[#records + 1] = id
     release_share(share)
-    acked = acked + 1
-    -- Trimmed to the count by the takers' upkeep (trim_finished), not here.
-    if keep then
-      redis.call('ZADD', FIN, token, id)
-    end
     out[#out + 1] = 1
   else
     local fin = redis.call('ZSCORE', FIN, id)
@@ -28,7 +26,13 @@ for i = 5, #ARGV, 2 do
     end
   end
 end
-if acked > 0 then
-  count_add(-acked, 0)
+if #ids > 0 then
+  redis.call('ZREM', LEASED, unpack(ids))
+  redis.call('DEL', unpack(hashes))
+  -- Trimmed to the count by the takers' upkeep (trim_finished), not here.
+  if keep then
+    redis.call('ZADD', FIN, unpack(records))
+  end
+  count_add(-#ids, 0)
 end
 return out

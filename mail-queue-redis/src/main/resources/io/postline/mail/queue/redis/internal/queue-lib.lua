@@ -21,8 +21,9 @@ local DELAYED, LEASED, DEAD, DONE, SEQ, FENCE, STATS = KEYS[4], KEYS[5], KEYS[6]
 local COUNT, FIN, UPKEEP = KEYS[11], KEYS[12], KEYS[13]
 local MP, CHANNEL = ARGV[1], ARGV[2]
 local SP = string.sub(MP, 1, -3) .. 'g:'
--- Lapsed leases and due messages are looked for at most this often (ms) on the hot path.
-local UPKEEP_MS = 5
+-- The helpers below name their keys through KEYS and ARGV rather than the locals above: a
+-- function that captures locals (upvalues) costs Redis a few microseconds more to make on every
+-- call, made or not, and this library is made with every script call.
 
 local function n2s(n)
   return string.format('%.0f', n)
@@ -34,32 +35,33 @@ local function now_ms()
 end
 
 local function unfinished()
-  return redis.call('ZCARD', R[1]) + redis.call('ZCARD', R[2]) + redis.call('ZCARD', R[3])
-    + redis.call('ZCARD', DELAYED) + redis.call('ZCARD', LEASED)
+  return redis.call('ZCARD', KEYS[1]) + redis.call('ZCARD', KEYS[2]) + redis.call('ZCARD', KEYS[3])
+    + redis.call('ZCARD', KEYS[4]) + redis.call('ZCARD', KEYS[5])
 end
 
 -- Adds n to the unfinished count and returns it: one INCRBY. A counter that was missing (a queue
 -- written by a version that kept none) or at zero, or fell below zero, is set from the sets
 -- instead, plus the pending messages the caller has not added to them yet.
 local function count_add(n, pending)
-  local c = redis.call('INCRBY', COUNT, n)
+  local count = KEYS[11]
+  local c = redis.call('INCRBY', count, n)
   if c < 0 or c == n then
     c = unfinished() + pending
-    redis.call('SET', COUNT, c)
+    redis.call('SET', count, c)
   end
   return c
 end
 
 local function make_ready(id, key, pr)
-  local seq = redis.call('INCR', SEQ)
+  local seq = redis.call('INCR', KEYS[8])
   redis.call('HSET', key, 's', 'ready')
-  redis.call('ZADD', R[tonumber(pr) + 1], n2s(seq), id)
+  redis.call('ZADD', KEYS[tonumber(pr) + 1], string.format('%.0f', seq), id)
 end
 
 -- Lets go of one reference to a group's shared body (b: its id, or false), deleting it with the last.
 local function release_share(b)
   if b then
-    local skey = SP .. b
+    local skey = string.sub(ARGV[1], 1, -3) .. 'g:' .. b
     if redis.call('HINCRBY', skey, 'n', -1) <= 0 then
       redis.call('DEL', skey)
     end
@@ -76,11 +78,12 @@ end
 -- Deletes the oldest members of a set of records (and their hashes) past an age or a count,
 -- at most 100 per call so that no script runs long; returns how many went.
 local function trim(zkey, max_age, max_count, now)
+  local mp = ARGV[1]
   local n = 0
   if max_age > 0 then
-    local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', n2s(now - max_age), 'LIMIT', 0, 100)
+    local old = redis.call('ZRANGEBYSCORE', zkey, '-inf', string.format('%.0f', now - max_age), 'LIMIT', 0, 100)
     for _, id in ipairs(old) do
-      delete_message(MP .. id)
+      delete_message(mp .. id)
       redis.call('ZREM', zkey, id)
       n = n + 1
     end
@@ -91,7 +94,7 @@ local function trim(zkey, max_age, max_count, now)
       if over > 100 then over = 100 end
       local old = redis.call('ZRANGE', zkey, 0, over - 1)
       for _, id in ipairs(old) do
-        delete_message(MP .. id)
+        delete_message(mp .. id)
         redis.call('ZREM', zkey, id)
         n = n + 1
       end
@@ -104,30 +107,32 @@ end
 -- Acks only add records; this runs with the upkeep, so a queue holds at most the records of the
 -- acks of a few milliseconds beyond the count.
 local function trim_finished(max_age, max_count, now)
-  redis.call('ZREMRANGEBYSCORE', FIN, '-inf', n2s((now - max_age) * 1000))
-  local over = redis.call('ZCARD', FIN) - max_count
+  local fin = KEYS[12]
+  redis.call('ZREMRANGEBYSCORE', fin, '-inf', string.format('%.0f', (now - max_age) * 1000))
+  local over = redis.call('ZCARD', fin) - max_count
   if over > 0 then
-    redis.call('ZPOPMIN', FIN, math.min(over, 1000))
+    redis.call('ZPOPMIN', fin, math.min(over, 1000))
   end
 end
 
 -- Returns messages whose lease lapsed to the queue, or to the dead letters once their leases
 -- lapsed max_lapses times. Returns recovered, poisoned.
 local function recover(now, max_lapses, dead_age, dead_count)
-  local ids = redis.call('ZRANGEBYSCORE', LEASED, '-inf', n2s(now), 'LIMIT', 0, 100)
+  local leased, dead, stats, mp = KEYS[5], KEYS[6], KEYS[10], ARGV[1]
+  local ids = redis.call('ZRANGEBYSCORE', leased, '-inf', string.format('%.0f', now), 'LIMIT', 0, 100)
   local recovered, poisoned = 0, 0
   for _, id in ipairs(ids) do
-    redis.call('ZREM', LEASED, id)
-    local key = MP .. id
+    redis.call('ZREM', leased, id)
+    local key = mp .. id
     local pr = redis.call('HGET', key, 'pr')
     if pr then
       local lapses = redis.call('HINCRBY', key, 'x', 1)
       redis.call('HSET', key, 't', 0)
       recovered = recovered + 1
       if lapses >= max_lapses then
-        redis.call('HSET', key, 's', 'dead', 'k', 'PERMANENT', 'da', n2s(now),
+        redis.call('HSET', key, 's', 'dead', 'k', 'PERMANENT', 'da', string.format('%.0f', now),
           'r', 'poison message: its lease lapsed ' .. lapses .. ' times (each time its worker died or hung while sending it)')
-        redis.call('ZADD', DEAD, n2s(now), id)
+        redis.call('ZADD', dead, string.format('%.0f', now), id)
         poisoned = poisoned + 1
       else
         make_ready(id, key, pr)
@@ -135,26 +140,27 @@ local function recover(now, max_lapses, dead_age, dead_count)
     end
   end
   if recovered > 0 then
-    redis.call('HINCRBY', STATS, 'recovered', recovered)
+    redis.call('HINCRBY', stats, 'recovered', recovered)
   end
   if poisoned > 0 then
     count_add(-poisoned, 0)
-    redis.call('HINCRBY', STATS, 'poisoned', poisoned)
-    local trimmed = trim(DEAD, dead_age, dead_count, now)
-    if trimmed > 0 then redis.call('HINCRBY', STATS, 'trimmedDead', trimmed) end
+    redis.call('HINCRBY', stats, 'poisoned', poisoned)
+    local trimmed = trim(dead, dead_age, dead_count, now)
+    if trimmed > 0 then redis.call('HINCRBY', stats, 'trimmedDead', trimmed) end
   end
   if recovered > 0 then
-    redis.call('PUBLISH', CHANNEL, 'r')
+    redis.call('PUBLISH', ARGV[2], 'r')
   end
   return recovered, poisoned
 end
 
 -- Moves due scheduled messages to the ready sets, in the order they fell due.
 local function promote(now)
-  local ids = redis.call('ZRANGEBYSCORE', DELAYED, '-inf', n2s(now), 'LIMIT', 0, 1000)
+  local delayed, mp = KEYS[4], ARGV[1]
+  local ids = redis.call('ZRANGEBYSCORE', delayed, '-inf', string.format('%.0f', now), 'LIMIT', 0, 1000)
   for _, id in ipairs(ids) do
-    redis.call('ZREM', DELAYED, id)
-    local key = MP .. id
+    redis.call('ZREM', delayed, id)
+    local key = mp .. id
     local pr = redis.call('HGET', key, 'pr')
     if pr then
       make_ready(id, key, pr)
@@ -163,14 +169,15 @@ local function promote(now)
   return #ids
 end
 
--- Whether upkeep is due (at most every UPKEEP_MS, and at once after the clock went back); marks
--- it done if so.
+-- Whether upkeep (lapsed leases, due messages, trims) is due: at most every 5 ms on the hot path,
+-- and at once after the clock went back; marks it done if so.
 local function upkeep_due(now)
-  local last = tonumber(redis.call('GET', UPKEEP) or '0')
-  if now - last < UPKEEP_MS and now >= last then
+  local upkeep = KEYS[13]
+  local last = tonumber(redis.call('GET', upkeep) or '0')
+  if now - last < 5 and now >= last then
     return false
   end
-  redis.call('SET', UPKEEP, n2s(now))
+  redis.call('SET', upkeep, string.format('%.0f', now))
   return true
 end
 

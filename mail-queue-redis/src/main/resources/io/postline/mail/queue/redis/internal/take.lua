@@ -65,37 +65,56 @@ end
 local out = {0, 0, 0, 0, -1}
 local taken = {REQ}
 local expires = n2s(now + lease_ms)
--- Leases up to max messages, highest priority first; returns the priority it stopped at.
+-- Leases up to max messages, highest priority first; returns the priority it stopped at. Each
+-- priority's messages are popped with one ZPOPMIN, their tokens drawn with one INCRBY and their
+-- leases added with one ZADD.
 local function pop()
+  local leased = {}
+  local stopped = 4
   for p = 1, 3 do
     while #taken <= max do
-      local popped = redis.call('ZPOPMIN', R[p], 1)
-      if #popped == 0 then break end
-      local id = popped[1]
-      local key = MP .. id
-      local f = redis.call('HMGET', key, 'p', 'a', 'd', 'b')
-      if f[1] then
+      local want = max + 1 - #taken
+      local popped = redis.call('ZPOPMIN', R[p], want)
+      local n = #popped / 2
+      if n > 0 then
         -- Fencing tokens grow with every lease, and never fall below Redis's clock in
         -- microseconds: a counter lost with a failover or a restart without persistence cannot
         -- hand out a token an old lease still holds.
-        local token = redis.call('INCR', FENCE)
+        local token = redis.call('INCRBY', FENCE, n) - n + 1
         local floor = now * 1000
         if token < floor then
           token = floor
-          redis.call('SET', FENCE, n2s(floor))
+          redis.call('SET', FENCE, n2s(floor + n - 1))
         end
-        token = n2s(token)
-        redis.call('HSET', key, 's', 'leased', 't', token, 'rq', REQ)
-        redis.call('ZADD', LEASED, expires, id)
-        taken[#taken + 1] = id
-        local n = #out
-        out[n + 1], out[n + 2], out[n + 3], out[n + 4], out[n + 5], out[n + 6], out[n + 7] =
-          id, token, expires, f[1], f[2], f[3], share_of(f[4])
+        for k = 1, 2 * n, 2 do
+          local id = popped[k]
+          local key = MP .. id
+          local f = redis.call('HMGET', key, 'p', 'a', 'd', 'b')
+          -- A message whose hash is gone leaves its place to the next.
+          if f[1] then
+            local t = n2s(token)
+            redis.call('HSET', key, 's', 'leased', 't', t, 'rq', REQ)
+            taken[#taken + 1] = id
+            leased[#leased + 1] = expires
+            leased[#leased + 1] = id
+            local o = #out
+            out[o + 1], out[o + 2], out[o + 3], out[o + 4], out[o + 5], out[o + 6], out[o + 7] =
+              id, t, expires, f[1], f[2], f[3], share_of(f[4])
+          end
+          token = token + 1
+        end
       end
+      if n < want then break end -- this priority is empty
     end
-    if #taken > max then return p end
+    if #taken > max then
+      stopped = p
+      break
+    end
   end
-  return 4
+  if #leased > 0 then
+    redis.call('ZADD', LEASED, unpack(leased))
+  end
+  return stopped
 end
 
 -- When something is next due: the first scheduled message or the first lease to lapse (-1: none).

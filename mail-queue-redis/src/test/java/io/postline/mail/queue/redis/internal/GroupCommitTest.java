@@ -169,6 +169,23 @@ class GroupCommitTest {
   }
 
   @Test
+  void theCallerThatMakesTheCallMakesItWithItsInterruptSetAsideAndKeepsIt() {
+    java.util.concurrent.atomic.AtomicBoolean sawInterrupt = new java.util.concurrent.atomic.AtomicBoolean(true);
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, items -> {
+      sawInterrupt.set(Thread.currentThread().isInterrupted());
+      return items;
+    });
+    Thread.currentThread().interrupt();
+    try {
+      assertThat(group.run(7)).isEqualTo(7);
+      assertThat(Thread.currentThread().isInterrupted()).as("its interrupt status is kept").isTrue();
+      assertThat(sawInterrupt).as("the call did not see it: it would have failed the others' operations").isFalse();
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void manyThreadsEachGetTheirOwnAnswer() throws Exception {
     GroupCommit<Integer, Integer> group = new GroupCommit<>(16, items -> items.stream().map(i -> -i).toList());
     List<Future<Boolean>> threads = new ArrayList<>();
