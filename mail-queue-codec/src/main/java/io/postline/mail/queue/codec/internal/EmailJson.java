@@ -167,8 +167,14 @@ public final class EmailJson {
   /** The fields from subject to sendAt; at least "priority" is written. */
   private static void writeBody(JsonGenerator g, Email email) throws IOException {
     optional(g, "subject", email.subject().orElse(null));
-    optional(g, "text", email.text().orElse(null));
-    optional(g, "html", email.html().orElse(null));
+    if (email.text().isPresent()) {
+      g.writeFieldName("text");
+      Json.writeText(g, email.text().get());
+    }
+    if (email.html().isPresent()) {
+      g.writeFieldName("html");
+      Json.writeText(g, email.html().get());
+    }
     if (!email.attachments().isEmpty()) {
       g.writeArrayFieldStart("attachments");
       for (Attachment a : email.attachments()) {

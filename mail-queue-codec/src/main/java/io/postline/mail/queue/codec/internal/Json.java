@@ -1,6 +1,7 @@
 package io.postline.mail.queue.codec.internal;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -9,6 +10,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -36,6 +38,80 @@ public final class Json {
   }
 
   private Json() {}
+
+  /** Strings from this length on (bodies) are escaped by {@link #writeText} itself when ASCII. */
+  private static final int TEXT_MIN = 256;
+  private static final byte[] HEX = "0123456789ABCDEF".getBytes(StandardCharsets.US_ASCII);
+
+  /**
+   * Writes a string value byte for byte as {@code JsonGenerator.writeString} does (quote,
+   * backslash and control characters escaped: a backslash and b, t, n, f or r for those that have
+   * a short escape, a backslash and u00XX for the others; everything else as UTF-8), but a long
+   * ASCII string (a text or HTML body) in two passes over its bytes that copy the runs between
+   * escapes whole: Jackson's character loop slows down for the rest of a string after its first
+   * escape, and a body has line breaks throughout.
+   */
+  static void writeText(JsonGenerator g, String s) throws IOException {
+    if (s.length() < TEXT_MIN) {
+      g.writeString(s);
+      return;
+    }
+    byte[] in = s.getBytes(StandardCharsets.UTF_8);
+    if (in.length != s.length()) {
+      g.writeString(s); // not ASCII: Jackson's own loop, as before
+      return;
+    }
+    int extra = 0;
+    for (byte b : in) {
+      if (b < 0x20 || b == '"' || b == '\\') {
+        extra += shortEscape(b) != 0 ? 1 : 5;
+      }
+    }
+    if (extra == 0) {
+      g.writeRawUTF8String(in, 0, in.length);
+      return;
+    }
+    byte[] out = new byte[in.length + extra];
+    int o = 0;
+    int from = 0;
+    for (int i = 0; i < in.length; i++) {
+      byte b = in[i];
+      if (b >= 0x20 && b != '"' && b != '\\') {
+        continue;
+      }
+      System.arraycopy(in, from, out, o, i - from);
+      o += i - from;
+      from = i + 1;
+      out[o++] = '\\';
+      byte e = shortEscape(b);
+      if (e != 0) {
+        out[o++] = e;
+      } else {
+        out[o++] = 'u';
+        out[o++] = '0';
+        out[o++] = '0';
+        out[o++] = HEX[b >> 4];
+        out[o++] = HEX[b & 0xF];
+      }
+    }
+    System.arraycopy(in, from, out, o, in.length - from);
+    o += in.length - from;
+    g.writeRawUTF8String(out, 0, o);
+  }
+
+  /** The letter of a character's two-character escape, or 0 if it has none (it is written as u00XX). */
+  private static byte shortEscape(byte b) {
+    return switch (b) {
+      case '"' -> '"';
+      case '\\' -> '\\';
+      case '\b' -> 'b';
+      case '\t' -> 't';
+      case '\n' -> 'n';
+      case '\f' -> 'f';
+      case '\r' -> 'r';
+      default -> 0;
+    };
+  }
 
   /** A new document with its version field. */
   public static ObjectNode document() {
