@@ -40,6 +40,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
@@ -115,7 +116,6 @@ public final class RedisMailQueue implements MailQueue {
   private static final int MESSAGE_ARGS = 6;
   /** A grouped enqueue's answer: try again in a call of its own. */
   private static final Long ALONE = Long.MIN_VALUE;
-  private static final String WHAT_TOGETHER = "enqueue";
 
   private static final byte[] NO = RedisLink.arg(0);
   private static final SecureRandom SHARE_IDS = new SecureRandom();
@@ -309,9 +309,10 @@ public final class RedisMailQueue implements MailQueue {
     long result;
     try {
       result = enqueues.run(args);
-    } catch (FailedTogether f) {
-      // Said in this caller's terms: its own message id, never another caller's.
-      throw giveUp(one).exception(describe(one) + f.tail, f.cause, f.mayHaveRun, f.transientFailure);
+    } catch (RuntimeException e) {
+      // The grouped call failed (Redis unreachable, an error reply, a lost reply): this enqueue
+      // tries again alone, with its retries and an outcome of its own. Storing is idempotent by id.
+      result = ALONE;
     }
     if (result == ALONE) {
       store(one, args, () -> link.eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args));
@@ -327,51 +328,25 @@ public final class RedisMailQueue implements MailQueue {
    * script answered for a call of its own; or {@link #ALONE} for each if the group was over the
    * capacity together (the script stores all of a call or none), so that each enqueue then tries
    * alone and only those that do not fit are refused.
-   *
-   * @throws FailedTogether if the call failed; each caller says so with its own message id
    */
-  private List<Long> enqueueTogether(List<byte[][]> singles) {
+  private CompletionStage<List<Long>> enqueueTogether(List<byte[][]> singles) {
+    byte[][] args;
     if (singles.size() == 1) {
-      byte[][] args = singles.get(0);
-      return List.of(Retry.run(WHAT_TOGETHER, operationTimeout,
-          () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable, FailedTogether::new));
+      args = singles.get(0);
+    } else {
+      args = new byte[4 + MESSAGE_ARGS * singles.size()][];
+      System.arraycopy(singles.get(0), 0, args, 0, 4);
+      int i = 4;
+      for (byte[][] single : singles) {
+        System.arraycopy(single, 4, args, i, MESSAGE_ARGS);
+        i += MESSAGE_ARGS;
+      }
     }
-    byte[][] args = new byte[4 + MESSAGE_ARGS * singles.size()][];
-    System.arraycopy(singles.get(0), 0, args, 0, 4);
-    int i = 4;
-    for (byte[][] single : singles) {
-      System.arraycopy(single, 4, args, i, MESSAGE_ARGS);
-      i += MESSAGE_ARGS;
-    }
-    long result = Retry.run(WHAT_TOGETHER, operationTimeout,
-        () -> link.<Long>eval(ENQUEUE, ScriptOutputType.INTEGER, keys, args), this::unreachable, FailedTogether::new);
-    Long each = result < 0 ? ALONE : 0L;
-    List<Long> answers = new ArrayList<>(singles.size());
-    for (int n = 0; n < singles.size(); n++) {
-      answers.add(each);
-    }
-    return answers;
-  }
-
-  /**
-   * A grouped enqueue call that failed, as {@link Retry} gave up on it: each caller turns it into
-   * its own exception. Never leaves this class.
-   */
-  private static final class FailedTogether extends RuntimeException {
-    private static final long serialVersionUID = 1L;
-    final String tail;
-    final RuntimeException cause;
-    final boolean mayHaveRun;
-    final boolean transientFailure;
-
-    FailedTogether(String message, RuntimeException cause, boolean mayHaveRun, boolean transientFailure) {
-      super(message, cause, false, false);
-      // Retry's message begins with what it was told the operation was.
-      this.tail = message.startsWith(WHAT_TOGETHER) ? message.substring(WHAT_TOGETHER.length()) : ": " + message;
-      this.cause = cause;
-      this.mayHaveRun = mayHaveRun;
-      this.transientFailure = transientFailure;
-    }
+    int n = singles.size();
+    return link.<Long>evalShaAsync(ENQUEUE, ScriptOutputType.INTEGER, keys, args).thenApply(result -> {
+      Long each = n == 1 ? result : result < 0 ? ALONE : Long.valueOf(0);
+      return java.util.Collections.nCopies(n, each);
+    });
   }
 
   /**
@@ -654,7 +629,14 @@ public final class RedisMailQueue implements MailQueue {
   public boolean ack(Lease lease) {
     Objects.requireNonNull(lease, "lease");
     checkOpen();
-    boolean acked = acks.run(lease);
+    boolean acked;
+    try {
+      acked = acks.run(lease);
+    } catch (RuntimeException e) {
+      // The grouped call failed: this ack tries again alone, with its retries (acks are
+      // idempotent by token, so one that ran before its reply was lost answers true again).
+      acked = call(whatAck, () -> ackScript(List.of(lease))).get(0);
+    }
     if (!acked) {
       log.warn("queue {}: ack of message {} with token {} refused: its lease is no longer current",
           name, lease.id(), lease.token());
@@ -663,7 +645,16 @@ public final class RedisMailQueue implements MailQueue {
   }
 
   /** One ack script call for the acks of several threads that {@link #acks} grouped. */
-  private List<Boolean> ackTogether(List<Lease> leases) {
+  private CompletionStage<List<Boolean>> ackTogether(List<Lease> leases) {
+    return link.<List<Object>>evalShaAsync(ACK, ScriptOutputType.MULTI, keys, ackArgs(leases))
+        .thenApply(RedisMailQueue::acked);
+  }
+
+  private List<Boolean> ackScript(List<Lease> leases) {
+    return acked(link.eval(ACK, ScriptOutputType.MULTI, keys, ackArgs(leases)));
+  }
+
+  private byte[][] ackArgs(List<Lease> leases) {
     byte[][] args = new byte[4 + 2 * leases.size()][];
     args[0] = messagePrefix;
     args[1] = channelArg;
@@ -674,9 +665,12 @@ public final class RedisMailQueue implements MailQueue {
       args[i++] = RedisLink.arg(lease.id());
       args[i++] = RedisLink.arg(lease.token());
     }
-    List<Object> r = call(whatAck, () -> link.<List<Object>>eval(ACK, ScriptOutputType.MULTI, keys, args));
-    List<Boolean> answers = new ArrayList<>(leases.size());
-    for (Object one : r) {
+    return args;
+  }
+
+  private static List<Boolean> acked(List<Object> reply) {
+    List<Boolean> answers = new ArrayList<>(reply.size());
+    for (Object one : reply) {
       answers.add(RedisLink.number(one) == 1);
     }
     return answers;

@@ -3,7 +3,10 @@ package io.postline.mail.queue.redis.internal;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
@@ -16,16 +19,18 @@ import org.jspecify.annotations.Nullable;
  * (its dispatch, its keys, its round trip) once for all of them; an idle one makes the same one
  * call per operation as before, without waiting.
  *
- * <p>It has no thread of its own. The caller that finds no call under way makes it, for the
- * operations waiting then (its own among them) and answers them; the others park until theirs
- * is answered, and one of them makes the next call if more are waiting. At most one call is under
- * way at a time.
+ * <p>It has no thread of its own. A caller that finds no call under way sends one, asynchronously,
+ * for the operations waiting then (its own among them); when its reply comes, the connection's
+ * thread answers them and sends the next call for whatever waits by then, so that no call waits
+ * for a parked thread to wake up. Callers park until their answer comes. At most one call is
+ * under way at a time.
  *
- * <p>A call that throws (an exception or an {@link Error}) fails every operation it carried, with
- * that same throwable; the next call goes on as usual. A caller interrupted while it waits keeps
- * waiting, since its operation may already be in Redis, and keeps its interrupt status; the caller
- * that makes a call makes it with its interrupt status set aside (and restored after), so that
- * its interrupt does not fail the operations of the others.
+ * <p>A call that fails (its reply is an error, it times out, the connection drops, or making it
+ * throws, an {@link Error} too) fails every operation it carried, with that throwable; the
+ * caller then decides what to do (the queue tries the operation again alone, with its retries).
+ * The next call goes on as usual. A caller interrupted while it waits keeps waiting, since its
+ * operation may already be in Redis (the connection's command timeout bounds the wait), and keeps
+ * its interrupt status.
  *
  * @param <I> an operation
  * @param <R> its answer
@@ -36,16 +41,16 @@ public final class GroupCommit<I, R> {
   private static final int FAILED = 2;
 
   private final int max;
-  private final Function<List<I>, List<R>> call;
+  private final Function<List<I>, ? extends CompletionStage<List<R>>> call;
   private final ConcurrentLinkedQueue<Slot<I, R>> waiting = new ConcurrentLinkedQueue<>();
   private final AtomicBoolean calling = new AtomicBoolean();
 
   /**
    * @param max the most operations one call carries
-   * @param call makes one call for its operations (1 to {@code max}, in the order they were
-   *     asked for) and answers one result per operation, in the same order
+   * @param call sends one call for its operations (1 to {@code max}, in the order they were asked
+   *     for) and completes with one result per operation, in the same order
    */
-  public GroupCommit(int max, Function<List<I>, List<R>> call) {
+  public GroupCommit(int max, Function<List<I>, ? extends CompletionStage<List<R>>> call) {
     if (max < 1) {
       throw new IllegalArgumentException("max must be at least 1, was " + max);
     }
@@ -57,29 +62,18 @@ public final class GroupCommit<I, R> {
    * Runs the operation, in a call of its own or together with the others waiting, and answers
    * its result.
    *
-   * @throws RuntimeException what the call that carried it threw (an {@link Error} likewise)
+   * @throws RuntimeException what the call that carried it failed with (an {@link Error} likewise)
    */
   public R run(I operation) {
     Slot<I, R> slot = new Slot<>(operation, Thread.currentThread());
     waiting.add(slot);
+    if (calling.compareAndSet(false, true)) {
+      sendWaiting();
+    }
     boolean interrupted = false;
     while (slot.state == PENDING) {
-      if (calling.compareAndSet(false, true)) {
-        interrupted |= Thread.interrupted();
-        try {
-          callForWaiting();
-        } finally {
-          calling.set(false);
-        }
-        // Whoever waits now arrived during that call: wake the first, to make the next one.
-        Slot<I, R> next = waiting.peek();
-        if (next != null && next != slot) {
-          LockSupport.unpark(next.thread);
-        }
-      } else {
-        LockSupport.park(this);
-        interrupted |= Thread.interrupted();
-      }
+      LockSupport.park(this);
+      interrupted |= Thread.interrupted();
     }
     if (interrupted) {
       Thread.currentThread().interrupt();
@@ -92,34 +86,75 @@ public final class GroupCommit<I, R> {
     return waiting.size();
   }
 
-  private void callForWaiting() {
-    List<Slot<I, R>> slots = new ArrayList<>();
-    for (Slot<I, R> s; slots.size() < max && (s = waiting.poll()) != null; ) {
-      slots.add(s);
-    }
-    if (slots.isEmpty()) {
+  /**
+   * Sends a call for what waits, holding {@link #calling}; lets go of it when nothing waits. A call
+   * that fails at once is answered here and the next one sent, so the loop ends.
+   */
+  private void sendWaiting() {
+    while (true) {
+      List<Slot<I, R>> slots = new ArrayList<>();
+      for (Slot<I, R> s; slots.size() < max && (s = waiting.poll()) != null; ) {
+        slots.add(s);
+      }
+      if (slots.isEmpty()) {
+        calling.set(false);
+        // An operation added after the poll and before the release would wait for nobody: send it.
+        if (waiting.isEmpty() || !calling.compareAndSet(false, true)) {
+          return;
+        }
+        continue;
+      }
+      CompletionStage<List<R>> reply;
+      try {
+        List<I> operations = new ArrayList<>(slots.size());
+        for (Slot<I, R> s : slots) {
+          operations.add(s.operation);
+        }
+        reply = call.apply(operations);
+      } catch (Throwable t) {
+        fail(slots, t);
+        continue;
+      }
+      reply.whenComplete((answers, failure) -> {
+        try {
+          answer(slots, answers, failure);
+        } finally {
+          sendWaiting();
+        }
+      });
       return;
     }
-    List<I> operations = new ArrayList<>(slots.size());
-    for (Slot<I, R> s : slots) {
-      operations.add(s.operation);
-    }
-    List<R> answers;
+  }
+
+  private static <I, R> void answer(List<Slot<I, R>> slots, @Nullable List<R> answers, @Nullable Throwable failure) {
     try {
-      answers = call.apply(operations);
-      if (answers.size() != slots.size()) {
-        throw new IllegalStateException("a group call answered " + answers.size() + " results for "
-            + slots.size() + " operations");
+      if (failure != null) {
+        fail(slots, unwrap(failure));
+      } else if (answers == null || answers.size() != slots.size()) {
+        fail(slots, new IllegalStateException("a group call answered " + (answers == null ? 0 : answers.size())
+            + " results for " + slots.size() + " operations"));
+      } else {
+        for (int i = 0; i < slots.size(); i++) {
+          slots.get(i).answer(answers.get(i));
+        }
       }
     } catch (Throwable t) {
-      for (Slot<I, R> s : slots) {
-        s.fail(t);
-      }
-      return;
+      fail(slots, t); // only those not answered yet
     }
-    for (int i = 0; i < slots.size(); i++) {
-      slots.get(i).answer(answers.get(i));
+  }
+
+  private static <I, R> void fail(List<Slot<I, R>> slots, Throwable t) {
+    for (Slot<I, R> s : slots) {
+      s.fail(t);
     }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    Throwable cause = t;
+    while ((cause instanceof CompletionException || cause instanceof ExecutionException) && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause;
   }
 
   /** One operation waiting for its answer. */
@@ -136,14 +171,20 @@ public final class GroupCommit<I, R> {
     }
 
     void answer(R value) {
+      if (state != PENDING) {
+        return;
+      }
       answer = value;
       state = ANSWERED; // publishes answer
       LockSupport.unpark(thread);
     }
 
     void fail(Throwable t) {
+      if (state != PENDING) {
+        return;
+      }
       failure = t;
-      state = FAILED;
+      state = FAILED; // publishes failure
       LockSupport.unpark(thread);
     }
 
@@ -156,7 +197,7 @@ public final class GroupCommit<I, R> {
         if (t instanceof Error e) {
           throw e;
         }
-        throw new IllegalStateException("a group call failed", t);
+        throw new IllegalStateException("a group call failed: " + t, t);
       }
       return answer;
     }

@@ -14,6 +14,7 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -62,6 +63,23 @@ public final class RedisLink<K> implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Runs a script asynchronously: EVALSHA, and EVAL if the server does not have it cached. For
+   * calls made often (the script body is not sent, nor hashed by the server, on every call).
+   */
+  public <T> CompletionStage<T> evalShaAsync(LuaScript script, ScriptOutputType type, K[] keys, byte[]... args) {
+    RedisFuture<T> first = async.evalsha(script.sha(), type, keys, args);
+    return first.exceptionallyCompose(e -> {
+      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof RedisNoScriptException
+          || cause instanceof RedisCommandExecutionException && cause.getMessage() != null
+              && cause.getMessage().startsWith("NOSCRIPT")) {
+        return async.<T>eval(script.body(), type, keys, args);
+      }
+      return java.util.concurrent.CompletableFuture.failedStage(cause);
+    });
   }
 
   /** Runs a script asynchronously with EVAL (the server caches it; no NOSCRIPT round trip). */
