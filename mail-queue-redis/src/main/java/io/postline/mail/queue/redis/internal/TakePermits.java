@@ -1,5 +1,7 @@
 package io.postline.mail.queue.redis.internal;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -13,27 +15,30 @@ import java.util.concurrent.locks.ReentrantLock;
  * taker to come looks at once: no wake-up is lost between a take that found nothing and the wait
  * after it.
  *
- * <p>Permits are capped at the number of takers (at least one), so that a burst of notifications
- * while every taker is busy costs at most one look each afterwards. Thread-safe.
+ * <p>Permits are capped at the number of taking threads alive (at least one), so that a burst of
+ * notifications while every taker is busy costs at most one look each afterwards; a thread that
+ * died (a worker replaced after an {@link Error}) no longer counts once another registers.
+ * Thread-safe.
  */
 public final class TakePermits {
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   private int permits;
-  private int takers;
+  private final List<Thread> takers = new ArrayList<>();
 
-  /** Counts one more taking thread (raises the cap). */
+  /** Counts the calling thread as one more taker (raises the cap); forgets takers that died. */
   public void addTaker() {
     lock.lock();
     try {
-      takers++;
+      takers.removeIf(t -> !t.isAlive());
+      takers.add(Thread.currentThread());
     } finally {
       lock.unlock();
     }
   }
 
   private int cap() {
-    return Math.max(1, takers);
+    return Math.max(1, takers.size());
   }
 
   /** {@code n} notifications: up to {@code n} more takes (up to the cap), waking that many waiters. */

@@ -73,4 +73,34 @@ class TakePermitsTest {
       return false;
     }
   }
+
+  @Test
+  void takersThatDiedNoLongerRaiseTheCapOnceAnotherRegisters() throws Exception {
+    TakePermits permits = new TakePermits();
+    for (int i = 0; i < 3; i++) {
+      Thread replaced = new Thread(permits::addTaker);
+      replaced.start();
+      replaced.join();
+    }
+    java.util.concurrent.CountDownLatch registered = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+    Thread live = new Thread(() -> {
+      permits.addTaker();
+      registered.countDown();
+      try {
+        done.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    live.start();
+    try {
+      assertThat(registered.await(5, TimeUnit.SECONDS)).isTrue();
+      permits.release(50);
+      assertThat(permits.available()).as("one taker alive, not four registered").isEqualTo(1);
+    } finally {
+      done.countDown();
+      live.join();
+    }
+  }
 }
