@@ -34,6 +34,7 @@ import java.time.Instant;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -73,6 +74,10 @@ import org.slf4j.LoggerFactory;
  *       but before {@link #ack} causes one duplicate delivery.</li>
  *   <li>Every state change is one Lua script; due times and lease expiries are Redis's own clock
  *       ({@code TIME}); a client's clock only turns an absolute due time into a delay.</li>
+ *   <li>Under load, the single {@link #enqueue}s and {@link #ack}s of several threads share a
+ *       script call: those that arrive while one is under way go together in the next, and each
+ *       still gets its own answer or exception (an enqueue whose shared call failed is tried
+ *       again alone, with its own retries).</li>
  *   <li>All keys of one queue share the hash tag {@code {name}}, so the queue works on a Redis
  *       Cluster (on one shard).</li>
  *   <li>Waiting workers are woken by a Pub/Sub notification and otherwise look again at most
@@ -345,7 +350,7 @@ public final class RedisMailQueue implements MailQueue {
     int n = singles.size();
     return link.<Long>evalShaAsync(ENQUEUE, ScriptOutputType.INTEGER, keys, args).thenApply(result -> {
       Long each = n == 1 ? result : result < 0 ? ALONE : Long.valueOf(0);
-      return java.util.Collections.nCopies(n, each);
+      return Collections.nCopies(n, each);
     });
   }
 

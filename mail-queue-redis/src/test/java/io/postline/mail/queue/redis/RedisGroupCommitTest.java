@@ -193,4 +193,27 @@ class RedisGroupCommitTest {
       assertThat(queue.ack(leases.get(0))).as("a repeated ack with the same token is answered again").isTrue();
     }
   }
+
+  @Test
+  void groupedCallsLoadTheirScriptAgainAfterRedisForgotIt() throws Exception {
+    // A Redis of its own: SCRIPT FLUSH on the shared one would make other tests' scripts vanish.
+    try (RedisServerProcess redis = new RedisServerProcess()) {
+      redis.start();
+      RedisClient client = RedisTestSupport.client(redis.url());
+      try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("mail").build();
+          var admin = client.connect()) {
+        queue.enqueue(mail("flush-1", "plain"));
+        admin.sync().scriptFlush(); // as after a restart: EVALSHA answers NOSCRIPT
+        queue.enqueue(mail("flush-2", "plain"));
+        List<Lease> leases = queue.take(10, Duration.ofSeconds(5), Duration.ofMinutes(1));
+        assertThat(leases).extracting(Lease::id).containsExactly("flush-1", "flush-2");
+        admin.sync().scriptFlush();
+        assertThat(queue.ack(leases.get(0))).isTrue();
+        assertThat(queue.ack(leases.get(1))).isTrue();
+        assertThat(queue.counts().leased()).isZero();
+      } finally {
+        client.shutdown();
+      }
+    }
+  }
 }

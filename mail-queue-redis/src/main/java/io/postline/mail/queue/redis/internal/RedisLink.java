@@ -14,6 +14,8 @@ import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 
@@ -72,13 +74,13 @@ public final class RedisLink<K> implements AutoCloseable {
   public <T> CompletionStage<T> evalShaAsync(LuaScript script, ScriptOutputType type, K[] keys, byte[]... args) {
     RedisFuture<T> first = async.evalsha(script.sha(), type, keys, args);
     return first.exceptionallyCompose(e -> {
-      Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+      Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       if (cause instanceof RedisNoScriptException
           || cause instanceof RedisCommandExecutionException && cause.getMessage() != null
               && cause.getMessage().startsWith("NOSCRIPT")) {
         return async.<T>eval(script.body(), type, keys, args);
       }
-      return java.util.concurrent.CompletableFuture.failedStage(cause);
+      return CompletableFuture.failedStage(cause);
     });
   }
 
