@@ -63,6 +63,11 @@ final class RedisQueueScenario implements Scenario {
   static final int MESSAGES = 100_000;
   static final int WARMUP = 10_000;
   static final int LATENCY_MESSAGES = 20_000;
+  /**
+   * Rounds per side in 4a, 4d and 4e, alternating the sides: a shared machine's speed drifts by
+   * tens of percent within a minute, and one long phase per side let that drift decide a ratio.
+   */
+  static final int ROUNDS = 4;
   /** Mailer workers (and ceiling workers); the best of 2, 4, 8 and 16 on 2 cores, see docs/benchmarks.md. */
   static final int WORKERS = Integer.getInteger("bench.redis.workers", 8);
   /** Threads calling {@code Mailer.enqueue} (and the ceiling's enqueue). */
@@ -163,56 +168,78 @@ final class RedisQueueScenario implements Scenario {
    * A queued group send: {@value #GROUP} messages (one per recipient) stored by one
    * {@code RedisMailQueue.enqueueBatch} call on a queue with {@code sharedGroupBodies(true)} (the
    * group's body stored once), against the same number of single enqueues from one thread, in the
-   * same run, each into a queue of its own that nobody works; the same batch on a queue with the
-   * option off (every copy whole) is measured beside them, and used_memory around each batch gives
-   * a group's bytes per message. Then bytes per
+   * same run, each into a new queue that nobody works, in {@value #ROUNDS} rounds of each taking
+   * turns (batch, singles, singles, batch, ...); the same batch on a queue with the option off
+   * (every copy whole) is measured once beside them, and used_memory around a batch gives a
+   * group's bytes per message. Then bytes per
    * finished record: {@value #GROUP} messages taken and acked (the default finished retention
    * keeps the last 10,000), used_memory after against before the enqueue.
    */
   private static Extra extra(RedisClient client, RedisCommands<String, byte[]> redis, String prefix) {
-    List<QueuedMail> group = group("g");
-    List<QueuedMail> singles = group("s");
-    List<QueuedMail> inline = group("i");
     List<QueuedMail> warm = group("w");
-    double batchRate;
-    double singleRate;
-    double inlineRate;
-    double groupBytes;
-    double inlineGroupBytes;
-    try (RedisMailQueue batchQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("group")
+    long batchNanos = 0;
+    long singleNanos = 0;
+    double groupBytes = 0;
+    try (RedisMailQueue warmQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("warm")
             .sharedGroupBodies(true).build();
-        RedisMailQueue singleQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("single").build();
-        RedisMailQueue inlineQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("inline").build();
-        RedisMailQueue warmQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("warm")
-            .sharedGroupBodies(true).build()) {
+        RedisMailQueue warmInline = RedisMailQueue.builder(client).keyPrefix(prefix).name("warm-inline").build()) {
       warmQueue.enqueueBatch(warm.subList(0, GROUP / 2));
       warm.subList(GROUP / 2, GROUP).forEach(warmQueue::enqueue);
-      inlineQueue.enqueueBatch(group("v").subList(0, GROUP / 2)); // warms the path without shared bodies
-      long m0 = usedMemory(redis);
-      long t0 = System.nanoTime();
-      batchQueue.enqueueBatch(group);
-      long t1 = System.nanoTime();
-      long m1 = usedMemory(redis);
-      singles.forEach(singleQueue::enqueue);
-      long t2 = System.nanoTime();
+      warmInline.enqueueBatch(group("v").subList(0, GROUP / 2)); // warms the path without shared bodies
+    }
+    deleteQueue(redis, prefix, "warm");
+    deleteQueue(redis, prefix, "warm-inline");
+    // Rounds in the order batch, singles, singles, batch, ...; each into a new queue, deleted after.
+    for (int r = 0; r < ROUNDS; r++) {
+      for (int side = 0; side < 2; side++) {
+        boolean batch = (side == 0) == (r % 2 == 0);
+        String name = (batch ? "group-" : "single-") + r;
+        List<QueuedMail> mails = group((batch ? "g" : "s") + r);
+        try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name(name)
+            .sharedGroupBodies(batch).build()) {
+          long m0 = usedMemory(redis);
+          long t0 = System.nanoTime();
+          if (batch) {
+            queue.enqueueBatch(mails);
+          } else {
+            mails.forEach(queue::enqueue);
+          }
+          long nanos = System.nanoTime() - t0;
+          long m1 = usedMemory(redis);
+          checkReady(queue, GROUP, "4e");
+          if (batch) {
+            batchNanos += nanos;
+            if (r == 0) {
+              groupBytes = (m1 - m0) / (double) GROUP;
+            }
+          } else {
+            singleNanos += nanos;
+          }
+          System.out.printf(Locale.ROOT, "scenario 4e: round %d, %s %,.0f msg/s%n", r + 1,
+              batch ? "enqueueBatch with shared bodies" : "single enqueues", GROUP * 1e9 / nanos);
+        }
+        deleteQueue(redis, prefix, name);
+      }
+    }
+    double batchRate = ROUNDS * GROUP * 1e9 / batchNanos;
+    double singleRate = ROUNDS * GROUP * 1e9 / singleNanos;
+    double inlineRate;
+    double inlineGroupBytes;
+    try (RedisMailQueue inlineQueue = RedisMailQueue.builder(client).keyPrefix(prefix).name("inline").build()) {
+      List<QueuedMail> inline = group("i");
       long m2 = usedMemory(redis);
+      long t2 = System.nanoTime();
       inlineQueue.enqueueBatch(inline);
       long t3 = System.nanoTime();
       long m3 = usedMemory(redis);
-      if (batchQueue.counts().ready().get(Priority.NORMAL) != GROUP
-          || singleQueue.counts().ready().get(Priority.NORMAL) != GROUP
-          || inlineQueue.counts().ready().get(Priority.NORMAL) != GROUP + GROUP / 2) {
-        throw new IllegalStateException("scenario 4e: expected " + GROUP + " ready messages in each queue");
-      }
-      batchRate = GROUP * 1e9 / (t1 - t0);
-      singleRate = GROUP * 1e9 / (t2 - t1);
+      checkReady(inlineQueue, GROUP, "4e");
       inlineRate = GROUP * 1e9 / (t3 - t2);
-      groupBytes = (m1 - m0) / (double) GROUP;
       inlineGroupBytes = (m3 - m2) / (double) GROUP;
-      System.out.printf(Locale.ROOT, "scenario 4e: group of %,d: enqueueBatch with shared bodies %,.0f msg/s"
-          + " (%,.0f bytes per message), single enqueues %,.0f msg/s, enqueueBatch with every copy whole %,.0f msg/s"
-          + " (%,.0f bytes per message)%n", GROUP, batchRate, groupBytes, singleRate, inlineRate, inlineGroupBytes);
     }
+    deleteQueue(redis, prefix, "inline");
+    System.out.printf(Locale.ROOT, "scenario 4e: group of %,d, %d rounds each: enqueueBatch with shared bodies %,.0f msg/s"
+        + " (%,.0f bytes per message), single enqueues %,.0f msg/s, enqueueBatch with every copy whole %,.0f msg/s"
+        + " (%,.0f bytes per message)%n", GROUP, ROUNDS, batchRate, groupBytes, singleRate, inlineRate, inlineGroupBytes);
     try (RedisMailQueue queue = RedisMailQueue.builder(client).keyPrefix(prefix).name("finished").build()) {
       List<QueuedMail> mails = group("f");
       queue.enqueue(group("x").get(0));
@@ -236,6 +263,19 @@ final class RedisQueueScenario implements Scenario {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted", e);
     }
+  }
+
+  private static void checkReady(RedisMailQueue queue, long expected, String scenario) {
+    Long ready = queue.counts().ready().get(Priority.NORMAL);
+    if (ready == null || ready != expected) {
+      throw new IllegalStateException("scenario " + scenario + ": expected " + expected + " ready messages in "
+          + queue + ", found " + ready);
+    }
+  }
+
+  /** Deletes one queue's keys (they carry its name as their hash tag). */
+  private static void deleteQueue(RedisCommands<String, byte[]> redis, String prefix, String name) {
+    delete(redis, prefix + ":{" + name + "}");
   }
 
   private static List<QueuedMail> group(String tag) {
@@ -286,6 +326,26 @@ final class RedisQueueScenario implements Scenario {
    * @param latencies enqueue-to-sent of every message, sorted
    */
   private record Phase(int messages, long nanos, long enqueueNanos, long[] latencies, Usage usage) {
+    /** Rounds of one side as one phase: their messages, times and costs added, their latencies merged. */
+    static Phase pooled(List<Phase> rounds) {
+      int messages = 0;
+      long nanos = 0;
+      long enqueueNanos = 0;
+      Usage usage = new Usage(0, 0, 0);
+      long[] latencies = new long[0];
+      for (Phase r : rounds) {
+        messages += r.messages;
+        nanos += r.nanos;
+        enqueueNanos += r.enqueueNanos;
+        usage = usage.plus(r.usage);
+        int from = latencies.length;
+        latencies = Arrays.copyOf(latencies, from + r.latencies.length);
+        System.arraycopy(r.latencies, 0, latencies, from, r.latencies.length);
+      }
+      Arrays.sort(latencies);
+      return new Phase(messages, nanos, enqueueNanos, latencies, usage);
+    }
+
     double rate() {
       return messages * 1e9 / nanos;
     }
@@ -335,6 +395,11 @@ final class RedisQueueScenario implements Scenario {
       return new Usage(scriptCalls - before.scriptCalls, redisCpuNanos - before.redisCpuNanos,
           jvmCpuNanos - before.jvmCpuNanos);
     }
+
+    Usage plus(Usage other) {
+      return new Usage(scriptCalls + other.scriptCalls, redisCpuNanos + other.redisCpuNanos,
+          jvmCpuNanos + other.jvmCpuNanos);
+    }
   }
 
   /**
@@ -358,13 +423,17 @@ final class RedisQueueScenario implements Scenario {
       print("ceiling warm-up", ceiling(ceiling, admin, payload, WARMUP, 0, 0));
       memory.clear();
       long heapBefore = Load.usedHeapAfterGc();
-      Phase postline = print("postline", postline(mailer, tracker, admin, MESSAGES, 0));
-      Phase raw = print("ceiling", ceiling(ceiling, admin, payload, MESSAGES, 0, 1));
+      int[] run = {1};
+      Phase[] full = alternate(ROUNDS, MESSAGES / ROUNDS, "",
+          n -> postline(mailer, tracker, admin, n, 0), n -> ceiling(ceiling, admin, payload, n, 0, run[0]++));
+      Phase postline = print("postline", full[0]);
+      Phase raw = print("ceiling", full[1]);
       double pace = Math.floor(Math.min(postline.rate(), raw.rate()) / 2 / 100) * 100;
-      Phase postlinePaced = print(String.format(Locale.ROOT, "postline paced %,.0f/s", pace),
-          postline(mailer, tracker, admin, LATENCY_MESSAGES, pace));
-      Phase rawPaced = print(String.format(Locale.ROOT, "ceiling paced %,.0f/s", pace),
-          ceiling(ceiling, admin, payload, LATENCY_MESSAGES, pace, 2));
+      String paced = String.format(Locale.ROOT, " paced %,.0f/s", pace);
+      Phase[] halfLoad = alternate(ROUNDS, LATENCY_MESSAGES / ROUNDS, paced,
+          n -> postline(mailer, tracker, admin, n, pace), n -> ceiling(ceiling, admin, payload, n, pace, run[0]++));
+      Phase postlinePaced = print("postline" + paced, halfLoad[0]);
+      Phase rawPaced = print("ceiling" + paced, halfLoad[1]);
       backlog(client, admin, prefix, ceiling, payload);
       memory.clear();
       long heapAfter = Load.usedHeapAfterGc();
@@ -441,6 +510,34 @@ final class RedisQueueScenario implements Scenario {
         + " script calls, %.0f µs Redis CPU, %.0f µs JVM CPU%n", BACKLOG, (BACKLOG - left.get()) * 1e9 / nanos,
         left.get(), u.scriptCalls() / (double) BACKLOG, u.redisCpuNanos() / 1e3 / BACKLOG,
         u.jvmCpuNanos() / 1e3 / BACKLOG);
+  }
+
+  /** One side's phase of {@code n} messages. */
+  @FunctionalInterface
+  private interface Side {
+    Phase run(int n) throws InterruptedException;
+  }
+
+  /**
+   * Runs Postline and the ceiling in {@code rounds} pairs of {@code n} messages each, in the order
+   * P C, C P, P C, ... (so that a machine whose speed drifts during the scenario weighs on both
+   * alike), printing each round; returns each side's rounds pooled: Postline's, then the ceiling's.
+   */
+  private static Phase[] alternate(int rounds, int n, String what, Side postline, Side ceiling)
+      throws InterruptedException {
+    List<Phase> p = new ArrayList<>();
+    List<Phase> c = new ArrayList<>();
+    for (int r = 0; r < rounds; r++) {
+      boolean postlineFirst = r % 2 == 0;
+      for (int side = 0; side < 2; side++) {
+        if ((side == 0) == postlineFirst) {
+          p.add(print(String.format(Locale.ROOT, "postline%s round %d", what, r + 1), postline.run(n)));
+        } else {
+          c.add(print(String.format(Locale.ROOT, "ceiling%s round %d", what, r + 1), ceiling.run(n)));
+        }
+      }
+    }
+    return new Phase[] {Phase.pooled(p), Phase.pooled(c)};
   }
 
   private static Phase print(String what, Phase p) {
@@ -638,17 +735,18 @@ final class RedisQueueScenario implements Scenario {
   private static void report(ResultTable table, Figures load, Memory memory, Extra extra) {
     Phase p = load.postline();
     Phase c = load.ceiling();
-    String setup = String.format(Locale.ROOT, "%,d ~5 KB messages, %d producer threads calling Mailer.enqueue,"
-        + " %d mailer workers, InMemoryProvider; postline %s; ceiling %s", MESSAGES, PRODUCERS, WORKERS,
-        p.describe(), c.describe());
+    String setup = String.format(Locale.ROOT, "%,d ~5 KB messages per side in %d rounds, alternating the sides,"
+        + " %d producer threads calling Mailer.enqueue, %d mailer workers, InMemoryProvider; postline %s; ceiling %s",
+        MESSAGES, ROUNDS, PRODUCERS, WORKERS, p.describe(), c.describe());
     table.add("4a. Redis queue end to end: Postline vs raw Lettuce Lua ceiling (msgs/s)", p.rate(), c.rate(), "msg/s",
         ResultTable.Goal.AT_LEAST, 0.7, setup);
     table.custom("4b. Redis queue end to end: Postline vs the absolute target on 2 cores (msgs/s)",
         ResultTable.format(p.rate(), "msg/s"), "10,000 msg/s (target)", ResultTable.ratio(p.rate() / 10_000),
         "≥ 1.00", p.rate() >= 10_000, "");
-    String paced = String.format(Locale.ROOT, "%,d messages offered at %,.0f msg/s (half the lower throughput),"
-        + " timed from the intended enqueue time to the provider accepting (ceiling: to the take returning it)",
-        LATENCY_MESSAGES, load.paceRate());
+    String paced = String.format(Locale.ROOT, "%,d messages per side offered at %,.0f msg/s (half the lower"
+        + " throughput) in %d rounds, alternating the sides, timed from the intended enqueue time to the provider"
+        + " accepting (ceiling: to the take returning it); percentiles over all rounds", LATENCY_MESSAGES,
+        load.paceRate(), ROUNDS);
     Phase pp = load.postlinePaced();
     Phase cp = load.ceilingPaced();
     table.custom("4c. Redis queue enqueue-to-sent latency p50, Postline vs ceiling",
@@ -672,7 +770,8 @@ final class RedisQueueScenario implements Scenario {
         extra.batchRate(), extra.singleRate(), "msg/s", ResultTable.Goal.AT_LEAST, 10.0,
         String.format(Locale.ROOT, "one RedisMailQueue.enqueueBatch call (chunks of 500, one script call each) on a"
             + " queue with sharedGroupBodies(true) (the group's body stored once) against 10,000 enqueue calls from one"
-            + " thread, the same ~5 KB email to 10,000 recipients, each into a queue nobody works; %,.0f bytes per"
+            + " thread, the same ~5 KB email to 10,000 recipients, each into a new queue nobody works; " + ROUNDS
+            + " rounds of each, alternating, rates over all rounds; %,.0f bytes per"
             + " group message; the same batch with every copy whole (the option off) %,.0f msg/s (%.2f of the singles),"
             + " %,.0f bytes per message", extra.groupBytes(), extra.inlineRate(), extra.inlineRate() / extra.singleRate(),
             extra.inlineGroupBytes()));

@@ -75,7 +75,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Every state change is one Lua script; due times and lease expiries are Redis's own clock
  *       ({@code TIME}); a client's clock only turns an absolute due time into a delay.</li>
  *   <li>Under load, the single {@link #enqueue}s and {@link #ack}s of several threads share a
- *       script call: those that arrive while one is under way go together in the next, and each
+ *       script call: those that arrive while two are under way go together in the next, and each
  *       still gets its own answer or exception (an enqueue whose shared call failed is tried
  *       again alone, with its own retries).</li>
  *   <li>All keys of one queue share the hash tag {@code {name}}, so the queue works on a Redis
@@ -117,6 +117,8 @@ public final class RedisMailQueue implements MailQueue {
   static final int MAX_TAKE = 100;
   /** The most single enqueues, and acks, that one script call carries for several threads. */
   static final int MAX_TOGETHER = 64;
+  /** The most such calls under way at once, each for its own group (see {@code GroupCommit}). */
+  static final int CALLS_TOGETHER = 2;
   /** The enqueue script's arguments per message. */
   private static final int MESSAGE_ARGS = 6;
   /** A grouped enqueue's answer: try again in a call of its own. */
@@ -162,8 +164,9 @@ public final class RedisMailQueue implements MailQueue {
   private final Duration operationTimeout;
   private final AtomicBoolean unreachable = new AtomicBoolean();
   private final ThreadLocal<Taker> takers;
-  private final GroupCommit<byte[][], Long> enqueues = new GroupCommit<>(MAX_TOGETHER, this::enqueueTogether);
-  private final GroupCommit<Lease, Boolean> acks = new GroupCommit<>(MAX_TOGETHER, this::ackTogether);
+  private final GroupCommit<byte[][], Long> enqueues = new GroupCommit<>(MAX_TOGETHER, CALLS_TOGETHER,
+      this::enqueueTogether);
+  private final GroupCommit<Lease, Boolean> acks = new GroupCommit<>(MAX_TOGETHER, CALLS_TOGETHER, this::ackTogether);
   private final byte[] finishedAgeArg;
   private final byte[] finishedCountArg;
   private final byte[] capacityArg;

@@ -68,6 +68,21 @@ class JsonTextTest {
   }
 
   @Test
+  void anEscapeAtEveryPlaceOfAnEightByteWordIsFoundAndDenseEscapesGrowTheOutput() throws IOException {
+    for (char escaped : new char[] {'"', '\\', '\n', '\u0001', '\u001f'}) {
+      for (int n = 256; n < 274; n++) {
+        for (int at = 0; at < n; at++) {
+          char[] text = "a~ ]!#[".repeat(n / 7 + 1).substring(0, n).toCharArray();
+          text[at] = escaped;
+          assertSame(new String(text));
+        }
+      }
+    }
+    assertSame("\u0001".repeat(500));
+    assertSame("\u001f\"".repeat(300) + "tail");
+  }
+
+  @Test
   void stringsThatAreNotAsciiOrShortAreLeftToJackson() throws IOException {
     assertSame("Grüße aus Köln, \"Café\"\r\n".repeat(30));
     assertSame("emoji \uD83D\uDCE8 and a line\n".repeat(30));

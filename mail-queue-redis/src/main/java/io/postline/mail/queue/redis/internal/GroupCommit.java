@@ -7,23 +7,25 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Group commit: the operations callers on many threads ask for while a call to Redis is under
+ * Group commit: the operations callers on many threads ask for while calls to Redis are under
  * way go to Redis together, in the next call. A busy queue so makes one script call for several
  * enqueues (or acks) instead of one each, and Redis and the connection pay the cost of a call
  * (its dispatch, its keys, its round trip) once for all of them; an idle one makes the same one
  * call per operation as before, without waiting.
  *
- * <p>It has no thread of its own. A caller that finds no call under way sends one, asynchronously,
- * for the operations waiting then (its own among them); when its reply comes, the connection's
- * thread answers them and sends the next call for whatever waits by then, so that no call waits
- * for a parked thread to wake up. Callers park until their answer comes. At most one call is
- * under way at a time.
+ * <p>It has no thread of its own. A caller that finds fewer calls under way than it allows sends
+ * one, asynchronously, for the operations waiting then (its own among them); when its reply
+ * comes, the connection's thread answers them and sends the next call for whatever waits by then,
+ * so that no call waits for a parked thread to wake up. Callers park until their answer comes.
+ * Allowing two calls under way instead of one groups a little less but lets a caller's operation
+ * go out while another call is in Redis: with four threads enqueuing without pause, that carried
+ * about a tenth more messages per second (docs/benchmarks.md, issue 16's sixth pass).
  *
  * <p>A call that fails (its reply is an error, it times out, the connection drops, or making it
  * throws, an {@link Error} too) fails every operation it carried, with that throwable; the
@@ -41,20 +43,28 @@ public final class GroupCommit<I, R> {
   private static final int FAILED = 2;
 
   private final int max;
+  private final int calls;
   private final Function<List<I>, ? extends CompletionStage<List<R>>> call;
   private final ConcurrentLinkedQueue<Slot<I, R>> waiting = new ConcurrentLinkedQueue<>();
-  private final AtomicBoolean calling = new AtomicBoolean();
+  /** Calls under way; each holds one of {@link #calls} turns until nothing waits for it. */
+  private final AtomicInteger calling = new AtomicInteger();
 
   /**
    * @param max the most operations one call carries
+   * @param calls the most calls under way at once: 1 groups the most, and 2 lets the next group
+   *     go out while a call is under way (on one connection Redis runs them in the order sent)
    * @param call sends one call for its operations (1 to {@code max}, in the order they were asked
    *     for) and completes with one result per operation, in the same order
    */
-  public GroupCommit(int max, Function<List<I>, ? extends CompletionStage<List<R>>> call) {
+  public GroupCommit(int max, int calls, Function<List<I>, ? extends CompletionStage<List<R>>> call) {
     if (max < 1) {
       throw new IllegalArgumentException("max must be at least 1, was " + max);
     }
+    if (calls < 1) {
+      throw new IllegalArgumentException("calls must be at least 1, was " + calls);
+    }
     this.max = max;
+    this.calls = calls;
     this.call = Objects.requireNonNull(call, "call");
   }
 
@@ -67,7 +77,7 @@ public final class GroupCommit<I, R> {
   public R run(I operation) {
     Slot<I, R> slot = new Slot<>(operation, Thread.currentThread());
     waiting.add(slot);
-    if (calling.compareAndSet(false, true)) {
+    if (takeTurn()) {
       sendWaiting();
     }
     boolean interrupted = false;
@@ -79,6 +89,16 @@ public final class GroupCommit<I, R> {
       Thread.currentThread().interrupt();
     }
     return slot.answer();
+  }
+
+  /** Takes a turn to send a call if fewer than {@link #calls} are under way. */
+  private boolean takeTurn() {
+    for (int c = calling.get(); c < calls; c = calling.get()) {
+      if (calling.compareAndSet(c, c + 1)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** How many operations wait for a call to carry them. */
@@ -97,9 +117,9 @@ public final class GroupCommit<I, R> {
         slots.add(s);
       }
       if (slots.isEmpty()) {
-        calling.set(false);
+        calling.decrementAndGet();
         // An operation added after the poll and before the release would wait for nobody: send it.
-        if (waiting.isEmpty() || !calling.compareAndSet(false, true)) {
+        if (waiting.isEmpty() || !takeTurn()) {
           return;
         }
         continue;

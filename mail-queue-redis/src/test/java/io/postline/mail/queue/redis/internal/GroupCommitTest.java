@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Group commit: operations that arrive while a call is under way go together in the next one,
- * sent as soon as the reply of the one before comes; each gets its own answer, and a failing
+ * Group commit: operations that arrive while the calls allowed are under way go together in the
+ * next one, sent as soon as a reply comes; each gets its own answer, and a failing
  * call (an {@link Error} too) fails only what it carried.
  */
 @Timeout(30)
@@ -72,7 +72,7 @@ class GroupCommitTest {
   @Test
   void operationsArrivingDuringACallGoTogetherInTheNextSentWhenTheReplyComes() throws Exception {
     Doubler doubler = new Doubler();
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(64, doubler::call);
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(64, 1, doubler::call);
     Future<Integer> first = inThread(() -> group.run(1));
     assertThat(doubler.entered.await(5, TimeUnit.SECONDS)).isTrue();
     List<Future<Integer>> others = new ArrayList<>();
@@ -96,9 +96,38 @@ class GroupCommitTest {
   }
 
   @Test
+  void withTwoCallsAllowedASecondCallerSendsAtOnceAndLaterOnesWaitForAReply() throws Exception {
+    Doubler doubler = new Doubler();
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(64, 2, doubler::call);
+    Future<Integer> first = inThread(() -> group.run(1));
+    assertThat(doubler.entered.await(5, TimeUnit.SECONDS)).isTrue();
+    Future<Integer> second = inThread(() -> group.run(2));
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> doubler.calls.size() == 2);
+    List<Future<Integer>> others = new ArrayList<>();
+    for (int i = 3; i <= 6; i++) {
+      int n = i;
+      others.add(inThread(() -> group.run(n)));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> group.waiting() == 4);
+    assertThat(doubler.calls).as("no third call while two are under way").hasSize(2);
+    doubler.gate.countDown();
+
+    assertThat(first.get(5, TimeUnit.SECONDS)).isEqualTo(2);
+    assertThat(second.get(5, TimeUnit.SECONDS)).isEqualTo(4);
+    for (int i = 0; i < others.size(); i++) {
+      assertThat(others.get(i).get(5, TimeUnit.SECONDS)).isEqualTo(2 * (i + 3));
+    }
+    assertThat(doubler.calls).hasSize(3);
+    assertThat(doubler.calls.get(1)).containsExactly(2);
+    assertThat(doubler.calls.get(2)).containsExactlyInAnyOrder(3, 4, 5, 6);
+    assertThat(doubler.mostAtOnce).isEqualTo(2);
+    assertThat(doubler.sentBy.get(2)).isEqualTo("connection");
+  }
+
+  @Test
   void aCallCarriesAtMostMaxOperationsAndTheRestFollowInTheNext() throws Exception {
     Doubler doubler = new Doubler();
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(2, doubler::call);
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(2, 1, doubler::call);
     Future<Integer> first = inThread(() -> group.run(0));
     assertThat(doubler.entered.await(5, TimeUnit.SECONDS)).isTrue();
     List<Future<Integer>> others = new ArrayList<>();
@@ -120,7 +149,7 @@ class GroupCommitTest {
   @Test
   void aCallWhoseReplyFailsFailsWhatItCarriedAndTheNextCallGoesOn() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, items -> calls.incrementAndGet() == 1
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, 1, items -> calls.incrementAndGet() == 1
         ? CompletableFuture.failedFuture(new IllegalStateException("Redis said no"))
         : CompletableFuture.supplyAsync(() -> items, connection));
     assertThatThrownBy(() -> group.run(1)).isInstanceOf(IllegalStateException.class).hasMessage("Redis said no");
@@ -131,7 +160,7 @@ class GroupCommitTest {
   void anErrorMakingTheCallReachesEveryCallerItCarriedAndLeavesTheGroupWorking() throws Exception {
     Doubler gatekeeper = new Doubler();
     AtomicInteger calls = new AtomicInteger();
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, items -> {
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, 1, items -> {
       int n = calls.incrementAndGet();
       if (n == 1) {
         return gatekeeper.call(items);
@@ -157,7 +186,7 @@ class GroupCommitTest {
 
   @Test
   void aReplyWithTheWrongNumberOfAnswersFailsItsCallers() {
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, items -> CompletableFuture.completedFuture(List.of()));
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, 1, items -> CompletableFuture.completedFuture(List.of()));
     assertThatThrownBy(() -> group.run(1)).isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("answered 0 results for 1 operations");
   }
@@ -165,7 +194,7 @@ class GroupCommitTest {
   @Test
   void aCallerInterruptedWhileItWaitsStillGetsItsAnswerAndKeepsItsInterrupt() throws Exception {
     Doubler doubler = new Doubler();
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, doubler::call);
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(8, 1, doubler::call);
     AtomicInteger answer = new AtomicInteger();
     CountDownLatch interruptedAfter = new CountDownLatch(1);
     Thread waiter = new Thread(() -> {
@@ -186,7 +215,7 @@ class GroupCommitTest {
 
   @Test
   void manyThreadsEachGetTheirOwnAnswer() throws Exception {
-    GroupCommit<Integer, Integer> group = new GroupCommit<>(16,
+    GroupCommit<Integer, Integer> group = new GroupCommit<>(16, 2,
         items -> CompletableFuture.supplyAsync(() -> items.stream().map(i -> -i).toList(), connection));
     List<Future<Boolean>> threads = new ArrayList<>();
     for (int t = 0; t < 8; t++) {
@@ -207,7 +236,13 @@ class GroupCommitTest {
 
   @Test
   void rejectsAMaxBelowOne() {
-    assertThatThrownBy(() -> new GroupCommit<Integer, Integer>(0, items -> CompletableFuture.completedFuture(items)))
+    assertThatThrownBy(() -> new GroupCommit<Integer, Integer>(0, 1, items -> CompletableFuture.completedFuture(items)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("max must be at least 1, was 0");
+  }
+
+  @Test
+  void rejectsCallsBelowOne() {
+    assertThatThrownBy(() -> new GroupCommit<Integer, Integer>(8, 0, items -> CompletableFuture.completedFuture(items)))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("calls must be at least 1, was 0");
   }
 }
