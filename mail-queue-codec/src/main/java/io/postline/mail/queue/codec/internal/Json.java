@@ -14,9 +14,9 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -75,7 +75,7 @@ public final class Json {
       g.writeRawUTF8String(in, 0, in.length);
       return;
     }
-    // Room for a line break every 16 characters or so; grows if the text escapes more.
+    // Room for a short escape every eight characters; grows if the text escapes more.
     byte[] out = new byte[in.length + (in.length >> 3) + 16];
     int o = 0;
     int from = 0;
@@ -117,7 +117,8 @@ public final class Json {
       long x = (long) LONGS.get(in, i);
       long quote = x ^ (ONES * '"');
       long backslash = x ^ (ONES * '\\');
-      long flags = ((x - ONES * 0x20) & ~x | (quote - ONES) & ~quote | (backslash - ONES) & ~backslash) & HIGH_BITS;
+      long control = (x - ONES * 0x20) & ~x;
+      long flags = (control | (quote - ONES) & ~quote | (backslash - ONES) & ~backslash) & HIGH_BITS;
       if (flags != 0) {
         return i + (Long.numberOfTrailingZeros(flags) >>> 3);
       }
