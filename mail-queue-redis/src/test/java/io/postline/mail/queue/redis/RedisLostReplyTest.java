@@ -14,7 +14,6 @@ import io.postline.mail.core.Mailer;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.core.Receipt;
 import io.postline.mail.tck.DroppingProxy;
-import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -40,9 +39,8 @@ class RedisLostReplyTest {
 
   @BeforeEach
   void start() throws Exception {
-    URI target = URI.create(RedisTestSupport.URL);
-    proxy = new DroppingProxy(target.getHost(), target.getPort());
-    viaProxy = RedisTestSupport.client("redis://127.0.0.1:" + proxy.port());
+    proxy = RedisTestSupport.droppingProxy();
+    viaProxy = RedisTestSupport.client(proxy);
     direct = RedisTestSupport.client();
   }
 

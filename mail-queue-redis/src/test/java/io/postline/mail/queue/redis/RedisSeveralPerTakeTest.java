@@ -16,7 +16,6 @@ import io.postline.mail.core.RetryPolicy;
 import io.postline.mail.spi.Capabilities;
 import io.postline.mail.spi.MailProvider;
 import io.postline.mail.tck.DroppingProxy;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -103,9 +102,8 @@ class RedisSeveralPerTakeTest {
   @Test
   void aGiveBackWhoseReplyWasLostIsRetriedAndCountsEachMessageOnce() throws Exception {
     String marker = "lost-release-" + java.util.UUID.randomUUID().toString().substring(0, 8);
-    URI target = URI.create(RedisTestSupport.URL);
-    try (DroppingProxy proxy = new DroppingProxy(target.getHost(), target.getPort())) {
-      RedisClient viaProxy = RedisTestSupport.client("redis://127.0.0.1:" + proxy.port());
+    try (DroppingProxy proxy = RedisTestSupport.droppingProxy()) {
+      RedisClient viaProxy = RedisTestSupport.client(proxy);
       try (RedisMailQueue direct = queue();
           RedisMailQueue proxied = RedisMailQueue.builder(viaProxy).keyPrefix(prefix).name("mail")
               .operationTimeout(Duration.ofSeconds(10)).build()) {

@@ -18,7 +18,6 @@ import io.postline.mail.core.Lease;
 import io.postline.mail.core.QueuedMail;
 import io.postline.mail.queue.codec.EncryptionKeys;
 import io.postline.mail.tck.DroppingProxy;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -211,7 +210,6 @@ class RedisSharedGroupBodiesTest {
 
   @Test
   void aLostReplyOnAChunkStoresNothingTwiceAndTheCountsStayRight() throws Exception {
-    URI target = URI.create(RedisTestSupport.URL);
     List<QueuedMail> batch = new ArrayList<>(copies(group(), "c", 2 * RedisMailQueue.BATCH_CHUNK + 100));
     // Only the second chunk's request holds the marker: its replies are dropped, the retries
     // (the same arguments, the same share) run the script again and again.
@@ -219,8 +217,8 @@ class RedisSharedGroupBodiesTest {
     QueuedMail inSecond = batch.get(RedisMailQueue.BATCH_CHUNK + 10);
     batch.set(RedisMailQueue.BATCH_CHUNK + 10, new QueuedMail(lostId, inSecond.email(), 0, inSecond.enqueuedAt(),
         inSecond.dueAt(), inSecond.correlationId()));
-    try (DroppingProxy proxy = new DroppingProxy(target.getHost(), target.getPort())) {
-      RedisClient viaProxy = RedisTestSupport.client("redis://127.0.0.1:" + proxy.port());
+    try (DroppingProxy proxy = RedisTestSupport.droppingProxy()) {
+      RedisClient viaProxy = RedisTestSupport.client(proxy);
       try (RedisMailQueue q = queue(viaProxy).operationTimeout(Duration.ofSeconds(2)).build();
           RedisMailQueue observer = queue(client).build(); var c = raw()) {
         proxy.dropRepliesTo(lostId);

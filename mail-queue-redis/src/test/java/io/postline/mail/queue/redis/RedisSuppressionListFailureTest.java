@@ -11,7 +11,6 @@ import io.postline.mail.core.AddressHasher;
 import io.postline.mail.core.SuppressionEntry;
 import io.postline.mail.core.SuppressionEntry.Reason;
 import io.postline.mail.tck.DroppingProxy;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -75,10 +74,9 @@ class RedisSuppressionListFailureTest {
 
   @Test
   void aLostReplyToAnAddIsReportedAndRepeatingTheAddStoresOneEntry() throws Exception {
-    URI target = URI.create(RedisTestSupport.URL);
     RedisClient direct = RedisTestSupport.client();
-    try (DroppingProxy proxy = new DroppingProxy(target.getHost(), target.getPort())) {
-      RedisClient viaProxy = RedisTestSupport.client("redis://127.0.0.1:" + proxy.port());
+    try (DroppingProxy proxy = RedisTestSupport.droppingProxy()) {
+      RedisClient viaProxy = RedisTestSupport.client(proxy);
       try (RedisSuppressionList list = list(viaProxy, Duration.ofSeconds(1));
           RedisSuppressionList observer = list(direct, Duration.ofSeconds(5))) {
         SuppressionEntry entry = SuppressionEntry.of(ann, Reason.HARD_BOUNCE, "ses", Instant.now());
@@ -104,10 +102,9 @@ class RedisSuppressionListFailureTest {
 
   @Test
   void aLostReplyToASoftBounceIsNotTriedAgainSoTheBounceCountsOnce() throws Exception {
-    URI target = URI.create(RedisTestSupport.URL);
     RedisClient direct = RedisTestSupport.client();
-    try (DroppingProxy proxy = new DroppingProxy(target.getHost(), target.getPort())) {
-      RedisClient viaProxy = RedisTestSupport.client("redis://127.0.0.1:" + proxy.port());
+    try (DroppingProxy proxy = RedisTestSupport.droppingProxy()) {
+      RedisClient viaProxy = RedisTestSupport.client(proxy);
       try (RedisSuppressionList list = list(viaProxy, Duration.ofSeconds(5));
           RedisSuppressionList observer = list(direct, Duration.ofSeconds(5))) {
         proxy.dropRepliesTo(ann.hex());

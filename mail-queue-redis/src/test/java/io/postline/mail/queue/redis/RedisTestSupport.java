@@ -8,6 +8,9 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.postline.mail.Email;
 import io.postline.mail.Priority;
 import io.postline.mail.core.QueuedMail;
+import io.postline.mail.tck.DroppingProxy;
+import java.io.IOException;
+import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,6 +33,17 @@ final class RedisTestSupport {
   /** A client with the module's recommended options. */
   static RedisClient client() {
     return client(URL);
+  }
+
+  /** A proxy in front of the test Redis that can lose its replies. */
+  static DroppingProxy droppingProxy() throws IOException {
+    URI target = URI.create(URL);
+    return new DroppingProxy(target.getHost(), target.getPort());
+  }
+
+  /** A client with the recommended options that reaches the test Redis through {@code proxy}. */
+  static RedisClient client(DroppingProxy proxy) {
+    return client("redis://127.0.0.1:" + proxy.port());
   }
 
   static RedisClient client(String url) {
