@@ -1,7 +1,6 @@
 package io.postline.mail.queue.redis;
 
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisFuture;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.RedisClusterClient;
@@ -33,6 +32,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -167,6 +167,8 @@ public final class RedisMailQueue implements MailQueue {
   private final GroupCommit<byte[][], Long> enqueues = new GroupCommit<>(MAX_TOGETHER, CALLS_TOGETHER,
       this::enqueueTogether);
   private final GroupCommit<Lease, Boolean> acks = new GroupCommit<>(MAX_TOGETHER, CALLS_TOGETHER, this::ackTogether);
+  private final GroupCommit<TakeRequest, Taken> takes = new GroupCommit<>(MAX_TOGETHER, CALLS_TOGETHER,
+      this::takeTogether);
   private final byte[] finishedAgeArg;
   private final byte[] finishedCountArg;
   private final byte[] capacityArg;
@@ -525,7 +527,9 @@ public final class RedisMailQueue implements MailQueue {
 
   /**
    * Leases up to {@code max} due messages with one script call (the highest priority first, the
-   * oldest first within one), waiting up to {@code wait} only while none is due.
+   * oldest first within one), waiting up to {@code wait} only while none is due. Takes of other
+   * threads asked for while take calls are under way share the next call (each gets its own
+   * messages).
    */
   @Override
   public List<Lease> take(int max, Duration wait, Duration leaseFor) throws InterruptedException {
@@ -567,32 +571,30 @@ public final class RedisMailQueue implements MailQueue {
       }
       long nextMs;
       try {
-        List<Object> r = link.eval(TAKE, ScriptOutputType.MULTI, keys, messagePrefix, channelArg, leaseMs,
-            leaseLapsesArg, deadAgeArg, deadCountArg, requestKey, request, maxArg, finishedAgeArg, finishedCountArg,
-            retry);
+        // Goes to Redis together with the takes of other threads asked for while calls are under
+        // way (each with its own request key and id, so that each try after a lost reply finds
+        // its own leases).
+        Taken t = takes.run(new TakeRequest(requestKey, request, maxArg, leaseMs, retry));
         reachable();
         pause = 0;
-        int taken = (int) RedisLink.number(r.get(0));
-        reportRecovery(r.get(2), r.get(3));
-        nextMs = RedisLink.number(r.get(4));
-        if (taken > 0) {
+        reportRecovery(t.recovered(), t.poisoned());
+        nextMs = t.waitMs();
+        if (t.count() > 0) {
           // This take served the notifications of the messages it took beyond the first.
-          permits.consume(taken - 1);
-          if (RedisLink.number(r.get(1)) == 1) {
+          permits.consume(t.count() - 1);
+          if (t.more()) {
             // More is ready than this take wanted: make sure another idle worker looks.
             permits.offerOne();
           } else {
             taker.quiet(nextMs);
           }
-          List<Lease> leases = leases(r, taken);
+          List<Lease> leases = leases(t);
           if (!leases.isEmpty()) {
             return leases;
           }
           taker.quiet = false;
           continue;
         }
-      } catch (RedisCommandInterruptedException e) {
-        throw new InterruptedException("interrupted while taking from queue " + name);
       } catch (RuntimeException e) {
         if (!RedisLink.isTransient(e)) {
           throw e;
@@ -663,17 +665,18 @@ public final class RedisMailQueue implements MailQueue {
   }
 
   private byte[][] ackArgs(List<Lease> leases) {
-    byte[][] args = new byte[4 + 2 * leases.size()][];
-    args[0] = messagePrefix;
-    args[1] = channelArg;
-    args[2] = finishedAgeArg;
-    args[3] = finishedCountArg;
+    byte[][] args = arguments(2 * leases.size(), messagePrefix, channelArg, finishedAgeArg, finishedCountArg);
     int i = 4;
     for (Lease lease : leases) {
       args[i++] = RedisLink.arg(lease.id());
       args[i++] = RedisLink.arg(lease.token());
     }
     return args;
+  }
+
+  /** A script's arguments: {@code first}, then room for {@code more}. */
+  private static byte[][] arguments(int more, byte[]... first) {
+    return Arrays.copyOf(first, first.length + more);
   }
 
   private static List<Boolean> acked(List<Object> reply) {
@@ -903,11 +906,60 @@ public final class RedisMailQueue implements MailQueue {
     }
   }
 
-  /** The leases of a take's reply; a message that cannot be read goes to the dead letters. */
-  private List<Lease> leases(List<Object> r, int taken) {
+  /** One thread's take, carried by a take script call, maybe with those of other threads. */
+  private record TakeRequest(byte[] requestKey, byte[] request, byte[] max, byte[] leaseMs, byte[] retry) {}
+
+  /**
+   * One take's answer: the lapsed leases the call recovered (in the first take's answer only), how
+   * many it leased, whether more is ready, how long until something falls due (ms, -1: nothing);
+   * its leases are in {@code reply} from {@code at}, the reply's shared group bodies from
+   * {@code sharesAt}.
+   */
+  private record Taken(long recovered, long poisoned, int count, boolean more, long waitMs, List<Object> reply,
+      int at, int sharesAt) {}
+
+  /** One take script call for the takes of several threads that {@link #takes} grouped. */
+  private CompletionStage<List<Taken>> takeTogether(List<TakeRequest> requests) {
+    byte[][] args = arguments(5 * requests.size(), messagePrefix, channelArg, leaseLapsesArg, deadAgeArg,
+        deadCountArg, finishedAgeArg, finishedCountArg);
+    int i = 7;
+    for (TakeRequest r : requests) {
+      args[i++] = r.requestKey();
+      args[i++] = r.request();
+      args[i++] = r.max();
+      args[i++] = r.leaseMs();
+      args[i++] = r.retry();
+    }
+    return link.<List<Object>>evalShaAsync(TAKE, ScriptOutputType.MULTI, keys, args)
+        .thenApply(reply -> split(reply, requests.size()));
+  }
+
+  /** A take script's reply, cut into one answer per take it carried. */
+  private static List<Taken> split(List<Object> reply, int takes) {
+    long recovered = RedisLink.number(reply.get(0));
+    long poisoned = RedisLink.number(reply.get(1));
+    int[] heads = new int[takes];
+    int at = 2;
+    for (int i = 0; i < takes; i++) {
+      heads[i] = at;
+      at += 3 + 7 * (int) RedisLink.number(reply.get(at));
+    }
+    List<Taken> out = new ArrayList<>(takes);
+    for (int i = 0; i < takes; i++) {
+      int h = heads[i];
+      out.add(new Taken(i == 0 ? recovered : 0, i == 0 ? poisoned : 0, (int) RedisLink.number(reply.get(h)),
+          RedisLink.number(reply.get(h + 1)) == 1, RedisLink.number(reply.get(h + 2)), reply, h + 3, at));
+    }
+    return out;
+  }
+
+  /** The leases of a take's answer; a message that cannot be read goes to the dead letters. */
+  private List<Lease> leases(Taken t) {
+    List<Object> r = t.reply();
+    int taken = t.count();
+    int shares = t.sharesAt(); // the reply's group shared bodies follow the last take's leases
     List<Lease> out = new ArrayList<>(taken);
-    int shares = 5 + 7 * taken; // the reply's group shared bodies follow its leases
-    for (int i = 5, n = 0; n < taken; n++, i += 7) {
+    for (int i = t.at(), n = 0; n < taken; n++, i += 7) {
       String id = RedisLink.text(r.get(i));
       long token = RedisLink.number(r.get(i + 1));
       Instant expires = Instant.ofEpochMilli(RedisLink.number(r.get(i + 2)));
@@ -929,10 +981,8 @@ public final class RedisMailQueue implements MailQueue {
         clock.instant());
   }
 
-  private void reportRecovery(Object recovered, Object poisoned) {
-    long rec = RedisLink.number(recovered);
+  private void reportRecovery(long rec, long poi) {
     if (rec > 0) {
-      long poi = RedisLink.number(poisoned);
       log.warn("queue {}: {} lapsed lease(s) recovered (their workers died or hung); {} returned to the queue,"
           + " {} dead-lettered as poison messages", name, rec, rec - poi, poi);
     }

@@ -29,11 +29,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Single enqueues and acks of several threads that arrive while a call is under way go to Redis
- * together in one script call (group commit). Against a real Redis kept busy for a moment by a
+ * Single enqueues, takes and acks of several threads that arrive while a call is under way go to
+ * Redis together in one script call (group commit). Against a real Redis kept busy for a moment by a
  * script on another connection, so that the first call waits and the callers behind it go as one
- * group; each still gets its own answer: its own place within the capacity, its own ack result,
- * and (through a proxy that loses the replies) its own id in an unknown outcome.
+ * group; each still gets its own answer: its own place within the capacity, its own lease, its own
+ * ack result, and (through a proxy that loses the replies) its own id in an unknown outcome and
+ * its own leases on a retried take.
  */
 @Timeout(90)
 class RedisGroupCommitTest {
@@ -98,6 +99,15 @@ class RedisGroupCommitTest {
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> threads.size() == tasks.size()
         && threads.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
     return results;
+  }
+
+  /** Enqueues messages {@code idPrefix}1 to {@code idPrefix}n one by one; their ids. */
+  private static List<String> enqueued(RedisMailQueue queue, String idPrefix, int n, String subject) {
+    List<String> ids = IntStream.rangeClosed(1, n).mapToObj(i -> idPrefix + i).toList();
+    for (String id : ids) {
+      queue.enqueue(mail(id, subject));
+    }
+    return ids;
   }
 
   private static java.util.concurrent.Callable<Throwable> enqueueing(RedisMailQueue queue, QueuedMail mail) {
@@ -167,10 +177,7 @@ class RedisGroupCommitTest {
   @Test
   void acksQueuedBehindACallGoTogetherAndEachGetsItsOwnAnswer() throws Exception {
     try (RedisMailQueue queue = queue(direct, 1_000)) {
-      List<String> ids = IntStream.rangeClosed(1, 5).mapToObj(i -> "ack-" + i).toList();
-      for (String id : ids) {
-        queue.enqueue(mail(id, "plain"));
-      }
+      List<String> ids = enqueued(queue, "ack-", 5, "plain");
       List<Lease> leases = queue.take(10, Duration.ofSeconds(5), Duration.ofMinutes(1));
       assertThat(leases).extracting(Lease::id).containsExactlyElementsOf(ids);
       Lease stale = new Lease(leases.get(1).mail(), leases.get(1).token() - 1, leases.get(1).expiresAt());
@@ -189,6 +196,61 @@ class RedisGroupCommitTest {
       assertThat(got).containsExactly(true, true, false, true, true, true);
       assertThat(queue.counts().leased()).isZero();
       assertThat(queue.ack(leases.get(0))).as("a repeated ack with the same token is answered again").isTrue();
+    }
+  }
+
+  private static java.util.concurrent.Callable<List<Lease>> taking(RedisMailQueue queue) {
+    return () -> queue.take(1, Duration.ofSeconds(20), Duration.ofMinutes(1));
+  }
+
+  @Test
+  void takesQueuedBehindACallGoTogetherAndEachGetsItsOwnLease() throws Exception {
+    try (RedisMailQueue queue = queue(direct, 1_000)) {
+      List<String> ids = enqueued(queue, "take-", 6, "plain");
+      busyRedis();
+      List<Future<List<Lease>>> answers = parkedTogether(ids.stream().map(id -> taking(queue)).toList());
+
+      List<Lease> leases = new ArrayList<>();
+      for (Future<List<Lease>> f : answers) {
+        List<Lease> one = f.get(30, TimeUnit.SECONDS);
+        assertThat(one).as("each taker gets the one message it asked for").hasSize(1);
+        leases.addAll(one);
+      }
+      assertThat(leases).extracting(Lease::id).containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(leases).extracting(Lease::token).doesNotHaveDuplicates();
+      for (Lease lease : leases) {
+        assertThat(queue.ack(lease)).isTrue();
+      }
+      assertThat(queue.counts().leased()).isZero();
+    }
+  }
+
+  @Test
+  void aGroupedTakeWhoseReplyIsLostGivesEachTakerItsOwnLeasesOnTheRetry() throws Exception {
+    try (RedisMailQueue queue = queue(viaProxy, 1_000); RedisMailQueue observer = queue(direct, 1_000)) {
+      List<String> ids = enqueued(observer, "lost-take-", 5, marker);
+      // Every take names the queue's keys: replies are dropped until one was.
+      proxy.dropRepliesTo(prefix);
+      busyRedis();
+      List<Future<List<Lease>>> answers = parkedTogether(ids.stream().map(id -> taking(queue)).toList());
+      // Two calls went out alone, and the first reply lost drops the connection under both; the
+      // three takers queued behind them go together in the next call, sent at once, whose reply is
+      // lost with the next connection; then the retries of the first two.
+      Awaitility.await().atMost(Duration.ofSeconds(40)).until(() -> proxy.dropped() >= 3);
+      proxy.passThrough();
+
+      List<Lease> leases = new ArrayList<>();
+      for (Future<List<Lease>> f : answers) {
+        leases.addAll(f.get(60, TimeUnit.SECONDS));
+      }
+      // A lost call's leases come back to the takers it carried, on their retries: none is left
+      // leased by nobody until its lease lapses (then a taker would have found nothing to take).
+      assertThat(leases).extracting(Lease::id).containsExactlyInAnyOrderElementsOf(ids);
+      assertThat(observer.counts().leased()).isEqualTo(5);
+      assertThat(observer.counts().ready().get(Priority.NORMAL)).isZero();
+      for (Lease lease : leases) {
+        assertThat(queue.ack(lease)).as("the tokens returned are the current ones").isTrue();
+      }
     }
   }
 

@@ -13,5 +13,5 @@ redis.call('HSET', key, 's', 'dead', 'a', ARGV[5], 'k', ARGV[6], 'r', ARGV[7], '
   't', 0, 'lt', token .. ':dead')
 redis.call('ZADD', DEAD, n2s(now), id)
 local trimmed = trim(DEAD, tonumber(ARGV[8]), tonumber(ARGV[9]), now)
-if trimmed > 0 then redis.call('HINCRBY', STATS, 'trimmedDead', trimmed) end
+if trimmed > 0 then redis.call('HINCRBY', STATS, 'trimmedDead', string.format('%d', trimmed)) end
 return 1

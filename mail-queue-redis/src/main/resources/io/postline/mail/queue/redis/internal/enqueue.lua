@@ -22,7 +22,7 @@ if #fresh == 0 then
 end
 -- Counted first and taken back if that is over the capacity: all or nothing.
 if count_add(#fresh, #fresh) > capacity and capacity > 0 then
-  redis.call('INCRBY', COUNT, -#fresh)
+  redis.call('INCRBY', COUNT, string.format('%d', -#fresh))
   return -1
 end
 if shares > 0 then
@@ -34,7 +34,7 @@ if shares > 0 then
   for sh, n in pairs(refs) do
     local at = 3 + 2 * sh
     local skey = SP .. ARGV[at]
-    if redis.call('HINCRBY', skey, 'n', n) == n then
+    if redis.call('HINCRBY', skey, 'n', string.format('%d', n)) == n then
       redis.call('HSET', skey, 'p', ARGV[at + 1])
     end
   end
@@ -51,7 +51,7 @@ local now = now_ms()
 local now_s = n2s(now)
 -- One INCRBY for the chunk: the ready messages take consecutive numbers from it (a delayed one
 -- leaves its number unused; the numbers only order).
-local seq = redis.call('INCRBY', SEQ, #fresh) - #fresh
+local seq = redis.call('INCRBY', SEQ, string.format('%d', #fresh)) - #fresh
 -- The members each sorted set gets, added with one ZADD per set (score, member, ...; a chunk is
 -- at most 500 messages, well within what unpack can pass).
 local adds = {}
@@ -83,5 +83,5 @@ for set, a in pairs(adds) do
   redis.call('ZADD', set, unpack(a))
 end
 -- The message says how many workers may find work.
-redis.call('PUBLISH', CHANNEL, tostring(#fresh))
+redis.call('PUBLISH', CHANNEL, string.format('%d', #fresh))
 return #fresh

@@ -4,7 +4,7 @@ local ids
 if ARGV[3] ~= '' then
   ids = {ARGV[3]}
 else
-  ids = redis.call('ZRANGE', DEAD, 0, 999)
+  ids = redis.call('ZRANGE', DEAD, '0', '999')
 end
 local n = 0
 for _, id in ipairs(ids) do

@@ -12,7 +12,7 @@ for i = #ARGV - 1, 3, -2 do
     local p = tonumber(redis.call('HGET', key, 'pr')) + 1
     local score = front[p]
     if not score then
-      local first = redis.call('ZRANGE', R[p], 0, 0, 'WITHSCORES')
+      local first = redis.call('ZRANGE', R[p], '0', '0', 'WITHSCORES')
       if #first > 0 then
         score = tonumber(first[2])
       else
@@ -23,7 +23,7 @@ for i = #ARGV - 1, 3, -2 do
     score = score - 1
     front[p] = score
     redis.call('ZREM', LEASED, id)
-    redis.call('HSET', key, 's', 'ready', 't', 0, 'lt', token .. ':release')
+    redis.call('HSET', key, 's', 'ready', 't', '0', 'lt', token .. ':release')
     redis.call('ZADD', R[p], n2s(score), id)
     released = released + 1
   elseif done_before(key, token, 'release') then
@@ -31,6 +31,6 @@ for i = #ARGV - 1, 3, -2 do
   end
 end
 if released > 0 then
-  redis.call('PUBLISH', CHANNEL, tostring(released))
+  redis.call('PUBLISH', CHANNEL, string.format('%d', released))
 end
 return released

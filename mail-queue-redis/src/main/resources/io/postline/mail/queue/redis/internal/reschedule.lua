@@ -9,7 +9,7 @@ local now = now_ms()
 local due = now
 if delay > 0 then due = now + delay end
 redis.call('ZREM', LEASED, id)
-redis.call('HSET', key, 'a', ARGV[6], 'd', n2s(due), 't', 0, 'lt', token .. ':reschedule')
+redis.call('HSET', key, 'a', ARGV[6], 'd', n2s(due), 't', '0', 'lt', token .. ':reschedule')
 if delay > 0 then
   redis.call('HSET', key, 's', 'delayed')
   redis.call('ZADD', DELAYED, n2s(due), id)
