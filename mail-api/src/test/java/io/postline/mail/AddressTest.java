@@ -332,6 +332,36 @@ class AddressTest {
     }
 
     @Test
+    void anAsciiDomainIsTakenAsIdnaWouldTakeIt() {
+      // ASCII host names skip IDN.toASCII; whatever the shortcut takes, IDNA must take the same way.
+      java.util.Random random = new java.util.Random(16);
+      String alphabet = "abcXYZ059-.";
+      for (int n = 0; n < 20_000; n++) {
+        StringBuilder domain = new StringBuilder();
+        int length = 1 + random.nextInt(n % 10 == 0 ? 140 : 12);
+        for (int i = 0; i < length; i++) {
+          domain.append(random.nextInt(8) == 0 ? 'k' : alphabet.charAt(random.nextInt(alphabet.length())));
+        }
+        String d = domain.toString();
+        String expected;
+        try {
+          expected = java.net.IDN.toASCII(d, java.net.IDN.USE_STD3_ASCII_RULES).toLowerCase(java.util.Locale.ROOT);
+        } catch (IllegalArgumentException e) {
+          expected = null;
+        }
+        String got;
+        try {
+          got = Address.of("a@" + d).domain();
+        } catch (InvalidEmailException e) {
+          got = null;
+        }
+        if (got != null) {
+          assertThat(got).as(d).isEqualTo(expected);
+        }
+      }
+    }
+
+    @Test
     void rejectsANumericTopLevelDomainWithAHint() {
       assertThatThrownBy(() -> Address.of("ann@example.123"))
           .isInstanceOf(InvalidEmailException.class)
