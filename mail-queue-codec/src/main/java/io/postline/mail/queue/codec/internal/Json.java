@@ -51,6 +51,9 @@ public final class Json {
   private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGH_BITS = 0x8080808080808080L;
+  /** The largest escaped text a thread keeps its array for (bodies; not large attachments). */
+  private static final int SCRATCH_MAX = 256 * 1024;
+  private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[0]);
 
   /**
    * Writes a string value byte for byte as {@code JsonGenerator.writeString} does (quote,
@@ -75,8 +78,9 @@ public final class Json {
       g.writeRawUTF8String(in, 0, in.length);
       return;
     }
-    // Room for a short escape every eight characters; grows if the text escapes more.
-    byte[] out = new byte[in.length + (in.length >> 3) + 16];
+    // Room for a short escape every eight characters; grows if the text escapes more. The
+    // generator copies what it is given, so the thread's scratch array serves every call.
+    byte[] out = scratch(in.length + (in.length >> 3) + 16);
     int o = 0;
     int from = 0;
     while (true) {
@@ -105,6 +109,15 @@ public final class Json {
       e = nextEscape(in, from);
     }
     g.writeRawUTF8String(out, 0, o);
+    if (out.length <= SCRATCH_MAX) {
+      SCRATCH.set(out);
+    }
+  }
+
+  /** The thread's scratch array if it holds {@code size} bytes, else a new one. */
+  private static byte[] scratch(int size) {
+    byte[] kept = SCRATCH.get();
+    return kept.length >= size ? kept : new byte[size];
   }
 
   /**
