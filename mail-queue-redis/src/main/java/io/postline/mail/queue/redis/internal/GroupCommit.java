@@ -15,9 +15,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Group commit: the operations callers on many threads ask for while calls to Redis are under
  * way go to Redis together, in the next call. A busy queue so makes one script call for several
- * enqueues (or acks) instead of one each, and Redis and the connection pay the cost of a call
- * (its dispatch, its keys, its round trip) once for all of them; an idle one makes the same one
- * call per operation as before, without waiting.
+ * enqueues (or takes, or acks) instead of one each, and Redis and the connection pay the cost of
+ * a call (its dispatch, its keys, its round trip) once for all of them; an idle one makes the same
+ * one call per operation as before, without waiting.
  *
  * <p>It has no thread of its own. A caller that finds fewer calls under way than it allows sends
  * one, asynchronously, for the operations waiting then (its own among them); when its reply
@@ -29,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>A call that fails (its reply is an error, it times out, the connection drops, or making it
  * throws, an {@link Error} too) fails every operation it carried, with that throwable; the
- * caller then decides what to do (the queue tries the operation again alone, with its retries).
+ * caller then decides what to do (the queue tries an enqueue or an ack again alone, with its
+ * retries, and a take again with its retry flag, which finds the leases the failed call made).
  * The next call goes on as usual. A caller interrupted while it waits keeps waiting, since its
  * operation may already be in Redis (the connection's command timeout bounds the wait), and keeps
  * its interrupt status.
