@@ -64,9 +64,9 @@ end
 -- Members for one ZADD to the leased set: expiry, id, ...
 local leased = {}
 -- Leases up to max messages for request req until expires, highest priority first, adding them
--- to out; returns
--- the ids taken (the request id first) and the priority it stopped at (4: it ran out). Each
--- priority's messages are popped with one ZPOPMIN and their tokens drawn with one INCRBY.
+-- to out; returns the ids taken (the request id first) and the priority it stopped at (4: it ran
+-- out). Each priority's messages are popped with one ZPOPMIN and their tokens drawn with one
+-- INCRBY; the leases of the whole call are added with one ZADD at its end.
 local function pop(req, max, expires)
   local taken = {req}
   local stopped = 4
