@@ -331,7 +331,7 @@ final class RedisQueueScenario implements Scenario {
       int messages = 0;
       long nanos = 0;
       long enqueueNanos = 0;
-      Usage usage = new Usage(0, 0, 0);
+      Usage usage = new Usage(0, 0, 0, 0, 0);
       long[] latencies = new long[0];
       for (Phase r : rounds) {
         messages += r.messages;
@@ -362,18 +362,21 @@ final class RedisQueueScenario implements Scenario {
     String describe() {
       return String.format(Locale.ROOT, "%,d messages in %.2f s = %,.0f msg/s (enqueue %,.0f msg/s);"
               + " enqueue-to-sent p50 %.2f ms, p99 %.2f ms; per message %.1f Redis script calls, %.0f µs Redis CPU,"
-              + " %.0f µs JVM CPU", messages, nanos / 1e9, rate(), enqueueRate(),
+              + " %.0f µs JVM CPU, %.2f socket reads and %.2f writes by Redis", messages, nanos / 1e9, rate(),
+          enqueueRate(),
           percentileMillis(50), percentileMillis(99), usage.scriptCalls() / (double) messages,
-          usage.redisCpuNanos() / 1e3 / messages, usage.jvmCpuNanos() / 1e3 / messages);
+          usage.redisCpuNanos() / 1e3 / messages, usage.jvmCpuNanos() / 1e3 / messages,
+          usage.reads() / (double) messages, usage.writes() / (double) messages);
     }
   }
 
   /**
-   * What a phase cost: Lua script calls (EVAL and EVALSHA, from INFO commandstats) and CPU time of
-   * the Redis server (INFO cpu) and of this JVM. Redis's figures are server-wide: another client
-   * of the same Redis would show up in them.
+   * What a phase cost: Lua script calls (EVAL and EVALSHA, from INFO commandstats), CPU time of
+   * the Redis server (INFO cpu) and of this JVM, and the socket reads and writes of Redis's event
+   * loop (INFO stats; a Pub/Sub notification is a write). Redis's figures are server-wide: another
+   * client of the same Redis would show up in them.
    */
-  private record Usage(long scriptCalls, long redisCpuNanos, long jvmCpuNanos) {
+  private record Usage(long scriptCalls, long redisCpuNanos, long jvmCpuNanos, long reads, long writes) {
     static Usage now(RedisCommands<String, byte[]> redis) {
       long calls = 0;
       for (String line : redis.info("commandstats").split("\r?\n")) {
@@ -388,17 +391,26 @@ final class RedisQueueScenario implements Scenario {
           cpu += Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
         }
       }
-      return new Usage(calls, (long) (cpu * 1e9), Load.processCpuNanos());
+      long reads = 0;
+      long writes = 0;
+      for (String line : redis.info("stats").split("\r?\n")) {
+        if (line.startsWith("total_reads_processed:")) {
+          reads = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+        } else if (line.startsWith("total_writes_processed:")) {
+          writes = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+        }
+      }
+      return new Usage(calls, (long) (cpu * 1e9), Load.processCpuNanos(), reads, writes);
     }
 
     Usage since(Usage before) {
       return new Usage(scriptCalls - before.scriptCalls, redisCpuNanos - before.redisCpuNanos,
-          jvmCpuNanos - before.jvmCpuNanos);
+          jvmCpuNanos - before.jvmCpuNanos, reads - before.reads, writes - before.writes);
     }
 
     Usage plus(Usage other) {
       return new Usage(scriptCalls + other.scriptCalls, redisCpuNanos + other.redisCpuNanos,
-          jvmCpuNanos + other.jvmCpuNanos);
+          jvmCpuNanos + other.jvmCpuNanos, reads + other.reads, writes + other.writes);
     }
   }
 
