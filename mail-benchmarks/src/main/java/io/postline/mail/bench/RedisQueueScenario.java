@@ -362,42 +362,42 @@ final class RedisQueueScenario implements Scenario {
     String describe() {
       return String.format(Locale.ROOT, "%,d messages in %.2f s = %,.0f msg/s (enqueue %,.0f msg/s);"
               + " enqueue-to-sent p50 %.2f ms, p99 %.2f ms; per message %.1f Redis script calls, %.0f µs Redis CPU,"
-              + " %.0f µs JVM CPU, %.2f socket reads and %.2f writes by Redis", messages, nanos / 1e9, rate(),
-          enqueueRate(),
-          percentileMillis(50), percentileMillis(99), usage.scriptCalls() / (double) messages,
+              + " %.0f µs JVM CPU, %.2f socket reads and %.2f writes by Redis",
+          messages, nanos / 1e9, rate(), enqueueRate(), percentileMillis(50), percentileMillis(99),
+          usage.scriptCalls() / (double) messages,
           usage.redisCpuNanos() / 1e3 / messages, usage.jvmCpuNanos() / 1e3 / messages,
           usage.reads() / (double) messages, usage.writes() / (double) messages);
     }
   }
 
   /**
-   * What a phase cost: Lua script calls (EVAL and EVALSHA, from INFO commandstats), CPU time of
-   * the Redis server (INFO cpu) and of this JVM, and the socket reads and writes of Redis's event
-   * loop (INFO stats; a Pub/Sub notification is a write). Redis's figures are server-wide: another
+   * What a phase cost, from one {@code INFO all}: Lua script calls (EVAL and EVALSHA, commandstats),
+   * CPU time of the Redis server (cpu) and of this JVM, and the socket reads and writes of Redis's
+   * event loop (stats; a Pub/Sub notification is a write). Redis's figures are server-wide: another
    * client of the same Redis would show up in them.
    */
   private record Usage(long scriptCalls, long redisCpuNanos, long jvmCpuNanos, long reads, long writes) {
     static Usage now(RedisCommands<String, byte[]> redis) {
       long calls = 0;
-      for (String line : redis.info("commandstats").split("\r?\n")) {
-        if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
-          String first = line.substring(line.indexOf(':') + 1).split(",")[0];
-          calls += Long.parseLong(first.substring(first.indexOf('=') + 1));
-        }
-      }
       double cpu = 0;
-      for (String line : redis.info("cpu").split("\r?\n")) {
-        if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
-          cpu += Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
-        }
-      }
       long reads = 0;
       long writes = 0;
-      for (String line : redis.info("stats").split("\r?\n")) {
-        if (line.startsWith("total_reads_processed:")) {
-          reads = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
-        } else if (line.startsWith("total_writes_processed:")) {
-          writes = Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+      for (String line : redis.info("all").split("\r?\n")) {
+        int colon = line.indexOf(':');
+        if (colon < 0) {
+          continue;
+        }
+        String name = line.substring(0, colon);
+        String value = line.substring(colon + 1).strip();
+        switch (name) {
+          case "cmdstat_evalsha", "cmdstat_eval" -> {
+            String first = value.split(",")[0]; // calls=N
+            calls += Long.parseLong(first.substring(first.indexOf('=') + 1));
+          }
+          case "used_cpu_sys", "used_cpu_user" -> cpu += Double.parseDouble(value);
+          case "total_reads_processed" -> reads = Long.parseLong(value);
+          case "total_writes_processed" -> writes = Long.parseLong(value);
+          default -> { }
         }
       }
       return new Usage(calls, (long) (cpu * 1e9), Load.processCpuNanos(), reads, writes);
